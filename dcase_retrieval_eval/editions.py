@@ -1,0 +1,72 @@
+"""Per-edition presets: what each year's official scoring computes, stated explicitly."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+APNormalization = Literal["none", "relevant"]
+
+
+class Edition(BaseModel):
+    """A scoring preset.
+
+    `ap_normalization`: "none" sums the precisions at the hits (the 2022 script; equal to dividing
+    by R when each query has one relevant file), "relevant" divides by R, the number of relevant
+    files of the query (not min(R, k)), as the 2025 baseline does.
+    """
+
+    model_config = ConfigDict(frozen=True)
+    name: str
+    map_ks: tuple[int, ...]
+    recall_ks: tuple[int, ...] = (1, 5, 10)
+    ap_normalization: APNormalization
+    submission_format: Literal["topk", "matrix"]
+    description: str
+
+    @property
+    def main_metric(self) -> str:
+        return f"mAP@{self.map_ks[0]}"
+
+    @property
+    def depth(self) -> int:
+        """How many ranked files a submission must give per query."""
+        return max((*self.map_ks, *self.recall_ks))
+
+    def with_k(self, k: int) -> Edition:
+        """The same preset with the main cut-off replaced by `k` (the `--k` option)."""
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        return self.model_copy(update={"map_ks": (k,), "name": f"{self.name} (k={k})"})
+
+
+_TOPK = (
+    "Top-10 CSV, one relevant file per query, ranked by mAP@10; AP sums the precisions at the "
+    "hits (the 2022 script), R@1/5/10 secondary."
+)
+EDITIONS: dict[str, Edition] = {
+    "2022": Edition(name="2022", map_ks=(10,), ap_normalization="none",
+                    submission_format="topk", description=_TOPK),
+    "2023": Edition(name="2023", map_ks=(10,), ap_normalization="none",
+                    submission_format="topk", description=_TOPK),
+    "2024": Edition(name="2024", map_ks=(10,), ap_normalization="none",
+                    submission_format="topk", description=_TOPK),
+    "2025": Edition(
+        name="2025",
+        map_ks=(16, 10),
+        ap_normalization="relevant",
+        submission_format="matrix",
+        description="Score matrix, several relevant files per query; ranked by mAP@16, mAP@10 "
+        "also reported; AP divided by R (the number of relevant files, not min(R, k)); "
+        "R@k = hits in the top k / R.",
+    ),
+}
+
+
+def get_edition(name: str, k: int | None = None) -> Edition:
+    try:
+        edition = EDITIONS[name]
+    except KeyError:
+        raise ValueError(f"unknown edition {name!r}; choose from {', '.join(EDITIONS)}") from None
+    return edition.with_k(k) if k is not None else edition

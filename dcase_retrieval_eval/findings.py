@@ -1,0 +1,157 @@
+"""Findings: one defect of one input file, with a stable code, a place and a hint.
+
+Codes never change meaning once released; `docs/findings.md` documents each one with an example.
+Every check in the toolkit reports through `Finding` so that the terminal, JSON and HTML views,
+and the organizer's package log, all speak the same language.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class CodeInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+
+
+def _c(code: str, name: str, severity: Severity, summary: str) -> CodeInfo:
+    return CodeInfo(code=code, name=name, severity=severity, summary=summary)
+
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+#: The catalogue. F = file, C = CSV structure, Q = queries, A = audio files in a ranking,
+#: M = score matrix, G = ground truth, P = team package.
+CATALOGUE: dict[str, CodeInfo] = {
+    c.code: c
+    for c in [
+        _c("F101", "file-too-large", E, "The file is larger than the configured size limit."),
+        _c("F102", "empty-file", E, "The file has no content."),
+        _c("F103", "nul-bytes", E, "The file contains NUL bytes; it is binary, not CSV text."),
+        _c("F104", "not-utf8", E, "The file is not valid UTF-8."),
+        _c("F105", "unreadable", E, "The file could not be read."),
+        _c("C201", "missing-header", E, "The first line is not the expected header."),
+        _c("C202", "wrong-header", E, "The header has the wrong column names."),
+        _c("C203", "wrong-delimiter", E, "The file uses another delimiter than a comma."),
+        _c("C204", "wrong-cell-count", E, "A line has another number of cells than the header."),
+        _c("C205", "unclosed-quote", E, "A quoted field is never closed."),
+        _c("C206", "blank-cell", E, "A cell that must hold a name is empty."),
+        _c("C207", "malformed-quote", E, "Text follows a closing quote inside a field."),
+        _c("C208", "no-rows", E, "The file has a header but no data rows."),
+        _c("Q301", "missing-query", E, "A query of the query set has no row."),
+        _c("Q302", "unknown-query", E, "A row's query is not in the query set."),
+        _c("Q303", "duplicate-query", E, "Two rows have the same query."),
+        _c("A401", "unknown-audio-file", E, "A ranked file is not in the audio set."),
+        _c("A402", "repeated-file", E, "A file appears twice in one ranking."),
+        _c("A403", "too-few-files", E, "A ranking holds fewer than k files."),
+        _c("A404", "too-many-files", E, "A ranking holds more than k files."),
+        _c("M501", "non-numeric-score", E, "A score cell is not a number."),
+        _c("M502", "non-finite-score", E, "A score is NaN or infinite."),
+        _c("M503", "duplicate-audio-column", E, "Two columns name the same audio file."),
+        _c("M504", "missing-audio-column", W, "A file of the audio set has no column."),
+        _c("M505", "tie-at-cutoff", W, "Equal scores straddle the top-k cut-off."),
+        _c("M506", "constant-scores", W, "Scores are constant or mostly tied."),
+        _c("G601", "duplicate-caption", W, "One caption is written for several files."),
+        _c("G602", "empty-caption", W, "A caption cell is empty; it is not a query."),
+        _c("G603", "duplicate-file", W, "A file is listed twice in the ground truth."),
+        _c("G604", "bad-file-list", E, "A list of relevant files cannot be parsed."),
+        _c("G605", "unknown-gt-format", E, "The ground-truth header matches no known format."),
+        _c("G606", "no-queries", E, "The ground truth holds no query."),
+        _c("P701", "too-many-systems", E, "A package holds more than four systems."),
+        _c("P702", "missing-meta", E, "A system output has no meta-information YAML."),
+        _c("P703", "missing-output", E, "A meta-information YAML has no system output."),
+        _c("P704", "invalid-meta", E, "A meta-information YAML breaks the schema."),
+        _c("P705", "unsafe-member", E, "A zip member has an absolute path, '..', or is a link."),
+        _c("P706", "zip-bomb", E, "The zip exceeds the member, size or compression limits."),
+        _c("P707", "bad-zip", E, "The file is not a readable zip archive."),
+        _c("P708", "stray-file", W, "A package holds a file that is not part of a system."),
+        _c("P709", "no-systems", E, "A package holds no system."),
+        _c("P710", "label-mismatch", E, "The meta label differs from the file name's label."),
+        _c("P711", "duplicate-label", E, "Two systems share one label."),
+    ]
+}
+
+#: At most this many findings of one code are kept per file; the rest are counted.
+MAX_PER_CODE = 1000
+
+
+class Finding(BaseModel):
+    """One defect. `line` and `column` are 1-based; 0 means the whole file or line."""
+
+    model_config = ConfigDict(frozen=True)
+    code: str
+    severity: Severity
+    message: str
+    hint: str = ""
+    line: int = 0
+    column: int = 0
+    file: str = ""
+
+    @property
+    def name(self) -> str:
+        return CATALOGUE[self.code].name
+
+
+def make_finding(
+    code: str, message: str, *, line: int = 0, column: int = 0, hint: str = "", file: str = ""
+) -> Finding:
+    info = CATALOGUE[code]
+    return Finding(
+        code=code,
+        severity=info.severity,
+        message=message,
+        hint=hint,
+        line=line,
+        column=column,
+        file=file,
+    )
+
+
+class FindingLog:
+    """Collects findings, keeping at most `MAX_PER_CODE` of each code and counting the rest."""
+
+    def __init__(self, file: str = "", max_per_code: int = MAX_PER_CODE) -> None:
+        self.file = file
+        self.max_per_code = max_per_code
+        self._items: list[Finding] = []
+        self.counts: Counter[str] = Counter()
+
+    def add(
+        self, code: str, message: str, *, line: int = 0, column: int = 0, hint: str = ""
+    ) -> None:
+        self.counts[code] += 1
+        if self.counts[code] <= self.max_per_code:
+            self._items.append(
+                make_finding(code, message, line=line, column=column, hint=hint, file=self.file)
+            )
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        for f in findings:
+            self.counts[f.code] += 1
+            if self.counts[f.code] <= self.max_per_code:
+                self._items.append(f)
+
+    def has(self, code: str) -> bool:
+        return self.counts[code] > 0
+
+    def sorted(self) -> list[Finding]:
+        return sorted(self._items, key=lambda f: (f.file, f.line, f.column, f.code))
+
+    @property
+    def truncated(self) -> dict[str, int]:
+        """Codes whose findings were cut, with how many were left out."""
+        return {c: n - self.max_per_code for c, n in self.counts.items() if n > self.max_per_code}

@@ -1,0 +1,311 @@
+"""Ground truth and query sets: which captions are queries, which audio files exist, which are relevant.
+
+Three ground-truth formats are read (see docs/formats.md):
+- Clotho captions CSV `file_name,caption_1..caption_N`: each caption is a query for its row's file;
+- 2025 correspondence CSV `query,audio_filenames` with a Python-list literal of relevant files;
+- long CSV `query,file_name`, one row per relevant pair.
+A participant without the ground truth builds a `QuerySet` from a `caption` CSV and an audio set.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from .csvread import DEFAULT_MAX_BYTES, CsvFile, check_bytes
+from .errors import InputError
+from .findings import Finding, FindingLog
+
+GroundTruthFormat = Literal["clotho", "correspondence", "long"]
+AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".aif", ".aiff", ".m4a")
+
+
+@dataclass
+class QuerySet:
+    """The queries a submission must answer and the audio files it may rank."""
+
+    queries: list[str]
+    audio: list[str]
+    source: str = ""
+    query_lines: list[int] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.query_index: dict[str, int] = {q: i for i, q in enumerate(self.queries)}
+        self.audio_index: dict[str, int] = {a: i for i, a in enumerate(self.audio)}
+
+    @property
+    def n_queries(self) -> int:
+        return len(self.queries)
+
+
+@dataclass
+class GroundTruth(QuerySet):
+    """A query set with the relevant audio files of each query, as CSR arrays into `audio`."""
+
+    format: GroundTruthFormat = "clotho"
+    rel_indptr: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(1, np.int64))
+    rel_indices: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
+
+    @property
+    def n_relevant(self) -> npt.NDArray[np.int64]:
+        return np.diff(self.rel_indptr)
+
+    def relevant(self, query_index: int) -> list[str]:
+        lo, hi = self.rel_indptr[query_index], self.rel_indptr[query_index + 1]
+        return [self.audio[i] for i in self.rel_indices[lo:hi]]
+
+    def with_audio_set(self, audio: Iterable[str]) -> GroundTruth:
+        """The same relevance judged over a larger audio set (e.g. the whole evaluation folder)."""
+        names = list(dict.fromkeys([*self.audio, *audio]))
+        return GroundTruth(
+            queries=self.queries,
+            audio=names,
+            source=self.source,
+            query_lines=self.query_lines,
+            findings=self.findings,
+            format=self.format,
+            rel_indptr=self.rel_indptr,
+            rel_indices=self.rel_indices,
+        )
+
+
+def _detect_format(header: list[str]) -> GroundTruthFormat | None:
+    low = [h.strip().lower() for h in header]
+    if low[:1] == ["file_name"] and len(low) > 1 and all(h.startswith("caption") for h in low[1:]):
+        return "clotho"
+    if low[:2] == ["query", "audio_filenames"]:
+        return "correspondence"
+    if low[:2] in (["query", "file_name"], ["caption", "file_name"]):
+        return "long"
+    return None
+
+
+def _parse_file_list(text: str) -> list[str] | None:
+    """A Python list literal of strings, parsed without evaluating code; None if it is not one."""
+    try:
+        value = ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+def load_ground_truth(
+    path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, strict: bool = True
+) -> GroundTruth:
+    """Read a ground-truth CSV in any of the three formats.
+
+    Problems are kept in `findings`; a file that cannot serve as ground truth at all raises
+    `InputError` when `strict` (the CLI turns it into exit code 1 with the findings).
+    """
+    path = Path(path)
+    log = FindingLog(str(path))
+    queries: dict[str, list[str]] = {}
+    first_line: dict[str, int] = {}
+    audio: dict[str, None] = {}
+    fmt: GroundTruthFormat | None = None
+    if check_bytes(path, log, max_bytes):
+        records = CsvFile(path, log).records()
+        header = next(records, None)
+        fmt = _detect_format(header.cells) if header else None
+        if header is None:
+            log.add("G606", "The ground truth has no rows.")
+        elif fmt is None:
+            log.add(
+                "G605",
+                f"Header {header.cells[:3]!r} matches no ground-truth format.",
+                line=1,
+                hint="Expected 'file_name,caption_1,...', 'query,audio_filenames' "
+                "or 'query,file_name'.",
+            )
+        else:
+            _read_rows(fmt, records, queries, first_line, audio, log)
+            if not queries:
+                log.add("G606", "The ground truth holds no query.", line=1)
+    findings = log.sorted()
+    if strict and any(f.severity == "error" for f in findings):
+        raise InputError(f"{path} is not a usable ground truth", findings)
+    names = list(audio)
+    index = {a: i for i, a in enumerate(names)}
+    indptr = np.zeros(len(queries) + 1, np.int64)
+    indptr[1:] = np.cumsum([len(v) for v in queries.values()])
+    indices = np.fromiter(
+        (index[f] for files in queries.values() for f in files), np.int32, int(indptr[-1])
+    )
+    return GroundTruth(
+        queries=list(queries),
+        audio=names,
+        source=str(path),
+        query_lines=[first_line[q] for q in queries],
+        findings=findings,
+        format=fmt or "clotho",
+        rel_indptr=indptr,
+        rel_indices=indices,
+    )
+
+
+def _add_pair(
+    query: str,
+    file: str,
+    line: int,
+    column: int,
+    queries: dict[str, list[str]],
+    first_line: dict[str, int],
+    log: FindingLog,
+    fmt: GroundTruthFormat,
+) -> None:
+    files = queries.setdefault(query, [])
+    if query not in first_line:
+        first_line[query] = line
+    if file in files:
+        if fmt != "clotho":
+            log.add(
+                "G603",
+                f"{file!r} is listed twice for one query.",
+                line=line,
+                column=column,
+                hint="It is counted once.",
+            )
+        return
+    if files and fmt == "clotho":
+        log.add(
+            "G601",
+            f"The caption {query!r} is also written for {files[0]!r} (line {first_line[query]}).",
+            line=line,
+            column=column,
+            hint="It becomes one query with several relevant files.",
+        )
+    files.append(file)
+
+
+def _read_rows(
+    fmt: GroundTruthFormat,
+    records: Iterable[object],
+    queries: dict[str, list[str]],
+    first_line: dict[str, int],
+    audio: dict[str, None],
+    log: FindingLog,
+) -> None:
+    seen_files: dict[str, int] = {}
+    for rec in records:
+        line, cells = rec.line, rec.cells  # type: ignore[attr-defined]
+        if fmt == "clotho":
+            file = cells[0]
+            if file in seen_files:
+                log.add(
+                    "G603",
+                    f"{file!r} is listed again (first on line {seen_files[file]}).",
+                    line=line,
+                    column=1,
+                    hint="Its captions are merged.",
+                )
+            seen_files.setdefault(file, line)
+            audio[file] = None
+            for col, caption in enumerate(cells[1:], start=2):
+                if not caption.strip():
+                    log.add("G602", f"Caption {col - 1} of {file!r} is empty.", line=line,
+                            column=col, hint="It is not used as a query.")
+                    continue
+                _add_pair(caption, file, line, col, queries, first_line, log, fmt)
+        elif fmt == "correspondence":
+            if len(cells) < 2 or not cells[0].strip():
+                log.add("G602", "A row has no query.", line=line, column=1)
+                continue
+            files = _parse_file_list(cells[1])
+            if files is None or not files:
+                log.add(
+                    "G604",
+                    f"{cells[1][:80]!r} is not a non-empty list of file names.",
+                    line=line,
+                    column=2,
+                    hint="Write it as a Python list literal: \"['a.wav', 'b.wav']\".",
+                )
+                continue
+            for file in files:
+                audio[file] = None
+                _add_pair(cells[0], file, line, 2, queries, first_line, log, fmt)
+        else:
+            if len(cells) < 2 or not cells[0].strip() or not cells[1].strip():
+                log.add("G602", "A row has an empty query or file name.", line=line)
+                continue
+            audio[cells[1]] = None
+            _add_pair(cells[0], cells[1], line, 2, queries, first_line, log, fmt)
+
+
+def load_query_set(
+    queries_path: str | Path,
+    *,
+    audio_dir: str | Path | None = None,
+    audio_list: str | Path | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> QuerySet:
+    """Queries from a CSV with a `caption` column (or a Clotho captions CSV) and an audio set."""
+    path = Path(queries_path)
+    log = FindingLog(str(path))
+    queries: dict[str, int] = {}
+    audio: list[str] = []
+    if check_bytes(path, log, max_bytes):
+        records = CsvFile(path, log).records()
+        header = next(records, None)
+        low = [h.strip().lower() for h in header.cells] if header else []
+        if header is not None and _detect_format(header.cells) == "clotho":
+            for rec in records:
+                audio.append(rec.cells[0])
+                for caption in rec.cells[1:]:
+                    if caption.strip():
+                        queries.setdefault(caption, rec.line)
+        elif "caption" in low or "query" in low:
+            col = low.index("caption") if "caption" in low else low.index("query")
+            for rec in records:
+                if col < len(rec.cells) and rec.cells[col].strip():
+                    queries.setdefault(rec.cells[col], rec.line)
+        else:
+            log.add("G605", "The query file has no 'caption' column.", line=1,
+                    hint="Give a CSV with a 'caption' column, one query per row.")
+    if not queries and not log.counts:
+        log.add("G606", "The query file holds no query.")
+    findings = log.sorted()
+    if any(f.severity == "error" for f in findings):
+        raise InputError(f"{path} is not a usable query set", findings)
+    if audio_dir is not None:
+        audio = list_audio_dir(audio_dir)
+    elif audio_list is not None:
+        audio = read_audio_list(audio_list)
+    return QuerySet(
+        queries=list(queries),
+        audio=audio,
+        source=str(path),
+        query_lines=list(queries.values()),
+        findings=findings,
+    )
+
+
+def list_audio_dir(directory: str | Path) -> list[str]:
+    """File names of the audio files directly inside a folder, sorted."""
+    folder = Path(directory)
+    return sorted(
+        p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES
+    )
+
+
+def read_audio_list(path: str | Path) -> list[str]:
+    """Audio file names from a text file (one per line) or a CSV with a `file_name` column."""
+    path = Path(path)
+    log = FindingLog(str(path))
+    if not check_bytes(path, log, DEFAULT_MAX_BYTES):
+        raise InputError(f"{path} is not a usable audio list", log.sorted())
+    records = list(CsvFile(path, log).records())
+    if records and [c.strip().lower() for c in records[0].cells][:1] == ["file_name"]:
+        return [r.cells[0] for r in records[1:] if r.cells and r.cells[0]]
+    text = path.read_text(encoding="utf-8-sig")
+    return [ln for ln in text.splitlines() if ln.strip()]

@@ -1,0 +1,67 @@
+"""Output safety: atomic writes, and refusing to write over an input."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+from .errors import InputError
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path, encoding: str = "utf-8") -> Iterator[TextIO]:
+    """Write to a temporary file beside `path`, then rename it over `path` on success only.
+
+    A crash or an exception leaves the previous file (if any) untouched and no partial file behind.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    with atomic_writer(path) as fh:
+        fh.write(text)
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def refuse_overwriting_inputs(outputs: Iterable[Path | None], inputs: Iterable[Path | None]) -> None:
+    """Raise if an output path is one of the inputs (same file, even through a link)."""
+    ins = [Path(p).resolve() for p in inputs if p is not None]
+    for out in outputs:
+        if out is None:
+            continue
+        target = Path(out).resolve()
+        for src in ins:
+            same = target == src or (
+                target.exists() and src.exists() and os.path.samefile(target, src)
+            )
+            if same:
+                raise InputError(f"refusing to write {out}: it is an input file")

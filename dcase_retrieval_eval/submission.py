@@ -1,0 +1,301 @@
+"""Submissions: a ranked list of audio files per query, read from either official format.
+
+- top-k CSV (2022-2024): `caption,file_name_1,...,file_name_k`, best first;
+- score matrix CSV (2025 baseline): `index,<audio 1>,<audio 2>,...`, one similarity per cell.
+  Ranking rule for the matrix: score descending, ties broken by file name in ascending Unicode
+  code-point order. The rule never looks at the ground truth or the column order, so a constant
+  matrix ranks every query the same way and scores at chance level.
+
+File names are interned: `ranks` holds indices into `names`, so a million-row file costs a few
+integer arrays, not ten million strings. Format problems found while reading are kept in
+`findings` with their line and column; semantic checks live in `validation.py`.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from .csvread import DEFAULT_MAX_BYTES, CsvFile, Record, check_bytes
+from .findings import Finding, FindingLog
+from .safe_io import atomic_writer
+
+SubmissionFormat = Literal["topk", "matrix"]
+ABSENT = -1  # no cell at that position (short row)
+BLANK = -2  # an empty cell
+_FILE_COL = re.compile(r"^file_name_(\d+)$")
+TIE_RULE = "score descending, then file name ascending (Unicode code points)"
+
+
+@dataclass
+class Submission:
+    path: str
+    format: SubmissionFormat
+    queries: list[str]
+    lines: npt.NDArray[np.int64]
+    names: list[str]
+    ranks: npt.NDArray[np.int32]
+    n_given: npt.NDArray[np.int32]
+    findings: list[Finding] = field(default_factory=list)
+    finding_counts: dict[str, int] = field(default_factory=dict)
+    #: score-matrix only: scores in name order (rows x names) and per-row sorted scores
+    scores: npt.NDArray[np.float64] | None = None
+    header_width: int = 0
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.queries)
+
+    def row_files(self, row: int) -> list[str]:
+        return [self.names[i] for i in self.ranks[row] if i >= 0]
+
+
+def _header_kind(cells: list[str]) -> tuple[SubmissionFormat | None, int]:
+    """(format, index of the query column) a header suggests, or (None, 0)."""
+    low = [c.strip().lower() for c in cells]
+    offset = 1 if low and low[0] in ("", "unnamed: 0") and len(low) > 1 else 0
+    rest = low[offset:]
+    if rest and rest[0] == "caption" and all(_FILE_COL.match(c) for c in rest[1:]) and len(rest) > 1:
+        return "topk", offset
+    if rest and rest[0] == "index":
+        return "matrix", offset
+    if low[:1] == [""] and len(low) > 2 and not any(_FILE_COL.match(c) for c in low):
+        return "matrix", 0
+    if all(_FILE_COL.match(c) for c in rest[1:]) and len(rest) > 1:
+        return "topk", offset
+    return None, 0
+
+
+def _looks_like_data(cells: list[str]) -> bool:
+    return any(c.lower().endswith((".wav", ".flac", ".mp3")) for c in cells[1:])
+
+
+def load_submission(
+    path: str | Path,
+    *,
+    format: SubmissionFormat | Literal["auto"] = "auto",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Submission:
+    """Read a submission; never raises on file content (problems become findings)."""
+    path = Path(path)
+    log = FindingLog(str(path))
+    empty = Submission(str(path), "topk", [], np.zeros(0, np.int64), [],
+                       np.zeros((0, 10), np.int32), np.zeros(0, np.int32))
+    if not check_bytes(path, log, max_bytes):
+        return _finish(empty, log)
+    reader = CsvFile(path, log)
+    records = reader.records()
+    header = next(records, None)
+    if header is None:
+        log.add("F102", "The file holds no CSV record.", hint="Write the header and the rows.")
+        return _finish(empty, log)
+    kind, offset = _header_kind(header.cells)
+    if format != "auto":
+        kind = format
+    if kind == "matrix":
+        return _finish(_read_matrix(path, header, records, offset, log), log)
+    return _finish(_read_topk(path, header, records, offset, log), log)
+
+
+def _finish(sub: Submission, log: FindingLog) -> Submission:
+    sub.findings = log.sorted()
+    sub.finding_counts = dict(log.counts)
+    return sub
+
+
+def _read_topk(
+    path: Path, header: Record, records: Iterator[Record], offset: int, log: FindingLog
+) -> Submission:
+    cells = header.cells
+    low = [c.strip().lower() for c in cells]
+    rows_first: list[Record] = []
+    if offset:
+        log.add(
+            "C202",
+            f"The first header cell is {cells[0]!r}: the file has an extra first column.",
+            line=1,
+            column=1,
+            hint="It looks like a pandas index column: write with to_csv(index=False). "
+            "The column was ignored to check the rest.",
+        )
+    expected = ["caption"] + [f"file_name_{i}" for i in range(1, len(cells) - offset)]
+    if low[offset:] != expected:
+        if _looks_like_data(cells) or not low[offset:offset + 1] == ["caption"] and not any(
+            _FILE_COL.match(c) for c in low
+        ):
+            log.add(
+                "C201",
+                "The first line is data, not the header.",
+                line=1,
+                hint="Start the file with 'caption,file_name_1,...,file_name_10'.",
+            )
+            rows_first = [header]
+        else:
+            for col, (got, want) in enumerate(zip(cells[offset:], expected, strict=True),
+                                               start=offset + 1):
+                if got != want:
+                    hint = f"Name it {want!r}."
+                    if got.strip().lower() == want:
+                        hint = f"Write exactly {want!r} (case and spaces matter)."
+                    log.add("C202", f"Header cell {got!r} should be {want!r}.", line=1,
+                            column=col, hint=hint)
+    width = len(cells) - offset
+    queries: list[str] = []
+    lines: list[int] = []
+    name_ids: dict[str, int] = {}
+    flat: list[int] = []
+    n_given: list[int] = []
+    depth = max(width - 1, 1)
+
+    def rows() -> Iterator[Record]:
+        yield from rows_first
+        yield from records
+
+    get_id = name_ids.setdefault
+    for rec in rows():
+        c = rec.cells[offset:] if offset else rec.cells
+        if len(c) != width:
+            log.add(
+                "C204",
+                f"The line has {len(c) + offset} cells; the header has {width + offset}.",
+                line=rec.line,
+                column=min(len(c), width) + offset + (1 if len(c) > width else 0),
+                hint="Quote fields that contain commas; every row needs the header's cells.",
+            )
+        if not c or not c[0].strip():
+            log.add("C206", "The query cell is empty.", line=rec.line, column=offset + 1,
+                    hint="Each row starts with the query caption.")
+        queries.append(c[0] if c else "")
+        lines.append(rec.line)
+        files = c[1:depth + 1]
+        row = [ABSENT] * depth
+        last = 0
+        for j, name in enumerate(files):
+            if name:
+                row[j] = get_id(name, len(name_ids))
+                last = j + 1
+            else:
+                row[j] = BLANK
+        for j in range(last):
+            if row[j] == BLANK:
+                log.add("C206", f"File cell {j + 1} is empty.", line=rec.line,
+                        column=offset + j + 2, hint="Give a file name in every position.")
+        for j in range(last, depth):
+            row[j] = ABSENT
+        flat.extend(row)
+        n_given.append(last + max(0, len(c) - 1 - depth))
+    ranks = np.asarray(flat, dtype=np.int32).reshape(-1, depth)
+    if not queries:
+        log.add("C208", "The file has a header but no rows.", line=1,
+                hint="Write one row per query.")
+    return Submission(
+        path=str(path),
+        format="topk",
+        queries=queries,
+        lines=np.asarray(lines, np.int64),
+        names=list(name_ids),
+        ranks=ranks,
+        n_given=np.asarray(n_given, np.int32),
+        header_width=width,
+    )
+
+
+def _read_matrix(
+    path: Path, header: Record, records: Iterator[Record], offset: int, log: FindingLog
+) -> Submission:
+    cells = header.cells[offset:]
+    if cells[0].strip().lower() != "index":
+        log.add("C202", f"The first header cell is {cells[0]!r}, not 'index'.", line=1,
+                column=offset + 1, hint="Name the query column 'index'.")
+    columns = cells[1:]
+    seen: dict[str, int] = {}
+    for col, name in enumerate(columns, start=offset + 2):
+        if not name:
+            log.add("C206", "An audio column has no name.", line=1, column=col)
+        elif name in seen:
+            log.add("M503", f"Audio column {name!r} appears twice (first at column {seen[name]}).",
+                    line=1, column=col, hint="Each audio file gets exactly one column.")
+        else:
+            seen[name] = col
+    width = len(cells)
+    queries: list[str] = []
+    lines: list[int] = []
+    rows: list[npt.NDArray[np.float64]] = []
+    for rec in records:
+        c = rec.cells[offset:]
+        if len(c) != width:
+            log.add("C204", f"The line has {len(rec.cells)} cells; the header has "
+                    f"{width + offset}.", line=rec.line,
+                    column=min(len(c), width) + offset + (1 if len(c) > width else 0),
+                    hint="Every row needs one score per audio column.")
+            c = (c + [""] * width)[:width]
+        queries.append(c[0])
+        lines.append(rec.line)
+        if not c[0].strip():
+            log.add("C206", "The query cell is empty.", line=rec.line, column=offset + 1)
+        try:
+            values = np.array(c[1:], dtype=np.float64)
+        except ValueError:
+            values = np.empty(width - 1)
+            for j, text in enumerate(c[1:]):
+                try:
+                    values[j] = float(text)
+                except ValueError:
+                    values[j] = np.nan
+                    log.add("M501", f"Score {text[:40]!r} is not a number.", line=rec.line,
+                            column=offset + j + 2, hint="Write a decimal number in every cell.")
+                    continue
+        bad = ~np.isfinite(values)
+        for j in np.flatnonzero(bad).tolist():
+            if c[j + 1].strip() and _is_number(c[j + 1]):
+                log.add("M502", f"Score {c[j + 1]!r} is not finite.", line=rec.line,
+                        column=offset + j + 2, hint="Replace NaN and infinity by finite scores.")
+        rows.append(values)
+    if not queries:
+        log.add("C208", "The file has a header but no rows.", line=1)
+    matrix = np.vstack(rows) if rows else np.zeros((0, len(columns)))
+    # columns in name order, so a stable sort on -score breaks ties by name
+    order = sorted(range(len(columns)), key=lambda j: columns[j])
+    names = [columns[j] for j in order]
+    scores = matrix[:, order] if len(order) else matrix
+    safe = np.where(np.isfinite(scores), scores, -np.inf)
+    ranks = np.argsort(-safe, axis=1, kind="stable").astype(np.int32)
+    return Submission(
+        path=str(path),
+        format="matrix",
+        queries=queries,
+        lines=np.asarray(lines, np.int64),
+        names=names,
+        ranks=ranks,
+        n_given=np.full(len(queries), len(names), np.int32),
+        scores=scores,
+        header_width=width,
+    )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def write_topk_csv(
+    path: str | Path, rankings: Sequence[tuple[str, Sequence[str]]], k: int = 10
+) -> None:
+    """Write a top-k submission atomically: header `caption,file_name_1..k`, one row per query."""
+    with atomic_writer(Path(path)) as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["caption", *[f"file_name_{i}" for i in range(1, k + 1)]])
+        for query, files in rankings:
+            if len(files) != k:
+                raise ValueError(f"query {query!r} has {len(files)} files, expected {k}")
+            writer.writerow([query, *files])

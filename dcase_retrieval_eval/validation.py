@@ -1,0 +1,265 @@
+"""Checks of a submission against a query set: Submission x QuerySet -> findings + alignment.
+
+The alignment (one ranking row per query of the query set, in audio-set indices) is what the
+scorer measures; building it here keeps one pass over the data for both jobs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel
+
+from .findings import Finding, FindingLog, Severity
+from .ground_truth import AUDIO_SUFFIXES, QuerySet
+from .submission import ABSENT, TIE_RULE, Submission
+
+UNKNOWN = -3
+
+
+class ValidationReport(BaseModel):
+    """All findings of one submission, sorted by line, with a summary."""
+
+    path: str
+    format: str
+    valid: bool
+    n_rows: int
+    n_queries: int
+    depth: int
+    errors: int
+    warnings: int
+    counts: dict[str, int]
+    findings: list[Finding]
+    tie_rule: str = TIE_RULE
+
+    @property
+    def summary(self) -> str:
+        verdict = "valid" if self.valid else "INVALID"
+        return (f"{self.path}: {verdict} - {self.errors} error(s), {self.warnings} warning(s); "
+                f"{self.n_rows} rows for {self.n_queries} queries, depth {self.depth}")
+
+
+@dataclass
+class Alignment:
+    """Rankings aligned to the query set: ranks[q] holds audio indices, -1 where nothing counts."""
+
+    ranks: npt.NDArray[np.int32]
+    missing_queries: int
+    extra_rows: int
+    duplicate_rows: int
+    unknown_files: int
+    repeated_files: int
+    short_rows: int
+
+
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub(r"[^\w\s]", "", text)
+    return " ".join(text.split())
+
+
+def _file_hint(name: str, audio: dict[str, int], lowered: dict[str, str]) -> str:
+    stripped = name.strip()
+    if stripped != name and stripped in audio:
+        return f"Remove the stray whitespace: {stripped!r} is in the audio set."
+    for suffix in AUDIO_SUFFIXES:
+        if name + suffix in audio:
+            return f"Add the extension: {name + suffix!r} is in the audio set."
+    if name.casefold() in lowered:
+        return f"Mind the case: {lowered[name.casefold()]!r} is in the audio set."
+    if stripped.casefold() in lowered:
+        return f"Did you mean {lowered[stripped.casefold()]!r}?"
+    return "Rank only files of the evaluation audio set, named exactly as on disk."
+
+
+def validate_submission(
+    sub: Submission, qs: QuerySet, depth: int = 10, *, max_per_code: int | None = None
+) -> tuple[ValidationReport, Alignment]:
+    """Every defect of `sub` against `qs`, and the aligned rankings for scoring."""
+    log = FindingLog(sub.path) if max_per_code is None else FindingLog(sub.path, max_per_code)
+    log.extend(sub.findings)
+    for code, n in sub.finding_counts.items():
+        kept = sum(1 for f in sub.findings if f.code == code)
+        log.counts[code] += n - kept
+    n_q = qs.n_queries
+    aligned = np.full((n_q, depth), ABSENT, np.int32)
+    stats = dict(missing_queries=0, extra_rows=0, duplicate_rows=0, unknown_files=0,
+                 repeated_files=0, short_rows=0)
+    readable = not any(f.code.startswith("F") for f in sub.findings)
+    if readable:
+        _check_rows(sub, qs, depth, log, aligned, stats)
+    errors = sum(n for c, n in log.counts.items() if _severity(c) == Severity.ERROR)
+    warnings = sum(n for c, n in log.counts.items() if _severity(c) == Severity.WARNING)
+    report = ValidationReport(
+        path=sub.path,
+        format=sub.format,
+        valid=errors == 0,
+        n_rows=sub.n_rows,
+        n_queries=n_q,
+        depth=depth,
+        errors=errors,
+        warnings=warnings,
+        counts=dict(sorted(log.counts.items())),
+        findings=log.sorted(),
+    )
+    return report, Alignment(ranks=aligned, **stats)
+
+
+def _severity(code: str) -> Severity:
+    from .findings import CATALOGUE
+
+    return CATALOGUE[code].severity
+
+
+def _check_rows(
+    sub: Submission, qs: QuerySet, depth: int, log: FindingLog,
+    aligned: npt.NDArray[np.int32], stats: dict[str, int],
+) -> None:
+    qindex = qs.query_index
+    row_query = np.fromiter((qindex.get(q, -1) for q in sub.queries), np.int64, sub.n_rows)
+    # unknown and duplicate query rows
+    unknown_rows = np.flatnonzero(row_query < 0)
+    if unknown_rows.size:
+        norm: dict[str, str] | None = None
+        for r in unknown_rows.tolist():
+            query = sub.queries[r]
+            if not query.strip():
+                continue  # already reported as a blank cell
+            if log.counts["Q302"] >= log.max_per_code:
+                log.counts["Q302"] += 1
+                continue
+            if norm is None:
+                norm = {_normalise(q): q for q in qs.queries}
+            close = norm.get(_normalise(query))
+            hint = (f"Did you mean {close!r}? Queries must match the caption exactly."
+                    if close else "Only the captions of the query set are queries.")
+            log.add("Q302", f"Query {query[:120]!r} is not in the query set.",
+                    line=int(sub.lines[r]), column=1, hint=hint)
+        stats["extra_rows"] = int(unknown_rows.size)
+    known = np.flatnonzero(row_query >= 0)
+    order = known[np.argsort(row_query[known], kind="stable")]
+    sorted_q = row_query[order]
+    dup_mask = np.zeros(sorted_q.size, bool)
+    dup_mask[1:] = sorted_q[1:] == sorted_q[:-1]
+    first_row = {int(q): int(r) for q, r in zip(sorted_q[~dup_mask], order[~dup_mask], strict=True)}
+    for r in np.sort(order[dup_mask]).tolist():
+        q = int(row_query[r])
+        log.add("Q303", f"Query {sub.queries[r][:120]!r} has a second row.",
+                line=int(sub.lines[r]), column=1,
+                hint=f"Keep one row per query (first on line {int(sub.lines[first_row[q]])}); "
+                "only the first row is scored.")
+    stats["duplicate_rows"] = int(dup_mask.sum())
+    missing = np.setdiff1d(np.arange(qs.n_queries), sorted_q[~dup_mask])
+    for q in missing.tolist():
+        where = f" (line {qs.query_lines[q]} of the query set)" if qs.query_lines else ""
+        log.add("Q301", f"Query {qs.queries[q][:120]!r}{where} has no row.",
+                hint="Write one row for every query of the query set.")
+    stats["missing_queries"] = int(missing.size)
+
+    # map the submission's file names to audio-set indices
+    audio = qs.audio_index
+    name_map = np.fromiter((audio.get(n, UNKNOWN) for n in sub.names), np.int32, len(sub.names))
+    width = sub.ranks.shape[1]
+    take = min(width, max(depth, 1))
+    raw = sub.ranks[:, :take]
+    mapped = np.where(raw >= 0, name_map[np.maximum(raw, 0)] if name_map.size else UNKNOWN, ABSENT)
+    if sub.format == "topk":
+        _check_files(sub, raw, mapped, depth, log, stats, qs)
+    else:
+        _check_matrix(sub, qs, depth, log)
+    valid = np.where(mapped >= 0, mapped, ABSENT).astype(np.int32)
+    # a repeated file counts once, at its first position
+    for p in range(1, valid.shape[1]):
+        rep = (valid[:, p:p + 1] == valid[:, :p]).any(axis=1) & (valid[:, p] >= 0)
+        valid[rep, p] = ABSENT
+    rows_first = np.array(sorted(first_row.items()), np.int64).reshape(-1, 2)
+    if rows_first.size:
+        aligned[rows_first[:, 0], :take] = valid[rows_first[:, 1]]
+
+
+def _check_files(
+    sub: Submission, raw: npt.NDArray[np.int32], mapped: npt.NDArray[np.int32], depth: int,
+    log: FindingLog, stats: dict[str, int], qs: QuerySet,
+) -> None:
+    # unknown files: one finding per cell
+    unk_rows, unk_cols = np.nonzero(mapped == UNKNOWN)
+    stats["unknown_files"] = int(unk_rows.size)
+    if unk_rows.size:
+        lowered = {a.casefold(): a for a in qs.audio}
+        shown = max(0, log.max_per_code - log.counts["A401"])
+        for r, c in zip(unk_rows[:shown].tolist(), unk_cols[:shown].tolist(), strict=True):
+            name = sub.names[int(raw[r, c])]
+            log.add("A401", f"{name[:160]!r} is not in the audio set.", line=int(sub.lines[r]),
+                    column=c + 2, hint=_file_hint(name, qs.audio_index, lowered))
+        log.counts["A401"] += int(unk_rows.size) - min(shown, int(unk_rows.size))
+    # repeated files within a row (by name, before mapping)
+    rep_cells: list[tuple[int, int, int]] = []
+    for p in range(1, raw.shape[1]):
+        prev = raw[:, :p]
+        same = (prev == raw[:, p:p + 1]) & (raw[:, p:p + 1] >= 0)
+        rows = np.flatnonzero(same.any(axis=1))
+        if rows.size:
+            first = same[rows].argmax(axis=1)
+            rep_cells.extend(zip(rows.tolist(), [p] * rows.size, first.tolist(), strict=True))
+    stats["repeated_files"] = len(rep_cells)
+    for r, p, first in sorted(rep_cells):
+        log.add("A402", f"{sub.names[int(raw[r, p])][:160]!r} is ranked again (first at "
+                f"position {first + 1}).", line=int(sub.lines[r]), column=p + 2,
+                hint="Rank each file at most once per query; the repeat counts as a miss.")
+    # too few / too many files
+    cell_count_bad = {f.line for f in sub.findings if f.code == "C204"}
+    short = np.flatnonzero(sub.n_given < depth)
+    long = np.flatnonzero(sub.n_given > depth)
+    stats["short_rows"] = int(short.size)
+    for r in short.tolist():
+        line = int(sub.lines[r])
+        if line in cell_count_bad:
+            continue
+        n = int(sub.n_given[r])
+        log.add("A403", f"The ranking holds {n} file(s); {depth} are required.", line=line,
+                column=n + 2, hint=f"Give exactly {depth} distinct files, best first.")
+    for r in long.tolist():
+        line = int(sub.lines[r])
+        if line in cell_count_bad:
+            continue
+        log.add("A404", f"The ranking holds {int(sub.n_given[r])} files; {depth} are expected.",
+                line=line, column=depth + 2,
+                hint=f"Keep only the best {depth}; the others are ignored.")
+
+
+def _check_matrix(sub: Submission, qs: QuerySet, depth: int, log: FindingLog) -> None:
+    columns = set(sub.names)
+    missing = [a for a in qs.audio if a not in columns]
+    for name in missing[: log.max_per_code]:
+        log.add("M504", f"Audio file {name[:160]!r} has no column.", line=1,
+                hint="Score every audio file of the evaluation set; it is never retrieved.")
+    log.counts["M504"] += max(0, len(missing) - log.max_per_code)
+    audio = qs.audio_index
+    lowered = {a.casefold(): a for a in qs.audio}
+    for col, name in enumerate(sub.names):
+        if name and name not in audio:
+            log.add("A401", f"Audio column {name[:160]!r} is not in the audio set.", line=1,
+                    hint=_file_hint(name, audio, lowered))
+    scores = sub.scores
+    if scores is None or scores.size == 0:
+        return
+    n_cols = scores.shape[1]
+    if n_cols > depth:
+        ordered = np.take_along_axis(scores, sub.ranks[:, : depth + 1].astype(np.int64), axis=1)
+        tied = np.flatnonzero(ordered[:, depth - 1] == ordered[:, depth])
+        for r in tied.tolist():
+            log.add("M505", f"The scores at positions {depth} and {depth + 1} are equal "
+                    f"({ordered[r, depth - 1]:.6g}).", line=int(sub.lines[r]),
+                    hint=f"Ties are broken by {TIE_RULE}; give distinct scores to decide it.")
+    per_row_distinct = np.array([np.unique(r).size for r in scores]) if scores.shape[0] else []
+    constant = int(np.sum(np.asarray(per_row_distinct) <= 1))
+    mostly_tied = int(np.sum(np.asarray(per_row_distinct) < max(2, n_cols // 2)))
+    if constant or mostly_tied > scores.shape[0] // 2:
+        log.add("M506", f"{constant} row(s) have one constant score and {mostly_tied} have "
+                "fewer distinct scores than half the columns.", line=1,
+                hint=f"Tied files are ranked by {TIE_RULE}, never by the ground truth: a "
+                "constant matrix scores at chance level.")
