@@ -23,7 +23,7 @@ from scipy.signal import butter, sosfilt
 from . import SPLITS
 
 SAMPLE_RATE = 44_100
-DEFAULT_CLIPS = (200, 60, 60)
+DEFAULT_CLIPS = (240, 60, 120)
 DEFAULT_SECONDS = (5.0, 8.0)
 MIN_WORDS, MAX_WORDS = 8, 20
 
