@@ -168,7 +168,7 @@ def _check_rows(
     raw = sub.ranks[:, :take]
     mapped = np.where(raw >= 0, name_map[np.maximum(raw, 0)] if name_map.size else UNKNOWN, ABSENT)
     if sub.format == "topk":
-        _check_files(sub, raw, mapped, depth, log, stats, qs)
+        _check_files(sub, raw, mapped, depth, log, qs)
     else:
         _check_matrix(sub, qs, depth, log)
     valid = np.where(mapped >= 0, mapped, ABSENT).astype(np.int32)
@@ -179,15 +179,19 @@ def _check_rows(
     rows_first = np.array(sorted(first_row.items()), np.int64).reshape(-1, 2)
     if rows_first.size:
         aligned[rows_first[:, 0], :take] = valid[rows_first[:, 1]]
+    # the policy counts what touches the score: defects in the rows that are scored
+    scored = rows_first[:, 1]
+    stats["unknown_files"] = int(np.count_nonzero(mapped[scored] == UNKNOWN))
+    stats["repeated_files"] = int(np.count_nonzero((valid[scored] == ABSENT) & (mapped[scored] >= 0)))
+    stats["short_rows"] = int(np.count_nonzero(sub.n_given[scored] < depth))
 
 
 def _check_files(
     sub: Submission, raw: npt.NDArray[np.int32], mapped: npt.NDArray[np.int32], depth: int,
-    log: FindingLog, stats: dict[str, int], qs: QuerySet,
+    log: FindingLog, qs: QuerySet,
 ) -> None:
     # unknown files: one finding per cell
     unk_rows, unk_cols = np.nonzero(mapped == UNKNOWN)
-    stats["unknown_files"] = int(unk_rows.size)
     if unk_rows.size:
         lowered = {a.casefold(): a for a in qs.audio}
         shown = max(0, log.max_per_code - log.counts["A401"])
@@ -205,7 +209,6 @@ def _check_files(
         if rows.size:
             first = same[rows].argmax(axis=1)
             rep_cells.extend(zip(rows.tolist(), [p] * rows.size, first.tolist(), strict=True))
-    stats["repeated_files"] = len(rep_cells)
     for r, p, first in sorted(rep_cells):
         log.add("A402", f"{sub.names[int(raw[r, p])][:160]!r} is ranked again (first at "
                 f"position {first + 1}).", line=int(sub.lines[r]), column=p + 2,
@@ -214,7 +217,6 @@ def _check_files(
     cell_count_bad = {f.line for f in sub.findings if f.code == "C204"}
     short = np.flatnonzero(sub.n_given < depth)
     long = np.flatnonzero(sub.n_given > depth)
-    stats["short_rows"] = int(short.size)
     for r in short.tolist():
         line = int(sub.lines[r])
         if line in cell_count_bad:

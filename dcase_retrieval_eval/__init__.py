@@ -1,0 +1,44 @@
+"""dcase-retrieval-eval: validate, score and rank DCASE language-based audio retrieval submissions.
+
+Public API: `load_ground_truth`, `load_query_set`, `load_submission`, `validate`, `score`, `rank`.
+Heavy modules (the baseline, torch, gensim) are never imported from here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "load_ground_truth": "ground_truth",
+    "load_query_set": "ground_truth",
+    "GroundTruth": "ground_truth",
+    "QuerySet": "ground_truth",
+    "load_submission": "submission",
+    "write_topk_csv": "submission",
+    "Submission": "submission",
+    "validate": "api",
+    "score": "api",
+    "ScoreReport": "scoring",
+    "ValidationReport": "validation",
+    "Finding": "findings",
+    "InputError": "errors",
+    "EDITIONS": "editions",
+    "get_edition": "editions",
+    "rank": "ranking",
+    "Leaderboard": "ranking",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import public names lazily so that `import dcase_retrieval_eval` stays fast."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f".{module}", __name__), name)
+
+
+__all__ = sorted(_EXPORTS)

@@ -1,0 +1,263 @@
+"""The `dcase-eval` command line: thin click commands over the Python API.
+
+Exit codes: 0 valid (warnings allowed), 1 invalid input (with findings), 2 usage error,
+3 internal error (reported in one line, never a traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from .csvread import DEFAULT_MAX_BYTES
+from .editions import EDITIONS
+from .errors import InputError
+
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+_FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
+_DIR = click.Path(exists=True, file_okay=False, readable=True, path_type=Path)
+_OUT = click.Path(dir_okay=False, writable=True, path_type=Path)
+_EDITION = click.Choice(["auto", *EDITIONS])
+
+
+def _console() -> Console:
+    return Console(soft_wrap=False, width=max(Console().width, 120))
+
+
+def _fail_with_findings(exc: InputError, fmt: str) -> None:
+    if fmt == "json":
+        doc = {"valid": False, "error": str(exc),
+               "findings": [f.model_dump(mode="json") for f in exc.findings]}
+        click.echo(json.dumps(doc, indent=2))
+    else:
+        from .report.terminal import findings_table
+
+        console = _console()
+        if exc.findings:
+            console.print(findings_table(exc.findings[:200]))
+        console.print(f"[bold red]error:[/] {exc}")
+    sys.exit(EXIT_INVALID)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dcase-retrieval-eval")
+def main() -> None:
+    """Validate, score and rank DCASE language-based audio retrieval submissions."""
+
+
+@main.command()
+@click.argument("submission", type=click.Path(exists=True, readable=True, path_type=Path))
+@click.option("--gt", "gt_path", type=_FILE, help="Ground-truth CSV (any supported format).")
+@click.option("--queries", "queries_path", type=_FILE,
+              help="Query CSV with a 'caption' column (participants without ground truth).")
+@click.option("--audio-dir", type=_DIR, help="Folder of the evaluation audio files.")
+@click.option("--audio-list", type=_FILE, help="Text file or CSV listing the audio file names.")
+@click.option("--edition", type=_EDITION, default="auto", show_default=True)
+@click.option("--k", type=click.IntRange(min=1), default=None, help="Override the cut-off k.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+              show_default=True, help="Refuse files larger than this before reading them.")
+def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
+             audio_dir: Path | None, audio_list: Path | None, edition: str, k: int | None,
+             fmt: str, max_bytes: int) -> None:
+    """Check SUBMISSION (a CSV, or a team package: a zip or a folder) and list every defect."""
+    from .api import validate as run_validate
+    from .ground_truth import QuerySet, list_audio_dir, load_ground_truth, load_query_set, \
+        read_audio_list
+
+    if gt_path is None and queries_path is None:
+        raise click.UsageError("give --gt GT.csv, or --queries Q.csv with --audio-dir/--audio-list")
+    if gt_path is not None and queries_path is not None:
+        raise click.UsageError("give either --gt or --queries, not both")
+    if audio_dir is not None and audio_list is not None:
+        raise click.UsageError("give either --audio-dir or --audio-list, not both")
+    if queries_path is not None and audio_dir is None and audio_list is None:
+        raise click.UsageError("--queries needs the audio set: --audio-dir DIR or --audio-list FILE")
+    try:
+        against: QuerySet
+        if gt_path is not None:
+            against = load_ground_truth(gt_path, max_bytes=max_bytes)
+            if audio_dir is not None:
+                against = against.with_audio_set(list_audio_dir(audio_dir))
+            elif audio_list is not None:
+                against = against.with_audio_set(read_audio_list(audio_list))
+        else:
+            assert queries_path is not None
+            against = load_query_set(queries_path, audio_dir=audio_dir, audio_list=audio_list,
+                                     max_bytes=max_bytes)
+        if submission.is_dir() or submission.suffix.lower() == ".zip":
+            _validate_package(submission, against, edition, k, fmt, max_bytes)
+            return
+        report = run_validate(submission, against, edition=edition, k=k, max_bytes=max_bytes)
+    except InputError as exc:
+        _fail_with_findings(exc, fmt)
+        return
+    if fmt == "json":
+        click.echo(report.model_dump_json(indent=2))
+    else:
+        from .report.terminal import print_validation
+
+        print_validation(_console(), report)
+    sys.exit(0 if report.valid else EXIT_INVALID)
+
+
+def _validate_package(path: Path, against: Any, edition: str, k: int | None, fmt: str,
+                      max_bytes: int) -> None:
+    """Team packages are handled by the organizer workflow (`package.py`)."""
+    try:
+        from .package import validate_package
+    except ImportError:
+        raise click.UsageError(f"{path} is a folder or zip: package validation is not "
+                               "available in this build") from None
+    from .report.terminal import print_validation
+
+    report = validate_package(path, against, edition=edition, k=k, max_bytes=max_bytes)
+    if fmt == "json":
+        click.echo(report.model_dump_json(indent=2))
+    else:
+        console = _console()
+        for sub_report in report.reports():
+            print_validation(console, sub_report)
+    sys.exit(0 if report.valid else EXIT_INVALID)
+
+
+@main.command()
+@click.argument("submission", type=_FILE, required=False)
+@click.option("--gt", "gt_path", type=_FILE, help="Ground-truth CSV.")
+@click.option("--edition", type=_EDITION, default="auto", show_default=True,
+              help="Scoring preset; auto = 2025 for multi-relevant ground truth, else 2022.")
+@click.option("--k", type=click.IntRange(min=1), default=None, help="Override the main cut-off.")
+@click.option("--lenient", is_flag=True, help="Score an invalid submission with a stated policy.")
+@click.option("--audio-dir", type=_DIR, help="Widen the audio set to this folder's files.")
+@click.option("--audio-list", type=_FILE, help="Widen the audio set to the files listed.")
+@click.option("--per-query", "per_query", type=_OUT, help="Write per-query values to this CSV.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
+              show_default=True)
+@click.option("--output", type=_OUT, help="Write the scores here instead of standard output.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+              show_default=True)
+@click.option("--codabench", nargs=2, type=click.Path(path_type=Path), default=None,
+              metavar="INPUT_DIR OUTPUT_DIR", help="Run as a Codabench scoring program.")
+def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | None,
+          lenient: bool, audio_dir: Path | None, audio_list: Path | None,
+          per_query: Path | None, fmt: str, output: Path | None, max_bytes: int,
+          codabench: tuple[Path, Path] | None) -> None:
+    """Score SUBMISSION against --gt: mAP@k and R@1/5/10 with 95% jackknife CIs."""
+    if codabench is not None:
+        _run_codabench(codabench, edition, k, lenient)
+        return
+    if submission is None or gt_path is None:
+        raise click.UsageError("give SUBMISSION and --gt GT.csv (or --codabench IN OUT)")
+    from .api import score as run_score
+    from .ground_truth import list_audio_dir, load_ground_truth, read_audio_list
+    from .report.tabular import score_csv, score_json, write_per_query
+    from .safe_io import refuse_overwriting_inputs, write_text_atomic
+
+    try:
+        refuse_overwriting_inputs([per_query, output], [submission, gt_path])
+        gt = load_ground_truth(gt_path, max_bytes=max_bytes)
+        if audio_dir is not None:
+            gt = gt.with_audio_set(list_audio_dir(audio_dir))
+        elif audio_list is not None:
+            gt = gt.with_audio_set(read_audio_list(audio_list))
+        report = run_score(submission, gt, edition=edition, k=k, lenient=lenient,
+                           max_bytes=max_bytes)
+    except InputError as exc:
+        _fail_with_findings(exc, "json" if fmt == "json" else "text")
+        return
+    if per_query is not None:
+        write_per_query(per_query, report, gt)
+    if fmt == "text":
+        from .report.terminal import print_score
+
+        if output is not None:
+            console = Console(record=True, width=120, file=open(os.devnull, "w"))  # noqa: SIM115
+            print_score(console, report)
+            write_text_atomic(output, console.export_text())
+        else:
+            print_score(_console(), report)
+        return
+    text = score_json(report) if fmt == "json" else score_csv(report)
+    if output is not None:
+        write_text_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+    if report.policy.mode == "lenient":
+        click.echo(f"policy: {report.policy.describe()}", err=True)
+
+
+def _run_codabench(dirs: tuple[Path, Path], edition: str, k: int | None, lenient: bool) -> None:
+    try:
+        from .codabench import run_codabench
+    except ImportError:
+        raise click.UsageError("the Codabench mode is not available in this build") from None
+    try:
+        run_codabench(dirs[0], dirs[1], edition=edition, k=k, lenient=lenient)
+    except InputError as exc:
+        _fail_with_findings(exc, "text")
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep the generated challenge in this folder (default: a temporary one).")
+@click.option("--seed", type=int, default=2022, show_default=True)
+@click.option("--queries", "n_files", type=click.IntRange(min=20), default=200,
+              show_default=True, help="Audio files in the synthetic evaluation set (x5 captions).")
+def demo(out_dir: Path | None, seed: int, n_files: int) -> None:
+    """Generate a small synthetic challenge, then validate and score its systems."""
+    from .demo import run_demo
+
+    run_demo(_console(), out_dir, seed=seed, n_files=n_files)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def codes(fmt: str) -> None:
+    """List every finding code with its severity and meaning."""
+    from .findings import CATALOGUE
+
+    if fmt == "json":
+        click.echo(json.dumps([c.model_dump(mode="json") for c in CATALOGUE.values()], indent=2))
+        return
+    for c in CATALOGUE.values():
+        click.echo(f"{c.code}  {c.severity.value:<7}  {c.name:<24}  {c.summary}")
+
+
+def _register_optional_commands() -> None:
+    """Commands whose modules live beside the core; each imports its heavy parts lazily."""
+    for module, names in (("cli_baseline", ("synth_command", "baseline_group")),
+                          ("cli_rank", ("rank_command",))):
+        try:
+            mod = __import__(f"{__package__}.{module}", fromlist=list(names))
+        except ImportError:
+            continue
+        for name in names:
+            main.add_command(getattr(mod, name))
+
+
+_register_optional_commands()
+
+
+def run() -> None:
+    """Entry point that turns any unexpected error into one line and exit code 3."""
+    try:
+        main(standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback
+        click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo("please report it with the command line that caused it", err=True)
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,1 @@
+"""Renderers: turn reports into terminal tables, JSON, CSV and per-query files."""

@@ -1,0 +1,142 @@
+"""Scoring: aligned rankings x ground truth -> per-query values -> means with jackknife CIs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict
+
+from .editions import Edition
+from .errors import InputError
+from .ground_truth import GroundTruth
+from .jackknife import JackknifeStats, jackknife_mean
+from .metrics import average_precision, first_positions, hit_matrix, recall_at
+from .submission import TIE_RULE, Submission
+from .validation import Alignment, ValidationReport, validate_submission
+
+
+class Policy(BaseModel):
+    """How defects were treated; printed with the scores whenever any defect was forgiven."""
+
+    mode: Literal["strict", "lenient"]
+    missing_queries: int = 0
+    extra_rows_ignored: int = 0
+    duplicate_rows_ignored: int = 0
+    unknown_files_as_misses: int = 0
+    repeated_files_counted_once: int = 0
+    short_rankings: int = 0
+    tie_rule: str = TIE_RULE
+
+    def describe(self) -> str:
+        if self.mode == "strict":
+            return "strict: the submission is valid; nothing was forgiven."
+        return (
+            "lenient: "
+            f"{self.missing_queries} missing queries scored 0; "
+            f"{self.extra_rows_ignored} extra rows ignored; "
+            f"{self.duplicate_rows_ignored} duplicate rows ignored (first row kept); "
+            f"{self.unknown_files_as_misses} unknown files counted as misses; "
+            f"{self.repeated_files_counted_once} repeated files counted once at their first "
+            f"position; {self.short_rankings} short rankings scored as given."
+        )
+
+
+class PerQuery(BaseModel):
+    """Per-query values in ground-truth order (arrays kept as numpy, not serialised)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    values: dict[str, npt.NDArray[np.float64]]
+    positions: list[list[int]]
+
+
+class ScoreReport(BaseModel):
+    """Means with jackknife CIs per metric; `per_query` holds what the tests and `rank` pair on."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    submission: str
+    ground_truth: str
+    n_queries: int
+    edition: str
+    k: int
+    main_metric: str
+    policy: Policy
+    metrics: dict[str, JackknifeStats]
+    validation: ValidationReport
+    per_query: PerQuery | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON document of `dcase-eval score --format json`."""
+        return {
+            "submission": self.submission,
+            "ground_truth": self.ground_truth,
+            "n_queries": self.n_queries,
+            "edition": self.edition,
+            "k": self.k,
+            "main_metric": self.main_metric,
+            "policy": self.policy.model_dump(),
+            "metrics": {name: m.model_dump() for name, m in self.metrics.items()},
+            "findings": {"errors": self.validation.errors, "warnings": self.validation.warnings,
+                         "counts": self.validation.counts},
+        }
+
+
+@dataclass
+class _Measured:
+    values: dict[str, npt.NDArray[np.float64]]
+    positions: list[list[int]]
+
+
+def measure(alignment: Alignment, gt: GroundTruth, edition: Edition) -> _Measured:
+    """Per-query metric vectors for every metric of the edition."""
+    depth = max(edition.depth, alignment.ranks.shape[1])
+    ranks = alignment.ranks
+    if ranks.shape[1] < depth:
+        pad = np.full((ranks.shape[0], depth - ranks.shape[1]), -1, np.int32)
+        ranks = np.hstack([ranks, pad])
+    hits = hit_matrix(ranks, gt.rel_indptr, gt.rel_indices, len(gt.audio))
+    n_rel = gt.n_relevant
+    values: dict[str, npt.NDArray[np.float64]] = {}
+    for k in edition.map_ks:
+        values[f"mAP@{k}"] = average_precision(hits, n_rel, k, edition.ap_normalization)
+    for k in edition.recall_ks:
+        values[f"R@{k}"] = recall_at(hits, n_rel, k)
+    return _Measured(values, first_positions(hits[:, : max(edition.map_ks)]))
+
+
+def score_aligned(
+    sub: Submission, gt: GroundTruth, edition: Edition, *, lenient: bool = False,
+    confidence: float = 0.95, keep_per_query: bool = True,
+) -> ScoreReport:
+    """Validate, then score; refuses an invalid submission unless `lenient`."""
+    report, alignment = validate_submission(sub, gt, edition.depth)
+    if not report.valid and not lenient:
+        raise InputError(
+            f"{sub.path} is not a valid submission ({report.errors} errors); "
+            "fix it or score with lenient=True", report.findings)
+    policy = Policy(
+        mode="lenient" if not report.valid else "strict",
+        missing_queries=alignment.missing_queries,
+        extra_rows_ignored=alignment.extra_rows,
+        duplicate_rows_ignored=alignment.duplicate_rows,
+        unknown_files_as_misses=alignment.unknown_files,
+        repeated_files_counted_once=alignment.repeated_files,
+        short_rankings=alignment.short_rows,
+    )
+    measured = measure(alignment, gt, edition)
+    metrics = {name: jackknife_mean(v, confidence) for name, v in measured.values.items()}
+    return ScoreReport(
+        submission=sub.path,
+        ground_truth=gt.source,
+        n_queries=gt.n_queries,
+        edition=edition.name,
+        k=edition.map_ks[0],
+        main_metric=edition.main_metric,
+        policy=policy,
+        metrics=metrics,
+        validation=report,
+        per_query=PerQuery(values=measured.values, positions=measured.positions)
+        if keep_per_query else None,
+    )
