@@ -39,7 +39,7 @@ class FeatureConfig(_Strict):
 class ModelConfig(_Strict):
     """The CRNN audio encoder (paper section 3)."""
 
-    conv_channels: tuple[int, int, int, int, int] = (32, 64, 64, 128, 128)
+    conv_channels: tuple[int, int, int, int, int] = (16, 32, 32, 64, 64)
     time_pool: int = Field(4, ge=1, description="L4 subsampling in time after blocks 1, 3, 5")
     freq_pool: int = Field(4, ge=1, description="L4 subsampling in frequency after blocks 1, 3, 5")
     lp_norm: float = Field(4.0, gt=0, description="power of the Lp pooling (L4-norm)")

@@ -54,7 +54,7 @@ def test_gru_sees_the_time_subsampled_sequence() -> None:
     model.gru.register_forward_hook(lambda _m, inp, _out: seen.update(shape=inp[0].shape))
     with torch.no_grad():
         model(torch.randn(1, 500, 64))
-    assert seen["shape"] == (1, 8, 128)  # ceil(500 / 64) steps, 128 channels x 1 band
+    assert seen["shape"] == (1, 8, 64)  # ceil(500 / 64) steps, 64 channels x 1 band
 
 
 def test_lengths_exclude_padding_from_the_mean() -> None:
