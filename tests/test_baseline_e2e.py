@@ -16,13 +16,13 @@ from tests.conftest import run_cli
 pytest.importorskip("torch")
 pytest.importorskip("gensim")
 
-CLIPS = (100, 20, 150)
+CLIPS = (200, 10, 150)
 SHORT_RUN = """\
 model:
   conv_channels: [8, 16, 16, 32, 32]
   gru_hidden: 64
 train:
-  max_epochs: 8
+  max_epochs: 6
   threads: 2
 """
 
@@ -39,7 +39,7 @@ def test_synth_to_score_through_the_cli(tmp_path: Path) -> None:
     (tmp_path / "short.yaml").write_text(SHORT_RUN)
     steps = [
         ("synth", data, "--clips-per-split", ",".join(map(str, CLIPS)), "--seed", "11",
-         "--min-seconds", "4", "--max-seconds", "5"),
+         "--min-seconds", "3", "--max-seconds", "4"),
         ("baseline", "features", "--data", data, "--quiet"),
         ("baseline", "train", "--data", data, "--out", run, "--config", tmp_path / "short.yaml",
          "--quiet"),
