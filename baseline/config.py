@@ -8,7 +8,7 @@ refused, so a misspelt option cannot silently fall back to a default.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -21,13 +21,15 @@ class _Strict(BaseModel):
 class FeatureConfig(_Strict):
     """Log mel-band energies (paper: 64 bands, 40 ms Hann window, 20 ms hop)."""
 
-    sample_rate: int = Field(44_100, gt=0, description="every file is resampled to this rate")
-    n_mels: int = Field(64, gt=0)
-    window_seconds: float = Field(0.040, gt=0)
-    hop_seconds: float = Field(0.020, gt=0)
-    n_fft: int = Field(2048, gt=0, description="FFT size; the window is zero-padded to it")
-    fmin: float = Field(0.0, ge=0)
-    fmax: float | None = Field(None, description="upper band edge; None = Nyquist")
+    # every file is resampled to this rate
+    sample_rate: Annotated[int, Field(gt=0)] = 44_100
+    n_mels: Annotated[int, Field(gt=0)] = 64
+    window_seconds: Annotated[float, Field(gt=0)] = 0.040
+    hop_seconds: Annotated[float, Field(gt=0)] = 0.020
+    # FFT size; the window is zero-padded to it
+    n_fft: Annotated[int, Field(gt=0)] = 2048
+    fmin: Annotated[float, Field(ge=0)] = 0.0
+    fmax: Annotated[float | None, Field(description="upper band edge; None = Nyquist")] = None
 
     @model_validator(mode="after")
     def _window_fits(self) -> FeatureConfig:
@@ -40,37 +42,42 @@ class ModelConfig(_Strict):
     """The CRNN audio encoder (paper section 3)."""
 
     conv_channels: tuple[int, int, int, int, int] = (16, 32, 32, 64, 64)
-    time_pool: int = Field(4, ge=1, description="L4 subsampling in time after blocks 1, 3, 5")
-    freq_pool: int = Field(4, ge=1, description="L4 subsampling in frequency after blocks 1, 3, 5")
-    lp_norm: float = Field(4.0, gt=0, description="power of the Lp pooling (L4-norm)")
+    # L4 subsampling in time after blocks 1, 3, 5
+    time_pool: Annotated[int, Field(ge=1)] = 4
+    # L4 subsampling in frequency after blocks 1, 3, 5
+    freq_pool: Annotated[int, Field(ge=1)] = 4
+    lp_norm: Annotated[float, Field(gt=0, description="power of the Lp pooling (L4-norm)")] = 4.0
     leaky_slope: float = 0.1
-    dropout: float = Field(0.3, ge=0, lt=1)
-    gru_hidden: int = Field(150, gt=0, description="per direction of the BiGRU")
-    embed_dim: int = Field(300, gt=0, description="must equal the word-vector size")
+    dropout: Annotated[float, Field(ge=0, lt=1)] = 0.3
+    gru_hidden: Annotated[int, Field(gt=0, description="per direction of the BiGRU")] = 150
+    embed_dim: Annotated[int, Field(gt=0, description="must equal the word-vector size")] = 300
 
 
 class TextConfig(_Strict):
     """Word2Vec skip-gram vectors trained on the development captions when no file is given."""
 
-    vector_size: int = Field(300, gt=0)
-    window: int = Field(5, gt=0)
-    min_count: int = Field(1, ge=1)
-    epochs: int = Field(30, gt=0, description="passes over the captions (small corpora need many)")
+    vector_size: Annotated[int, Field(gt=0)] = 300
+    window: Annotated[int, Field(gt=0)] = 5
+    min_count: Annotated[int, Field(ge=1)] = 1
+    # passes over the captions (small corpora need many)
+    epochs: Annotated[int, Field(gt=0)] = 30
     lowercase: bool = True
 
 
 class TrainConfig(_Strict):
     """Optimisation (paper: batch 32, Adam 1e-3, <=150 epochs, LR x0.1 after 5, stop after 10)."""
 
-    batch_size: int = Field(32, gt=1)
-    learning_rate: float = Field(1e-3, gt=0)
-    max_epochs: int = Field(150, gt=0)
-    lr_patience: int = Field(5, gt=0, description="epochs without improvement before LR x factor")
-    lr_factor: float = Field(0.1, gt=0, le=1)
-    stop_patience: int = Field(10, gt=0, description="epochs without improvement before stopping")
-    margin: float = Field(1.0, ge=0, description="triplet-loss margin")
+    batch_size: Annotated[int, Field(gt=1)] = 32
+    learning_rate: Annotated[float, Field(gt=0)] = 1e-3
+    max_epochs: Annotated[int, Field(gt=0)] = 150
+    # epochs without improvement before LR x factor
+    lr_patience: Annotated[int, Field(gt=0)] = 5
+    lr_factor: Annotated[float, Field(gt=0, le=1)] = 0.1
+    # epochs without improvement before stopping
+    stop_patience: Annotated[int, Field(gt=0)] = 10
+    margin: Annotated[float, Field(ge=0, description="triplet-loss margin")] = 1.0
     seed: int = 0
-    threads: int = Field(2, ge=1, description="torch CPU threads")
+    threads: Annotated[int, Field(ge=1, description="torch CPU threads")] = 2
 
 
 class BaselineConfig(_Strict):
@@ -111,4 +118,5 @@ def load_config(path: str | Path | None = None) -> BaselineConfig:
 
 def dump_config(config: BaselineConfig) -> str:
     """YAML text of a config, loadable by `load_config`."""
-    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+    text: str = yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+    return text

@@ -88,7 +88,8 @@ class LogMel:
         )
         spec = scipy.fft.rfft(frames * self.window, n=self.cfg.n_fft, axis=1)
         power = (spec.real**2 + spec.imag**2).astype(np.float32)
-        return np.log(np.maximum(power @ self.fb, 1e-10)).astype(np.float32)
+        out: F32 = np.log(np.maximum(power @ self.fb, 1e-10)).astype(np.float32)
+        return out
 
 
 def read_wav(path: Path, target_rate: int) -> F32:
@@ -111,8 +112,9 @@ def read_wav(path: Path, target_rate: int) -> F32:
         raise AudioReadError("non-finite samples")
     if rate != target_rate:
         g = math.gcd(int(rate), target_rate)
-        x = resample_poly(x, target_rate // g, int(rate) // g).astype(np.float32)
-    return x
+        x = np.asarray(resample_poly(x, target_rate // g, int(rate) // g), dtype=np.float32)
+    out: F32 = x
+    return out
 
 
 @dataclass

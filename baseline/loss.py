@@ -20,7 +20,8 @@ from torch import Tensor
 IntArray = npt.NDArray[np.int64]
 
 
-def sample_imposters(clip_ids: npt.ArrayLike, rng: np.random.Generator) -> tuple[IntArray, IntArray]:
+def sample_imposters(clip_ids: npt.ArrayLike, rng: np.random.Generator
+                     ) -> tuple[IntArray, IntArray]:
     """(imposter caption index, imposter clip index) per pair; -1 where the batch has none."""
     ids = np.asarray(clip_ids)
     n = ids.size

@@ -27,7 +27,8 @@ class ConvBlock(nn.Module):
         self.act = nn.LeakyReLU(slope)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.act(self.conv(self.bn(x)))
+        out: Tensor = self.act(self.conv(self.bn(x)))
+        return out
 
 
 class CRNN(nn.Module):

@@ -208,8 +208,9 @@ def _tone(freq: float, n: int, sr: int) -> FloatArray:
 def _band_noise(rng: Rng, n: int, sr: int, pitch: str) -> FloatArray:
     band = (200.0, 900.0) if pitch == "low" else (3000.0, 9000.0)
     sos = butter(4, band, btype="bandpass", fs=sr, output="sos")
-    x: FloatArray = sosfilt(sos, rng.standard_normal(n + 512))[512:]
-    return x / (np.max(np.abs(x)) + 1e-9)
+    x = np.asarray(sosfilt(sos, rng.standard_normal(n + 512))[512:], dtype=np.float64)
+    out: FloatArray = x / (np.max(np.abs(x)) + 1e-9)
+    return out
 
 
 def render_event(rng: Rng, ev: Event, slot: int, sr: int) -> FloatArray:
@@ -248,7 +249,9 @@ def render_event(rng: Rng, ev: Event, slot: int, sr: int) -> FloatArray:
     else:  # hum: a buzzy fundamental near mains frequency with many harmonics
         f = rng.uniform(50, 120)
         t = np.arange(n) / sr
-        x = sum(np.sin(2 * np.pi * f * h * t) / h for h in range(1, 12))
+        x = np.zeros(n)
+        for h in range(1, 12):
+            x = x + np.sin(2 * np.pi * f * h * t) / h
         x = x / np.max(np.abs(x))
     return x * _envelope(n, int(0.02 * sr))
 

@@ -23,7 +23,14 @@ from typing import Any
 import numpy as np
 import torch
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from .config import BaselineConfig, dump_config
 from .data import Normalizer, Pairs, batches, make_pairs, pad_batch, read_captions
@@ -121,7 +128,7 @@ def _epoch_loss(model: CRNN, pairs: Pairs, text: torch.Tensor, norm: Normalizer,
             loss = triplet_loss(audio, text[idx], imp_cap, imp_clip, cfg.train.margin)
         if optimizer is not None:
             optimizer.zero_grad()
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             optimizer.step()
         value = float(loss.detach())
         if not np.isfinite(value):
@@ -231,9 +238,11 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
         model.train()
         with Progress(*columns, console=console, disable=not progress, transient=True) as bar:
             task = bar.add_task(f"epoch {epoch}/{cfg.train.max_epochs}", total=n_batches, loss=0.0)
-            train_loss = _epoch_loss(
-                model, dev, dev_text, norm, order, rng, cfg, optimizer,
-                lambda v, task=task, bar=bar: bar.update(task, advance=1, loss=v))
+
+            def show(value: float, bar: Progress = bar, task: TaskID = task) -> None:
+                bar.update(task, advance=1, loss=value)
+
+            train_loss = _epoch_loss(model, dev, dev_text, norm, order, rng, cfg, optimizer, show)
         model.eval()
         val_loss = _epoch_loss(model, val, val_text, norm, np.arange(len(val), dtype=np.int64),
                                np.random.default_rng(VALIDATION_SAMPLING_SEED), cfg, None)
