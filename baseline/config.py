@@ -8,7 +8,7 @@ refused, so a misspelt option cannot silently fall back to a default.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -78,6 +78,8 @@ class TrainConfig(_Strict):
     margin: Annotated[float, Field(ge=0, description="triplet-loss margin")] = 1.0
     seed: int = 0
     threads: Annotated[int, Field(ge=1, description="torch CPU threads")] = 2
+    # cpu is bit-for-bit deterministic; cuda (auto = cuda when available) needs a CUDA torch build
+    device: Literal["cpu", "cuda", "auto"] = "cpu"
 
 
 class BaselineConfig(_Strict):

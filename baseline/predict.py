@@ -21,7 +21,7 @@ from .data import Normalizer, batches, pad_batch, read_captions
 from .features import SplitFeatures, split_features
 from .model import CRNN
 from .text import OovStats
-from .train import load_caption_encoder
+from .train import load_caption_encoder, resolve_device
 
 
 def encode_audio(model: CRNN, sf: SplitFeatures, norm: Normalizer, batch_size: int = 32
@@ -33,7 +33,9 @@ def encode_audio(model: CRNN, sf: SplitFeatures, norm: Normalizer, batch_size: i
     with torch.no_grad():
         for idx in batches(len(order), batch_size, order):
             x, lengths = pad_batch(sf.features, idx, norm)
-            out[idx] = model(torch.from_numpy(x), torch.from_numpy(lengths)).numpy()
+            device = next(model.parameters()).device
+            emb = model(torch.from_numpy(x).to(device), torch.from_numpy(lengths).to(device))
+            out[idx] = emb.cpu().numpy()
     return out
 
 
@@ -54,9 +56,10 @@ def predict(run_dir: str | Path, data_dir: str | Path, split: str, out: str | Pa
         raise FileNotFoundError(f"{run} has no best.pt; train first")
     cfg = load_config(run / "config.yaml")
     torch.set_num_threads(cfg.train.threads)
-    state = torch.load(run / "best.pt", weights_only=True)
+    state = torch.load(run / "best.pt", weights_only=True, map_location="cpu")
     model = CRNN(cfg.model, cfg.features.n_mels)
     model.load_state_dict(state["model"])
+    model.to(resolve_device(cfg.train.device))
     norm = Normalizer(state["norm_mean"].numpy(), state["norm_std"].numpy())
     sf = split_features(data_dir, split, cfg.features, cache_dir, console, progress)
     if len(sf.names) < k:

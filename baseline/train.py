@@ -57,11 +57,21 @@ class TrainResult:
     seconds: float
 
 
-def set_determinism(seed: int, threads: int) -> None:
-    """Same seed, same thread count -> same weights on CPU."""
+def set_determinism(seed: int, threads: int, device: torch.device | None = None) -> None:
+    """Same seed, same thread count -> same weights on CPU (on CUDA only as far as cuDNN allows)."""
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
-    torch.use_deterministic_algorithms(True)
+    torch.use_deterministic_algorithms(True, warn_only=device is not None and device.type != "cpu")
+
+
+def resolve_device(name: str) -> torch.device:
+    """The torch device of `train.device`; refuses cuda when this torch build has none."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("train.device is cuda but this torch build sees no GPU; install the "
+                         "CUDA torch wheel (docs/baseline.md) or set train.device: cpu")
+    return torch.device(name)
 
 
 def _word_vectors(run: Path, cfg: BaselineConfig, word2vec: str | Path | None,
@@ -124,7 +134,8 @@ def _epoch_loss(model: CRNN, pairs: Pairs, text: torch.Tensor, norm: Normalizer,
         x, lengths = pad_batch(pairs.features, clips, norm)
         imp_cap, imp_clip = sample_imposters(clips, rng)
         with torch.set_grad_enabled(optimizer is not None):
-            audio = model(torch.from_numpy(x), torch.from_numpy(lengths))
+            device = text.device
+            audio = model(torch.from_numpy(x).to(device), torch.from_numpy(lengths).to(device))
             loss = triplet_loss(audio, text[idx], imp_cap, imp_clip, cfg.train.margin)
         if optimizer is not None:
             optimizer.zero_grad()
@@ -192,7 +203,8 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
         return result
 
     t_start = time.perf_counter()
-    set_determinism(cfg.train.seed, cfg.train.threads)
+    device = resolve_device(cfg.train.device)
+    set_determinism(cfg.train.seed, cfg.train.threads, device)
     dev_sf = split_features(data_dir, "development", cfg.features, cache_dir, console, progress)
     val_sf = split_features(data_dir, "validation", cfg.features, cache_dir, console, progress)
     dev = make_pairs(read_captions(data_dir, "development"), dev_sf)
@@ -205,20 +217,20 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
             raise ValueError(f"the {name} split has fewer than two usable captions")
     encoder = _word_vectors(run, cfg, word2vec, dev.captions, console)
     stats = OovStats()
-    dev_text = torch.from_numpy(encoder.encode(dev.captions, stats))
-    val_text = torch.from_numpy(encoder.encode(val.captions, stats))
+    dev_text = torch.from_numpy(encoder.encode(dev.captions, stats)).to(device)
+    val_text = torch.from_numpy(encoder.encode(val.captions, stats)).to(device)
     console.print(f"captions: {stats.summary()}", highlight=False)
     norm = Normalizer.fit(dev.features)
 
-    model = CRNN(cfg.model, cfg.features.n_mels)
+    model = CRNN(cfg.model, cfg.features.n_mels).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.train.learning_rate)
     history: list[dict[str, float]] = []
     best_val, best_epoch, since_best, start_epoch = float("inf"), 0, 0, 1
     if (run / "last.pt").exists():
-        state = torch.load(run / "last.pt", weights_only=True)
+        state = torch.load(run / "last.pt", weights_only=True, map_location=device)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
-        torch.set_rng_state(state["torch_rng"])
+        torch.set_rng_state(state["torch_rng"].cpu())
         history = state["history"]
         best_val, best_epoch = state["best_val"], state["best_epoch"]
         since_best, start_epoch = state["since_best"], state["epoch"] + 1

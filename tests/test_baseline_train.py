@@ -109,3 +109,14 @@ def test_another_config_in_the_same_run_dir_is_refused(data: Path, config: Basel
 def test_mismatched_dimensions_are_refused() -> None:
     with pytest.raises(ValueError):
         BaselineConfig.model_validate({"model": {"embed_dim": 128}})
+
+
+def test_cuda_without_a_gpu_is_refused_in_one_sentence() -> None:
+    from baseline.train import resolve_device
+
+    assert resolve_device("cpu").type == "cpu"
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    assert resolve_device("auto").type == "cpu"
+    with pytest.raises(ValueError, match="CUDA torch wheel"):
+        resolve_device("cuda")
