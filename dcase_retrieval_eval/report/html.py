@@ -78,7 +78,8 @@ tr.best td{background:#eef6ff}
 .tag{display:inline-block;padding:0 .35rem;border-radius:.25rem;background:#1d4ed8;color:#fff;
 font-size:.75rem}
 .note{color:#555;font-size:.85rem}
-.lit{white-space:pre-wrap;word-break:break-word}
+.lit{white-space:pre-wrap;overflow-wrap:anywhere;min-width:5rem;max-width:18rem}
+.ci{display:block;font-size:.75rem}
 svg text{font-family:inherit;font-size:11px}
 """
 
@@ -105,7 +106,7 @@ def _cell_metric(s: SystemResult, metric: str) -> str:
     m = s.metrics[metric]
     return (f'<td class="n" data-sort="{_sort_value(m.value)}" data-ci-low="'
             f'{_sort_value(m.ci_low)}" data-ci-high="{_sort_value(m.ci_high)}">{num(m.value)}'
-            f' <span class="note">[{num(m.ci_low)}, {num(m.ci_high)}]</span></td>')
+            f'<span class="note ci">[{num(m.ci_low)}, {num(m.ci_high)}]</span></td>')
 
 
 def _text_cell(text: str, cls: str = "lit") -> str:
@@ -118,7 +119,7 @@ def _system_rows(board: Leaderboard, rows: list[SystemResult], team_view: bool) 
         position = s.team_rank if team_view else s.rank
         c = s.vs_best
         diff = (f'<td class="n" data-sort="{_sort_value(c.difference)}">{num(c.difference)} '
-                f'<span class="note">[{num(c.ci_low)}, {num(c.ci_high)}]</span></td>'
+                f'<span class="note ci">[{num(c.ci_low)}, {num(c.ci_high)}]</span></td>'
                 f'<td class="n" data-sort="{_sort_value(c.p_adjusted)}">{pvalue(c.p_adjusted)}'
                 "</td>") if c else '<td class="n" data-sort="0">best</td><td class="n" ' \
             'data-sort="1">&#8212;</td>'

@@ -66,7 +66,7 @@ def to_csv(board: Leaderboard) -> str:
     return buf.getvalue()
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 
 
 def md_escape(text: str) -> str:
@@ -111,7 +111,7 @@ def _settings(board: Leaderboard) -> str:
 
 
 def to_markdown(board: Leaderboard) -> str:
-    lines = [f"# Results: edition {md_escape(board.edition)}", "", md_escape(_settings(board)), "",
+    lines = [f"# Results: edition {md_escape(board.edition)}", "", _settings(board), "",
              "## Team ranking (best system per team)", ""]
     lines += _md_table(board, board.team_view(), True)
     lines += ["", "## All systems", ""]
