@@ -21,8 +21,10 @@ PENSOL = "Pensol - le Moulin cours d&#39;eau.wav"
 ODD_NAMES = [PENSOL, "café, crème (take 2).wav", "<b>bold</b>.wav", 'quote "x".wav']
 
 
-def make_gt(folder: Path, n_files: int = 40, seed: int = 0, captions: int = 5) -> Path:
-    """A Clotho captions CSV with `n_files` files and unique random captions."""
+def make_gt(folder: Path, n_files: int = 40, seed: int = 0, captions: int = 5,
+            first_caption: str | None = None) -> Path:
+    """A Clotho captions CSV with `n_files` files and unique random captions; `first_caption`
+    replaces the first caption of the first file (Pensol's)."""
     rng = np.random.default_rng(seed)
     names = ODD_NAMES + [f"clip_{i:04d}_{WORDS[i % len(WORDS)]}.wav"
                          for i in range(n_files - len(ODD_NAMES))]
@@ -38,6 +40,8 @@ def make_gt(folder: Path, n_files: int = 40, seed: int = 0, captions: int = 5) -
                 if cap not in seen:
                     seen.add(cap)
                     row.append(cap)
+            if first_caption is not None and name == names[0]:
+                row[0] = first_caption
             writer.writerow([name, *row])
     return path
 
@@ -87,17 +91,18 @@ def zip_folder(folder: Path, target: Path) -> Path:
 
 
 def make_challenge(root: Path, teams: dict[str, list[tuple[str, float]]], seed: int = 0,
-                   zipped: Sequence[str] = (), n_files: int = 40) -> tuple[Path, Path]:
+                   zipped: Sequence[str] = (), n_files: int = 40,
+                   first_caption: str | None = None, **meta: Any) -> tuple[Path, Path]:
     """Ground truth and a folder of packages: {team: [(label, quality), ...]}."""
     root.mkdir(parents=True, exist_ok=True)
-    gt_path = make_gt(root, n_files=n_files, seed=seed)
+    gt_path = make_gt(root, n_files=n_files, seed=seed, first_caption=first_caption)
     gt = load_ground_truth(gt_path)
     uploads = root / "uploads"
     uploads.mkdir()
     for t, (team, systems) in enumerate(teams.items()):
         folder = (root / "staging" / team) if team in zipped else (uploads / f"pkg{t:02d}")
         for s, (label, quality) in enumerate(systems):
-            write_system(folder, gt, label, team, quality, seed=1000 * t + s)
+            write_system(folder, gt, label, team, quality, seed=1000 * t + s, **meta)
         if team in zipped:
             zip_folder(folder, uploads / f"pkg{t:02d}.zip")
     return gt_path, uploads
