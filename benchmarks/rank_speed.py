@@ -129,10 +129,10 @@ def main() -> None:
     head = ["systems x queries", "rounds", "whole process", "target", "tests only",
             "scipy loop (family)", "vs tests", "vs whole"]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |")
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
     print(f"\nmachine: {os.cpu_count()} CPU(s) visible, numpy {np.__version__}; family = best vs "
           "each other system; tests only = randomization p-values + paired bootstrap CIs.")
 

@@ -126,7 +126,8 @@ class Leaderboard(BaseModel):
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe document: non-finite numbers become null."""
-        return _finite(self.model_dump(mode="python"))
+        doc: dict[str, Any] = _finite(self.model_dump(mode="python"))
+        return doc
 
     def to_json(self) -> str:
         from .report.leaderboard_formats import to_json

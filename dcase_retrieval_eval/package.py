@@ -148,7 +148,9 @@ def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budge
     return written
 
 
-def _extract_zip(path: Path, into: Path, limits: ZipLimits, log: FindingLog) -> list[tuple[Path, str]]:
+def _extract_zip(
+    path: Path, into: Path, limits: ZipLimits, log: FindingLog
+) -> list[tuple[Path, str]]:
     """Safe members extracted under `into`, as (file, display name); problems go to `log`."""
     try:
         zf = zipfile.ZipFile(path)

@@ -22,8 +22,7 @@ from .csvread import DEFAULT_MAX_BYTES
 from .editions import Edition
 from .errors import InputError
 from .ground_truth import GroundTruth, load_ground_truth
-from .leaderboard import (HardQuery, Leaderboard, Rejected, SystemResult, TestName,
-                          TIE_RULE_TEXT)
+from .leaderboard import TIE_RULE_TEXT, HardQuery, Leaderboard, Rejected, SystemResult, TestName
 from .meta import is_label
 from .package import OUTPUT_SUFFIX, ZipLimits, open_package, read_meta, read_output
 from .scoring import ScoreReport, score_aligned
@@ -163,8 +162,7 @@ def _progress(enabled: bool, total: int) -> AbstractContextManager[object]:
     if not enabled:
         return nullcontext()
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, \
-        TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("{task.description}"), TimeElapsedColumn(),

@@ -15,8 +15,9 @@ import yaml
 from dcase_retrieval_eval.ground_truth import GroundTruth, load_ground_truth
 from dcase_retrieval_eval.submission import write_topk_csv
 
-WORDS = ("bird rain car door wind water dog engine bell crowd train street river fire glass "
-         "wood metal paper child voice music drum step leaf storm sea boat plane clock").split()
+WORDS = ["bird", "rain", "car", "door", "wind", "water", "dog", "engine", "bell", "crowd",
+         "train", "street", "river", "fire", "glass", "wood", "metal", "paper", "child", "voice",
+         "music", "drum", "step", "leaf", "storm", "sea", "boat", "plane", "clock"]
 PENSOL = "Pensol - le Moulin cours d&#39;eau.wav"
 ODD_NAMES = [PENSOL, "café, crème (take 2).wav", "<b>bold</b>.wav", 'quote "x".wav']
 

@@ -205,7 +205,8 @@ def _comparisons(board: Leaderboard) -> str:
         "Better", "Other", "Δ", "bootstrap CI", "p", "Holm p", "Significant"))
     rows = []
     for order, c in enumerate(board.comparisons):
-        rows.append(f'<tr data-order="{order}"><td class="lit">{_e(c.better)}</td><td class="lit">{_e(c.other)}</td>'
+        rows.append(f'<tr data-order="{order}"><td class="lit">{_e(c.better)}</td>'
+                    f'<td class="lit">{_e(c.other)}</td>'
                     f'<td class="n" data-sort="{_sort_value(c.difference)}">{num(c.difference)}'
                     f'</td><td class="n">[{num(c.ci_low)}, {num(c.ci_high)}]</td>'
                     f'<td class="n" data-sort="{_sort_value(c.p_value)}">{pvalue(c.p_value)}'

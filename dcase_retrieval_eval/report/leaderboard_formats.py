@@ -84,7 +84,8 @@ def _vs_best_md(s: SystemResult) -> str:
     if c is None:
         return "best"
     mark = "" if c.significant else " (n.s.)"
-    return f"{num(c.difference)} [{num(c.ci_low)}, {num(c.ci_high)}], p_Holm {pvalue(c.p_adjusted)}{mark}"
+    return (f"{num(c.difference)} [{num(c.ci_low)}, {num(c.ci_high)}], "
+            f"p_Holm {pvalue(c.p_adjusted)}{mark}")
 
 
 def _md_table(board: Leaderboard, rows: list[SystemResult], team_view: bool) -> list[str]:
