@@ -76,8 +76,9 @@ def _from_package(path: Path, max_bytes: int, limits: ZipLimits | None,
             found.append(Candidate(label, meta.team, meta.system_name, source,
                                    read_output(pkg, label, max_bytes)))
         if not labels:
-            rejected.append(Rejected(label="", team=path.stem, source=path.name,
-                                     reason="no system in the package",
+            why = ("the package is unusable: " + ", ".join(fatal)) if fatal else \
+                "no system in the package (P709)"
+            rejected.append(Rejected(label="", team=path.stem, source=path.name, reason=why,
                                      codes=dict(pkg.log.counts)))
     return found, rejected
 
