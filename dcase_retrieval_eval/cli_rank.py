@@ -83,7 +83,7 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
         console.print(f"[bold red]error:[/] cannot write the results: {exc}")
         sys.exit(EXIT_INVALID)
     if not quiet:
-        _summary(Console(), board)
+        _summary(Console(soft_wrap=False, width=max(Console().width, 120)), board)
     click.echo(f"wrote {len(written)} files to {out_dir}", err=True)
     if not board.systems:
         console.print("[bold red]error:[/] no system could be ranked")
