@@ -85,6 +85,8 @@ def validate_submission(
     for code, n in sub.finding_counts.items():
         kept = sum(1 for f in sub.findings if f.code == code)
         log.counts[code] += n - kept
+    # ground-truth problems (warnings: a strict load raised on errors) belong to the same report
+    log.extend(qs.findings)
     n_q = qs.n_queries
     aligned = np.full((n_q, depth), ABSENT, np.int32)
     stats = dict(missing_queries=0, extra_rows=0, duplicate_rows=0, unknown_files=0,
