@@ -214,7 +214,6 @@ def test_F102_only_blank_lines(tmp_path: Path, gt: Path) -> None:
     assert (code, where(only(doc, "F102"))) == (1, (0, 0))
 
 
-@pytest.mark.xfail(strict=True, reason='bug: F103 has no column')
 def test_F103_nul_bytes(tmp_path: Path, gt: Path) -> None:
     text = csv_text([HEADER, *topk_rows()])
     lines = text.split("\n")
@@ -225,7 +224,6 @@ def test_F103_nul_bytes(tmp_path: Path, gt: Path) -> None:
     assert (f["line"], f["column"]) == (4, 4)  # the row of 'A dog, barking twice.': cell 4
 
 
-@pytest.mark.xfail(strict=True, reason='bug: F104 column is a character offset, not the CSV cell')
 def test_F104_cp1252(tmp_path: Path, gt: Path) -> None:
     rows = topk_rows()
     rows[4][0] = "Café noise."  # line 6, cell 1
@@ -236,7 +234,6 @@ def test_F104_cp1252(tmp_path: Path, gt: Path) -> None:
     assert "1252" in f["hint"]
 
 
-@pytest.mark.xfail(strict=True, reason='bug: F104 column is a character offset, not the CSV cell')
 def test_F104_cp1252_in_a_file_cell(tmp_path: Path, gt: Path) -> None:
     rows = topk_rows()
     rows[2][3] = "Ré.wav"  # line 4, cell 4
@@ -245,9 +242,17 @@ def test_F104_cp1252_in_a_file_cell(tmp_path: Path, gt: Path) -> None:
     assert (code, where(only(doc, "F104"))) == (1, (4, 4))
 
 
-@pytest.mark.parametrize("encoding", ["utf-16", *[pytest.param(e, marks=pytest.mark.xfail(
-    strict=True, reason="bug: UTF-16 without BOM is reported as binary (F103)"))
-    for e in ("utf-16-le", "utf-16-be")]])
+def test_F104_on_a_line_across_read_chunks(tmp_path: Path, gt: Path) -> None:
+    """The file is checked in 1 MiB chunks; the cell is still found when its line began earlier."""
+    rows = topk_rows()
+    rows[1][0] = "x" * ((1 << 20) + 100)  # line 3 starts in the first chunk, ends in the second
+    rows[1][7] = "Ré.wav"  # cell 8
+    data = csv_text([HEADER, *rows]).encode("cp1252")
+    code, doc = validate(write(tmp_path / "sub.csv", data), gt)
+    assert (code, where(only(doc, "F104"))) == (1, (3, 8))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
 def test_F104_utf16(tmp_path: Path, gt: Path, encoding: str) -> None:
     """UTF-16 with or without a byte-order mark is 'not UTF-8' with a UTF-16 hint, not binary."""
     data = csv_text([HEADER, *topk_rows()]).encode(encoding)
@@ -380,6 +385,16 @@ def test_C205_unclosed_quote_in_first_cell(tmp_path: Path, gt: Path) -> None:
     text = csv_text([HEADER, *rows]).replace("Caption 3 of l.,", '"Caption 3 of l.,')
     code, doc = validate(write(tmp_path / "sub.csv", text), gt)
     assert (code, where(only(doc, "C205"))) == (1, (59, 1))
+
+
+def test_C205_unclosed_quote_after_doubled_quotes(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    rows[-1][0] = 'He said "hi", then left.'  # written as "He said ""hi"", then left."
+    text = csv_text([HEADER, *rows])
+    head, last = text[: text.rindex('"He said')], text[text.rindex('"He said'):]
+    text = head + last.replace("a.wav,b.wav,", 'a.wav,"b.wav,', 1)
+    code, doc = validate(write(tmp_path / "sub.csv", text), gt)
+    assert (code, where(only(doc, "C205"))) == (1, (61, 4))  # l.wav, a.wav, "b.wav...
 
 
 def test_C206_blank_file_cell(tmp_path: Path, gt: Path) -> None:
