@@ -166,7 +166,7 @@ def _read_topk(
                 "C204",
                 f"The line has {len(c) + offset} cells; the header has {width + offset}.",
                 line=rec.line,
-                column=min(len(c), width) + offset + (1 if len(c) > width else 0),
+                column=min(len(c), width) + offset + 1,  # first missing or extra cell
                 hint="Quote fields that contain commas; every row needs the header's cells.",
             )
         if not c or not c[0].strip():
@@ -233,7 +233,7 @@ def _read_matrix(
         if len(c) != width:
             log.add("C204", f"The line has {len(rec.cells)} cells; the header has "
                     f"{width + offset}.", line=rec.line,
-                    column=min(len(c), width) + offset + (1 if len(c) > width else 0),
+                    column=min(len(c), width) + offset + 1,  # the first missing or extra cell
                     hint="Every row needs one score per audio column.")
             c = (c + [""] * width)[:width]
         queries.append(c[0])
