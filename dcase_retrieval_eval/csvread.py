@@ -22,6 +22,8 @@ from .findings import FindingLog
 #: Default size limit for one CSV (1 GiB); a million-query top-10 file is about 300 MB.
 DEFAULT_MAX_BYTES = 1 << 30
 _CHUNK = 1 << 20
+#: C207 findings whose column is found by re-reading their lines (the rest get column 0)
+_MAX_REREAD = 100
 _DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
 csv.field_size_limit(1 << 30)
@@ -190,12 +192,37 @@ def _cell_at(tail: bytes | None, before: bytes, delimiter: str) -> int:
     return _unclosed_quote_column(prefix.decode("utf-8", "replace"), delimiter)
 
 
-def _read_line(path: Path, number: int) -> str:
+def _text_after_quote_column(record_text: str, delimiter: str) -> int:
+    """1-based cell number where text follows a closing quote; 0 if there is none."""
+    column, in_quotes, at_field_start, after_quote = 1, False, True, False
+    for ch in record_text:
+        if in_quotes:
+            if ch == '"':
+                in_quotes, after_quote = False, True
+            continue
+        if ch == '"' and (at_field_start or after_quote):
+            in_quotes = True
+        elif ch == delimiter:
+            column += 1
+            at_field_start, after_quote = True, False
+            continue
+        elif after_quote and ch not in "\r\n":
+            return column
+        at_field_start = after_quote = False
+    return 0
+
+
+def _read_line(path: Path, number: int, last: int | None = None) -> str:
+    """Physical lines `number`..`last` (default: just `number`) of a UTF-8 file, joined."""
+    last = number if last is None else last
+    parts: list[str] = []
     with open(path, encoding="utf-8-sig", newline="") as fh:
         for i, text in enumerate(fh, start=1):
-            if i == number:
-                return text
-    return ""
+            if i >= number:
+                parts.append(text)
+            if i >= last:
+                break
+    return "".join(parts)
 
 
 class CsvFile:
@@ -242,10 +269,15 @@ class CsvFile:
                             hint='Close the quote, or double a quote inside a field ("").',
                         )
                         return
+                    col = 0
+                    if self.log.counts["C207"] < _MAX_REREAD:  # each costs a re-read
+                        col = _text_after_quote_column(
+                            _read_line(self.path, start, reader.line_num), self.delimiter)
                     self.log.add(
                         "C207",
                         f"Malformed quoting: {text}.",
-                        line=reader.line_num,
+                        line=start,
+                        column=col,
                         hint='Quote the whole field and double any quote inside it ("").',
                     )
                     last = reader.line_num

@@ -423,7 +423,6 @@ def test_C206_blank_matrix_column_name(tmp_path: Path, gt: Path) -> None:
     assert (code, where(only(doc, "C206"))) == (1, (1, 14))
 
 
-@pytest.mark.xfail(strict=True, reason='bug: C207 has no column')
 def test_C207_malformed_quote(tmp_path: Path, gt: Path) -> None:
     text = csv_text([HEADER, *topk_rows()])
     lines = text.split("\n")
@@ -433,6 +432,16 @@ def test_C207_malformed_quote(tmp_path: Path, gt: Path) -> None:
     code, doc = validate(write(tmp_path / "sub.csv", "\n".join(lines)), gt)
     f = only(doc, "C207")
     assert (code, where(f)) == (1, (15, 6))
+
+
+def test_C207_malformed_quote_in_a_multiline_record(tmp_path: Path, gt: Path) -> None:
+    """Line = where the record starts, also when a quoted field holds a newline."""
+    rows = topk_rows()
+    text = csv_text([HEADER, *rows])
+    q = rows[20][0]
+    text = text.replace(f"{q},", f'"{q}\nsecond line" x,', 1)  # line 22, cell 1
+    code, doc = validate(write(tmp_path / "sub.csv", text), gt)
+    assert (code, where(only(doc, "C207"))) == (1, (22, 1))
 
 
 def test_C208_no_rows(tmp_path: Path, gt: Path) -> None:
