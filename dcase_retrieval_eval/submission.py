@@ -126,7 +126,7 @@ def _read_topk(
             "The column was ignored to check the rest.",
         )
     expected = ["caption"] + [f"file_name_{i}" for i in range(1, len(cells) - offset)]
-    if low[offset:] != expected:
+    if cells[offset:] != expected:  # exact: the organizers' scripts index columns by name
         if _looks_like_data(cells) or not low[offset:offset + 1] == ["caption"] and not any(
             _FILE_COL.match(c) for c in low
         ):

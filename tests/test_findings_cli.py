@@ -311,13 +311,20 @@ def test_C202_wrong_header_cell(tmp_path: Path, gt: Path) -> None:
     assert "file_name_3" in f["hint"]
 
 
-@pytest.mark.xfail(strict=True, reason='bug: header case variants are accepted silently')
 def test_C202_header_case(tmp_path: Path, gt: Path) -> None:
     header = ["Caption", *HEADER[1:]]
     code, doc = validate(sub_file(tmp_path, topk_rows(), header=header), gt)
     f = only(doc, "C202")
     assert (code, where(f)) == (1, (1, 1))
     assert "case" in f["hint"]
+
+
+@pytest.mark.parametrize("cell", [" caption", "caption "])
+def test_C202_header_stray_space(tmp_path: Path, gt: Path, cell: str) -> None:
+    code, doc = validate(sub_file(tmp_path, topk_rows(), header=[cell, *HEADER[1:]]), gt)
+    f = only(doc, "C202")
+    assert (code, where(f)) == (1, (1, 1))
+    assert "spaces" in f["hint"]
 
 
 def test_C202_pandas_index_column(tmp_path: Path, gt: Path) -> None:
