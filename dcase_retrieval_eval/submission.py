@@ -211,6 +211,15 @@ def _read_matrix(
     path: Path, header: Record, records: Iterator[Record], offset: int, log: FindingLog
 ) -> Submission:
     cells = header.cells[offset:]
+    if offset:
+        log.add(
+            "C202",
+            f"The first header cell is {header.cells[0]!r}: the file has an extra first column.",
+            line=1,
+            column=1,
+            hint="It looks like a pandas index column: write with to_csv(index=False) or name "
+            "the query column 'index'. The column was ignored to check the rest.",
+        )
     if cells[0].strip().lower() != "index":
         log.add("C202", f"The first header cell is {cells[0]!r}, not 'index'.", line=1,
                 column=offset + 1, hint="Name the query column 'index'.")

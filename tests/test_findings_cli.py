@@ -336,7 +336,6 @@ def test_C202_pandas_index_column(tmp_path: Path, gt: Path) -> None:
     assert codes(doc) == {"C202"}  # the rest was checked with the column ignored
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a pandas index column before 'index' is not reported")
 def test_C202_pandas_index_column_matrix(tmp_path: Path, gt: Path) -> None:
     rows = [[str(i), *r] for i, r in enumerate(matrix_rows())]
     code, doc = validate(sub_file(tmp_path, rows, header=["", "index", *FILES]), gt)
