@@ -48,6 +48,8 @@ class Submission:
     #: score-matrix only: scores in name order (rows x names) and per-row sorted scores
     scores: npt.NDArray[np.float64] | None = None
     header_width: int = 0
+    #: score-matrix only: the header cell (1-based) of each audio column, for findings
+    column_of: dict[str, int] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -286,6 +288,7 @@ def _read_matrix(
         n_given=np.full(len(queries), len(names), np.int32),
         scores=scores,
         header_width=width,
+        column_of=seen,
     )
 
 

@@ -247,7 +247,7 @@ def _check_matrix(sub: Submission, qs: QuerySet, depth: int, log: FindingLog) ->
     for col, name in enumerate(sub.names):
         if name and name not in audio:
             log.add("A401", f"Audio column {name[:160]!r} is not in the audio set.", line=1,
-                    hint=_file_hint(name, audio, lowered))
+                    column=sub.column_of.get(name, 0), hint=_file_hint(name, audio, lowered))
     scores = sub.scores
     if scores is None or scores.size == 0:
         return

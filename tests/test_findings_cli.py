@@ -520,7 +520,6 @@ def test_A401_unknown_audio_file(tmp_path: Path, gt: Path, name: str, hint: str)
     assert hint in f["hint"]
 
 
-@pytest.mark.xfail(strict=True, reason='bug: unknown matrix column has no column')
 def test_A401_unknown_matrix_column(tmp_path: Path, gt: Path) -> None:
     columns = [*FILES, "m.wav"]
     code, doc = validate(sub_file(tmp_path, matrix_rows(columns=columns),
