@@ -13,9 +13,8 @@ import codecs
 import csv
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from .findings import FindingLog
 
@@ -29,8 +28,7 @@ _DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 csv.field_size_limit(1 << 30)
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     line: int  # 1-based physical line where the record starts
     cells: list[str]
 
@@ -56,26 +54,28 @@ def _guess_encoding(head: bytes) -> str:
     return "Windows-1252 / Latin-1"
 
 
-def check_bytes(path: Path, log: FindingLog, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
+def check_bytes(
+    path: Path, log: FindingLog, max_bytes: int = DEFAULT_MAX_BYTES
+) -> int | None:
     """Check size, emptiness, NUL bytes and UTF-8 validity without holding the file in memory.
 
-    Returns True when the file can be parsed as UTF-8 text.
+    Returns the number of line feeds when the file can be parsed as UTF-8 text, else None.
     """
     try:
         size = os.path.getsize(path)
     except OSError as exc:
         log.add("F105", f"Cannot read the file: {exc.strerror}.")
-        return False
+        return None
     if size > max_bytes:
         log.add(
             "F101",
             f"The file has {size:,} bytes, above the limit of {max_bytes:,}.",
             hint="Raise the limit with --max-bytes if the file is genuine.",
         )
-        return False
+        return None
     if size == 0:
         log.add("F102", "The file is empty.", hint="Write the header and one row per query.")
-        return False
+        return None
     decoder = codecs.getincrementaldecoder("utf-8")()
     line, offset = 1, 0
     head = b""
@@ -98,7 +98,7 @@ def check_bytes(path: Path, log: FindingLog, max_bytes: int = DEFAULT_MAX_BYTES)
                             column=1,
                             hint=f"It looks like {_guess_encoding(head)}; save it as UTF-8.",
                         )
-                        return False
+                        return None
                 nul = chunk.find(b"\0")
                 if nul >= 0:
                     before = chunk[:nul]
@@ -109,7 +109,7 @@ def check_bytes(path: Path, log: FindingLog, max_bytes: int = DEFAULT_MAX_BYTES)
                         column=_cell_at(tail, before, delimiter),
                         hint="Export the submission as a plain-text CSV file.",
                     )
-                    return False
+                    return None
                 try:
                     decoder.decode(chunk, final=False)
                 except UnicodeDecodeError as exc:
@@ -122,7 +122,7 @@ def check_bytes(path: Path, log: FindingLog, max_bytes: int = DEFAULT_MAX_BYTES)
                         column=_cell_at(tail, before, delimiter),
                         hint=f"It looks like {_guess_encoding(head)}; save it as UTF-8.",
                     )
-                    return False
+                    return None
                 nl = chunk.count(b"\n")
                 line += nl
                 last_nl = chunk.rfind(b"\n")
@@ -140,11 +140,11 @@ def check_bytes(path: Path, log: FindingLog, max_bytes: int = DEFAULT_MAX_BYTES)
                     line=line,
                     hint="The file is truncated or not UTF-8; save it again as UTF-8.",
                 )
-                return False
+                return None
     except OSError as exc:
         log.add("F105", f"Cannot read the file: {exc.strerror}.")
-        return False
-    return True
+        return None
+    return line - 1
 
 
 def sniff_delimiter(first_line: str) -> str:
