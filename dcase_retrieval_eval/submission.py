@@ -50,6 +50,8 @@ class Submission:
     #: score-matrix only: scores in name order (rows x names) and per-row sorted scores
     scores: npt.NDArray[np.float64] | None = None
     header_width: int = 0
+    #: score-matrix only: the header cell (1-based) of each audio column, for findings
+    column_of: dict[str, int] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -140,7 +142,7 @@ def _read_topk(
             "The column was ignored to check the rest.",
         )
     expected = ["caption"] + [f"file_name_{i}" for i in range(1, len(cells) - offset)]
-    if low[offset:] != expected:
+    if cells[offset:] != expected:  # exact: the organizers' scripts index columns by name
         if _looks_like_data(cells) or not low[offset:offset + 1] == ["caption"] and not any(
             _FILE_COL.match(c) for c in low
         ):
@@ -198,7 +200,7 @@ def _read_topk(
                 "C204",
                 f"The line has {len(c) + offset} cells; the header has {width + offset}.",
                 line=line,
-                column=min(len(c), width) + offset + (1 if len(c) > width else 0),
+                column=min(len(c), width) + offset + 1,  # first missing or extra cell
                 hint="Quote fields that contain commas; every row needs the header's cells.",
             )
         if not c or not c[0].strip():
@@ -237,6 +239,15 @@ def _read_matrix(
     path: Path, header: Record, records: Iterator[Record], offset: int, log: FindingLog
 ) -> Submission:
     cells = header.cells[offset:]
+    if offset:
+        log.add(
+            "C202",
+            f"The first header cell is {header.cells[0]!r}: the file has an extra first column.",
+            line=1,
+            column=1,
+            hint="It looks like a pandas index column: write with to_csv(index=False) or name "
+            "the query column 'index'. The column was ignored to check the rest.",
+        )
     if cells[0].strip().lower() != "index":
         log.add("C202", f"The first header cell is {cells[0]!r}, not 'index'.", line=1,
                 column=offset + 1, hint="Name the query column 'index'.")
@@ -259,7 +270,7 @@ def _read_matrix(
         if len(c) != width:
             log.add("C204", f"The line has {len(rec.cells)} cells; the header has "
                     f"{width + offset}.", line=rec.line,
-                    column=min(len(c), width) + offset + (1 if len(c) > width else 0),
+                    column=min(len(c), width) + offset + 1,  # the first missing or extra cell
                     hint="Every row needs one score per audio column.")
             c = (c + [""] * width)[:width]
         queries.append(c[0])
@@ -303,6 +314,7 @@ def _read_matrix(
         n_given=np.full(len(queries), len(names), np.int32),
         scores=scores,
         header_width=width,
+        column_of=seen,
     )
 
 

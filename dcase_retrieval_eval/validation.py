@@ -86,6 +86,8 @@ def validate_submission(
     for code, n in sub.finding_counts.items():
         kept = sum(1 for f in sub.findings if f.code == code)
         log.counts[code] += n - kept
+    # ground-truth problems (warnings: a strict load raised on errors) belong to the same report
+    log.extend(qs.findings)
     n_q = qs.n_queries
     aligned = np.full((n_q, depth), ABSENT, np.int32)
     stats = dict(missing_queries=0, extra_rows=0, duplicate_rows=0, unknown_files=0,
@@ -246,7 +248,7 @@ def _check_matrix(sub: Submission, qs: QuerySet, depth: int, log: FindingLog) ->
     for col, name in enumerate(sub.names):
         if name and name not in audio:
             log.add("A401", f"Audio column {name[:160]!r} is not in the audio set.", line=1,
-                    hint=_file_hint(name, audio, lowered))
+                    column=sub.column_of.get(name, 0), hint=_file_hint(name, audio, lowered))
     scores = sub.scores
     if scores is None or scores.size == 0:
         return
