@@ -72,8 +72,13 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
              fmt: str, max_bytes: int) -> None:
     """Check SUBMISSION (a CSV, or a team package: a zip or a folder) and list every defect."""
     from .api import validate as run_validate
-    from .ground_truth import QuerySet, list_audio_dir, load_ground_truth, load_query_set, \
-        read_audio_list
+    from .ground_truth import (
+        QuerySet,
+        list_audio_dir,
+        load_ground_truth,
+        load_query_set,
+        read_audio_list,
+    )
 
     if gt_path is None and queries_path is None:
         raise click.UsageError("give --gt GT.csv, or --queries Q.csv with --audio-dir/--audio-list")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -85,6 +86,8 @@ def validate_submission(
     for code, n in sub.finding_counts.items():
         kept = sum(1 for f in sub.findings if f.code == code)
         log.counts[code] += n - kept
+    # ground-truth problems (warnings: a strict load raised on errors) belong to the same report
+    log.extend(qs.findings)
     n_q = qs.n_queries
     aligned = np.full((n_q, depth), ABSENT, np.int32)
     stats = dict(missing_queries=0, extra_rows=0, duplicate_rows=0, unknown_files=0,
@@ -120,7 +123,7 @@ def _check_rows(
     aligned: npt.NDArray[np.int32], stats: dict[str, int],
 ) -> None:
     qindex = qs.query_index
-    row_query = np.fromiter((qindex.get(q, -1) for q in sub.queries), np.int64, sub.n_rows)
+    row_query = np.fromiter(map(qindex.get, sub.queries, repeat(-1)), np.int64, sub.n_rows)
     # unknown and duplicate query rows
     unknown_rows = np.flatnonzero(row_query < 0)
     if unknown_rows.size:
@@ -145,15 +148,17 @@ def _check_rows(
     sorted_q = row_query[order]
     dup_mask = np.zeros(sorted_q.size, bool)
     dup_mask[1:] = sorted_q[1:] == sorted_q[:-1]
-    first_row = {int(q): int(r) for q, r in zip(sorted_q[~dup_mask], order[~dup_mask], strict=True)}
+    first_q, first_r = sorted_q[~dup_mask], order[~dup_mask]
     for r in np.sort(order[dup_mask]).tolist():
-        q = int(row_query[r])
+        first = int(first_r[np.searchsorted(first_q, row_query[r])])
         log.add("Q303", f"Query {sub.queries[r][:120]!r} has a second row.",
                 line=int(sub.lines[r]), column=1,
-                hint=f"Keep one row per query (first on line {int(sub.lines[first_row[q]])}); "
+                hint=f"Keep one row per query (first on line {int(sub.lines[first])}); "
                 "only the first row is scored.")
     stats["duplicate_rows"] = int(dup_mask.sum())
-    missing = np.setdiff1d(np.arange(qs.n_queries), sorted_q[~dup_mask])
+    covered = np.zeros(qs.n_queries, bool)
+    covered[sorted_q] = True
+    missing = np.flatnonzero(~covered)
     for q in missing.tolist():
         where = f" (line {qs.query_lines[q]} of the query set)" if qs.query_lines else ""
         log.add("Q301", f"Query {qs.queries[q][:120]!r}{where} has no row.",
@@ -162,7 +167,7 @@ def _check_rows(
 
     # map the submission's file names to audio-set indices
     audio = qs.audio_index
-    name_map = np.fromiter((audio.get(n, UNKNOWN) for n in sub.names), np.int32, len(sub.names))
+    name_map = np.fromiter(map(audio.get, sub.names, repeat(UNKNOWN)), np.int32, len(sub.names))
     width = sub.ranks.shape[1]
     take = min(width, max(depth, 1))
     raw = sub.ranks[:, :take]
@@ -176,11 +181,9 @@ def _check_rows(
     for p in range(1, valid.shape[1]):
         rep = (valid[:, p:p + 1] == valid[:, :p]).any(axis=1) & (valid[:, p] >= 0)
         valid[rep, p] = ABSENT
-    rows_first = np.array(sorted(first_row.items()), np.int64).reshape(-1, 2)
-    if rows_first.size:
-        aligned[rows_first[:, 0], :take] = valid[rows_first[:, 1]]
+    aligned[first_q, :take] = valid[first_r]
     # the policy counts what touches the score: defects in the rows that are scored
-    scored = rows_first[:, 1]
+    scored = first_r
     stats["unknown_files"] = int(np.count_nonzero(mapped[scored] == UNKNOWN))
     stats["repeated_files"] = int(np.count_nonzero((valid[scored] == ABSENT) & (mapped[scored] >= 0)))
     stats["short_rows"] = int(np.count_nonzero(sub.n_given[scored] < depth))
@@ -245,7 +248,7 @@ def _check_matrix(sub: Submission, qs: QuerySet, depth: int, log: FindingLog) ->
     for col, name in enumerate(sub.names):
         if name and name not in audio:
             log.add("A401", f"Audio column {name[:160]!r} is not in the audio set.", line=1,
-                    hint=_file_hint(name, audio, lowered))
+                    column=sub.column_of.get(name, 0), hint=_file_hint(name, audio, lowered))
     scores = sub.scores
     if scores is None or scores.size == 0:
         return

@@ -1,0 +1,144 @@
+"""docs/findings.md documents every finding code, and its examples do what it says.
+
+Each example file in the page is written as shown (a ```csv NAME block as text, a ```python NAME
+block by running it and writing its `data` bytes), validated against the page's example set, and
+the finding named by the next "Reported as: `CODE` at line L, column C" must come back there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dcase_retrieval_eval.cli import main
+from dcase_retrieval_eval.findings import CATALOGUE
+from dcase_retrieval_eval.ground_truth import load_ground_truth
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "findings.md"
+TEXT = DOC.read_text(encoding="utf-8")
+HEADING = re.compile(r"^### ([A-Z]\d{3}) ([a-z0-9-]+)\s*$", re.M)
+TOKEN = re.compile(
+    r"```(?P<lang>\w+) (?P<name>[\w.]+)\n(?P<body>.*?)```"
+    r"|Reported as: `(?P<code>[A-Z]\d{3})` at line (?P<line>\d+), column (?P<col>\d+)",
+    re.S,
+)
+EXECUTABLE_FAMILIES = ("F", "C", "Q", "A", "M", "G")
+NO_EXAMPLE = {"F105"}  # a read error after the argument check cannot be written as a file
+
+
+def sections() -> dict[str, tuple[str, str]]:
+    """code -> (name, section text)."""
+    found = list(HEADING.finditer(TEXT))
+    out = {}
+    for i, m in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(TEXT)
+        out[m.group(1)] = (m.group(2), TEXT[m.end():end])
+    return out
+
+
+SECTIONS = sections()
+PREAMBLE = TEXT[: HEADING.search(TEXT).start()]  # type: ignore[union-attr]
+
+
+def blocks(text: str) -> dict[str, str]:
+    return {m["name"]: m["body"] for m in TOKEN.finditer(text) if m["lang"]}
+
+
+def examples(code: str) -> list[tuple[dict[str, tuple[str, str]], tuple[str, int, int]]]:
+    """(files written since the previous claim, claim) pairs of one section, in order."""
+    out, pending = [], {}
+    for m in TOKEN.finditer(SECTIONS[code][1]):
+        if m["lang"]:
+            pending[m["name"]] = (m["lang"], m["body"])
+        else:
+            out.append((pending, (m["code"], int(m["line"]), int(m["col"]))))
+            pending = {}
+    return out
+
+
+def materialise(lang: str, body: str) -> bytes:
+    if lang == "python":
+        scope: dict[str, object] = {}
+        exec(body, scope)  # the page's own example snippets
+        data = scope["data"]
+        assert isinstance(data, bytes)
+        return data
+    return body.encode("utf-8")
+
+
+def test_every_catalogue_code_has_a_section() -> None:
+    missing = [c for c in CATALOGUE if c not in SECTIONS]
+    assert not missing, f"undocumented codes: {missing}"
+    for code, info in CATALOGUE.items():
+        name, body = SECTIONS[code]
+        assert name == info.name, (code, name, info.name)
+        severity = re.search(r"\*\*Severity:\*\* (\w+)", body)
+        assert severity and severity.group(1) == info.severity.value, code
+        assert "**Fix:**" in body, f"{code} has no fix"
+
+
+def test_sections_are_in_catalogue_order() -> None:
+    documented = [c for c in SECTIONS if c in CATALOGUE]
+    assert documented == [c for c in CATALOGUE if c in SECTIONS]
+
+
+def test_line_column_and_tie_rule_are_explained() -> None:
+    assert "## Where: line and column" in TEXT
+    assert "physical" in TEXT and "CSV cell" in TEXT
+    from dcase_retrieval_eval.submission import TIE_RULE
+
+    assert "## Ties in a score matrix" in TEXT
+    assert "descending order, breaking ties by file name in ascending Unicode code-point" in TEXT
+    assert TIE_RULE == "score descending, then file name ascending (Unicode code points)"
+
+
+@pytest.mark.parametrize("code", [c for c in CATALOGUE if c.startswith(EXECUTABLE_FAMILIES)])
+def test_example_reports_what_the_page_says(code: str, tmp_path: Path) -> None:
+    assert code in SECTIONS
+    claims = examples(code)
+    if code in NO_EXAMPLE:
+        assert claims and not claims[0][0]
+        return
+    assert claims, f"{code} has no 'Reported as' line"
+    context = blocks(PREAMBLE)
+    (tmp_path / "gt.csv").write_text(context["gt.csv"], encoding="utf-8")
+    (tmp_path / "audio.txt").write_text(context["audio.txt"], encoding="utf-8")
+    for files, (claimed, line, column) in claims:
+        assert claimed == code
+        extra: list[str] = []
+        if not files:  # F101: the valid file under a small limit named in the text
+            limit = re.search(r"--max-bytes (\d+)", SECTIONS[code][1])
+            assert limit, f"{code}: no example file"
+            files = {"sub.csv": ("csv", context["valid.csv"])}
+            extra = ["--max-bytes", limit.group(1)]
+        for name, (lang, body) in files.items():
+            (tmp_path / name).write_bytes(materialise(lang, body))
+        if "gt.csv" in files:
+            found = load_ground_truth(tmp_path / "gt.csv", strict=False).findings
+            got = [(f.code, f.line, f.column) for f in found]
+        else:
+            result = CliRunner().invoke(main, [
+                "validate", str(tmp_path / "sub.csv"), "--gt", str(tmp_path / "gt.csv"),
+                "--audio-list", str(tmp_path / "audio.txt"), "--format", "json", *extra])
+            assert result.exit_code == (1 if CATALOGUE[code].severity == "error" else 0), \
+                result.output
+            got = [(f["code"], f["line"], f["column"])
+                   for f in json.loads(result.stdout)["findings"]]
+        assert (code, line, column) in got, got
+
+
+def test_the_valid_examples_are_valid(tmp_path: Path) -> None:
+    context = blocks(PREAMBLE) | blocks(TEXT[TEXT.index("## M: score matrix"):
+                                             TEXT.index("### M501")])
+    for name in ("gt.csv", "audio.txt", "valid.csv", "valid_matrix.csv"):
+        (tmp_path / name).write_text(context[name], encoding="utf-8")
+    for sub in ("valid.csv", "valid_matrix.csv"):
+        result = CliRunner().invoke(main, [
+            "validate", str(tmp_path / sub), "--gt", str(tmp_path / "gt.csv"),
+            "--audio-list", str(tmp_path / "audio.txt"), "--format", "json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["findings"] == []
