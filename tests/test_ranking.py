@@ -263,3 +263,12 @@ def test_2025_multi_relevant_score_matrices(tmp_path: Path) -> None:
     for s in board.systems:
         direct = score(tmp_path / f"m{s.label[-1]}.csv", gt_path)
         assert s.metrics["mAP@16"].value == direct.metrics["mAP@16"].value
+
+
+def test_csv_neutralises_spreadsheet_formulas(tmp_path: Path) -> None:
+    gt_path, uploads = make_challenge(tmp_path, {"=HYPERLINK(\"http://x\")": [("f_1", 0.5)],
+                                                 "-1+2": [("g_1", 0.4)]}, seed=5)
+    board = rank(uploads, gt_path, rounds=100)
+    rows = list(csv.DictReader(board.to_csv().splitlines()))
+    assert sorted(r["team"] for r in rows) == ["'-1+2", "'=HYPERLINK(\"http://x\")"]
+    assert sorted(s.team for s in board.systems) == ["-1+2", "=HYPERLINK(\"http://x\")"]
