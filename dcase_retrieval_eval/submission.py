@@ -186,7 +186,7 @@ def _read_topk(
 
     for line, row in rows():
         c = row[offset:] if offset else row
-        if len(c) == width and c[0] and all(c):
+        if len(c) == width > 1 and c[0] and all(c):  # a full row: width - 1 == depth files
             queries.append(c[0])
             lines.append(line)
             flat.extend(c[1:])

@@ -554,6 +554,15 @@ def test_A403_too_few_files_short_header(tmp_path: Path, gt: Path) -> None:
     assert where(found[0]) == (2, 11)
 
 
+def test_A403_header_without_file_columns(tmp_path: Path, gt: Path) -> None:
+    """A header of only 'caption' (found by the fuzz test: the rows lost their alignment)."""
+    rows = [[q] for q, _ in queries()]
+    code, doc = validate(sub_file(tmp_path, rows, header=["caption"]), gt)
+    found = [f for f in doc["findings"] if f["code"] == "A403"]
+    assert code == 1 and len(found) == 60 and doc["n_rows"] == 60
+    assert where(found[0]) == (2, 2)
+
+
 def test_A404_too_many_files(tmp_path: Path, gt: Path) -> None:
     rows = topk_rows(k=11)
     header = [*HEADER, "file_name_11"]
