@@ -887,6 +887,26 @@ def test_output_equal_to_an_input_is_refused(tmp_path: Path, gt: Path, option: s
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gt.csv", "sub.csv"]
 
 
+@pytest.mark.parametrize("option", ["--per-query", "--output"])
+def test_output_equal_to_the_audio_list_is_refused(tmp_path: Path, gt: Path, option: str) -> None:
+    sub = sub_file(tmp_path, topk_rows())
+    audio_list = write(tmp_path / "audio.txt", "\n".join(FILES) + "\n")
+    before = audio_list.read_bytes()
+    code, out, err = cli("score", sub, "--gt", gt, "--audio-list", audio_list,
+                         option, audio_list, "--format", "json")
+    assert code != 0 and "refusing" in out + err
+    assert audio_list.read_bytes() == before
+
+
+def test_per_query_and_output_on_one_file_is_refused(tmp_path: Path, gt: Path) -> None:
+    """Two outputs on one path: the second would silently replace the first."""
+    sub = sub_file(tmp_path, topk_rows())
+    both = tmp_path / "out.csv"
+    code, out, err = cli("score", sub, "--gt", gt, "--per-query", both, "--output", both)
+    assert code == 2 and "same file" in err
+    assert not both.exists()
+
+
 def test_output_through_a_link_to_an_input_is_refused(tmp_path: Path, gt: Path) -> None:
     sub = sub_file(tmp_path, topk_rows())
     link = tmp_path / "link.csv"
