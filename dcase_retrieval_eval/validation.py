@@ -242,7 +242,8 @@ def _check_matrix(sub: Submission, qs: QuerySet, depth: int, log: FindingLog) ->
     for name in missing[: log.max_per_code]:
         log.add("M504", f"Audio file {name[:160]!r} has no column.", line=1,
                 hint="Score every audio file of the evaluation set; it is never retrieved.")
-    log.counts["M504"] += max(0, len(missing) - log.max_per_code)
+    if len(missing) > log.max_per_code:
+        log.counts["M504"] += len(missing) - log.max_per_code
     audio = qs.audio_index
     lowered = {a.casefold(): a for a in qs.audio}
     for col, name in enumerate(sub.names):

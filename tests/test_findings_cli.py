@@ -169,7 +169,7 @@ def test_valid_variants(tmp_path: Path, gt: Path, variant: str) -> None:
     if variant in ("bom", "all_at_once"):
         data = b"\xef\xbb\xbf" + data
     code, doc = validate(write(tmp_path / "sub.csv", data), gt)
-    assert (code, doc["findings"]) == (0, [])
+    assert (code, doc["findings"], doc["counts"]) == (0, [], {})
 
 
 def test_valid_real_world_file_names(tmp_path: Path) -> None:
@@ -188,6 +188,7 @@ def test_valid_real_world_file_names(tmp_path: Path) -> None:
 def test_valid_matrix(tmp_path: Path, gt: Path) -> None:
     code, doc = validate(sub_file(tmp_path, matrix_rows(), header=["index", *FILES]), gt)
     assert (code, doc["findings"], doc["format"]) == (0, [], "matrix")
+    assert doc["counts"] == {} and doc["errors"] == doc["warnings"] == 0
 
 
 # ---------------------------------------------------------------------------------------------
