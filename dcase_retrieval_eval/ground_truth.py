@@ -202,6 +202,10 @@ def _read_rows(
         line, cells = rec.line, rec.cells  # type: ignore[attr-defined]
         if fmt == "clotho":
             file = cells[0]
+            if not file.strip():
+                log.add("C206", "The file_name cell is empty: the row's captions have no file.",
+                        line=line, column=1, hint="Give the audio file name of every row.")
+                continue
             if file in seen_files:
                 log.add(
                     "G603",
@@ -230,7 +234,7 @@ def _read_rows(
                 log.add("G602", "A row has no query.", line=line, column=1)
                 continue
             files = _parse_file_list(cells[1])
-            if files is None or not files:
+            if not files or not all(f.strip() for f in files):
                 log.add(
                     "G604",
                     f"{cells[1][:80]!r} is not a non-empty list of file names.",

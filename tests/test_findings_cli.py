@@ -742,6 +742,24 @@ def test_G604_bad_file_list_variants(tmp_path: Path, text: str) -> None:
     assert (code, where(only(doc, "G604"))) == (1, (2, 2))
 
 
+def test_C206_blank_file_name_in_the_ground_truth(tmp_path: Path) -> None:
+    """A caption without a file would be a query whose relevant file is '' (never rankable)."""
+    rows = gt_rows()
+    rows[3][0] = ""  # line 5
+    gt = gt_file(tmp_path, rows)
+    code, doc = validate(sub_file(tmp_path, topk_rows()), gt)
+    f = only(doc, "C206")
+    assert (code, where(f), f["file"]) == (1, (5, 1), str(gt))
+
+
+def test_G604_blank_name_in_a_file_list(tmp_path: Path) -> None:
+    rows = [[f"Query {f}", f"['{f}']"] for f in FILES]
+    rows[2][1] = "['c.wav', '']"
+    gt = gt_file(tmp_path, rows, header=["query", "audio_filenames"])
+    code, doc = validate(sub_file(tmp_path, topk_rows()), gt)
+    assert (code, where(only(doc, "G604"))) == (1, (4, 2))
+
+
 def test_G605_unknown_gt_format(tmp_path: Path) -> None:
     gt = gt_file(tmp_path, gt_rows(), header=["audio", "text1", "text2", "text3", "text4",
                                                "text5"])
