@@ -77,7 +77,9 @@ def check_bytes(
         log.add("F102", "The file is empty.", hint="Write the header and one row per query.")
         return None
     decoder = codecs.getincrementaldecoder("utf-8")()
-    line, offset = 1, 0
+    # `line` counts line ends as the CSV reader does (LF, CRLF and a lone CR, old Mac files),
+    # `feeds` counts line feeds only (what the caller needs); `cr_end`: the last chunk ended in CR
+    line, feeds, offset, cr_end = 1, 0, 0, False
     head = b""
     delimiter = ","
     tail: bytes | None = b""  # bytes of the current line before this chunk (None: too long)
@@ -105,7 +107,7 @@ def check_bytes(
                     log.add(
                         "F103",
                         f"NUL byte at offset {offset + nul:,}: the file is binary, not CSV text.",
-                        line=line + before.count(b"\n"),
+                        line=line + _line_ends(before, cr_end),
                         column=_cell_at(tail, before, delimiter),
                         hint="Export the submission as a plain-text CSV file.",
                     )
@@ -118,14 +120,15 @@ def check_bytes(
                     log.add(
                         "F104",
                         f"Byte 0x{chunk[bad]:02x} at offset {offset + bad:,} is not valid UTF-8.",
-                        line=line + before.count(b"\n"),
+                        line=line + _line_ends(before, cr_end),
                         column=_cell_at(tail, before, delimiter),
                         hint=f"It looks like {_guess_encoding(head)}; save it as UTF-8.",
                     )
                     return None
-                nl = chunk.count(b"\n")
-                line += nl
-                last_nl = chunk.rfind(b"\n")
+                feeds += chunk.count(b"\n")
+                line += _line_ends(chunk, cr_end)
+                cr_end = chunk.endswith(b"\r")
+                last_nl = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
                 if last_nl >= 0:
                     tail = chunk[last_nl + 1 :]
                 elif tail is not None:
@@ -144,7 +147,13 @@ def check_bytes(
     except OSError as exc:
         log.add("F105", f"Cannot read the file: {exc.strerror}.")
         return None
-    return line - 1
+    return feeds
+
+
+def _line_ends(data: bytes, after_cr: bool) -> int:
+    """Line ends in `data` (LF, CRLF, lone CR); a leading LF after a CR ends no new line."""
+    n = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    return n - 1 if after_cr and data.startswith(b"\n") else n
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -182,7 +191,7 @@ def _cell_at(tail: bytes | None, before: bytes, delimiter: str) -> int:
 
     `tail` is the part of the line read in earlier chunks, `before` the chunk up to the byte.
     """
-    nl = before.rfind(b"\n")
+    nl = max(before.rfind(b"\n"), before.rfind(b"\r"))
     if nl >= 0:
         prefix = before[nl + 1 :]
     elif tail is None:

@@ -153,14 +153,15 @@ def test_valid_baseline(tmp_path: Path, gt: Path) -> None:
     assert doc["valid"] is True and doc["findings"] == [] and doc["n_rows"] == 60
 
 
-@pytest.mark.parametrize("variant", ["bom", "crlf", "quote_all", "shuffled", "no_final_newline",
-                                     "all_at_once"])
+@pytest.mark.parametrize("variant", ["bom", "crlf", "cr", "quote_all", "shuffled",
+                                     "no_final_newline", "all_at_once"])
 def test_valid_variants(tmp_path: Path, gt: Path, variant: str) -> None:
     rows = topk_rows()
     if variant in ("shuffled", "all_at_once"):
         rows = rows[::-1][30:] + rows[::-1][:30]
     text = csv_text([HEADER, *rows],
-                    lineterminator="\r\n" if variant in ("crlf", "all_at_once") else "\n",
+                    lineterminator={"crlf": "\r\n", "all_at_once": "\r\n", "cr": "\r"}.get(
+                        variant, "\n"),
                     quoting=csv.QUOTE_ALL if variant in ("quote_all", "all_at_once")
                     else csv.QUOTE_MINIMAL)
     if variant in ("no_final_newline", "all_at_once"):
@@ -251,6 +252,28 @@ def test_F104_on_a_line_across_read_chunks(tmp_path: Path, gt: Path) -> None:
     data = csv_text([HEADER, *rows]).encode("cp1252")
     code, doc = validate(write(tmp_path / "sub.csv", data), gt)
     assert (code, where(only(doc, "F104"))) == (1, (3, 8))
+
+
+def test_F104_old_mac_file(tmp_path: Path, gt: Path) -> None:
+    """Excel's 'CSV (Macintosh)': Mac Roman bytes and CR line ends; lines count at each CR."""
+    rows = topk_rows()
+    rows[2][4] = "Ré.wav"  # line 4, cell 5
+    data = csv_text([HEADER, *rows], lineterminator="\r").encode("mac_roman")
+    code, doc = validate(write(tmp_path / "sub.csv", data), gt)
+    assert (code, where(only(doc, "F104"))) == (1, (4, 5))
+
+
+def test_F104_line_count_with_crlf_split_across_chunks(tmp_path: Path, gt: Path) -> None:
+    """A CR LF pair cut by the 1 MiB read boundary is one line end, not two."""
+    rows = topk_rows()
+    head = csv_text([HEADER, rows[0]], lineterminator="\r\n").encode()
+    row2 = csv_text([rows[1]], lineterminator="\r\n").encode()
+    rows[1][0] = "x" * ((1 << 20) + 1 - len(head) - len(row2) + len(rows[1][0]))  # CR ends chunk 1
+    rows[3][3] = "Ré.wav"  # line 5, cell 4
+    data = csv_text([HEADER, *rows], lineterminator="\r\n").encode("cp1252")
+    assert data[(1 << 20) - 1 : (1 << 20) + 1] == b"\r\n"
+    code, doc = validate(write(tmp_path / "sub.csv", data), gt)
+    assert (code, where(only(doc, "F104"))) == (1, (5, 4))
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
