@@ -198,12 +198,22 @@ def test_valid_matrix(tmp_path: Path, gt: Path) -> None:
 
 def test_F101_file_too_large(tmp_path: Path, gt: Path) -> None:
     sub = sub_file(tmp_path, topk_rows())
-    code, doc = validate(sub, gt, "--max-bytes", "100")
+    limit = sub.stat().st_size - 1
+    assert gt.stat().st_size <= limit  # the limit applies to the ground truth too
+    code, doc = validate(sub, gt, "--max-bytes", str(limit))
     f = only(doc, "F101")
-    assert (code, where(f)) == (1, (0, 0))
+    assert (code, where(f), f["file"]) == (1, (0, 0), str(sub))
     assert "--max-bytes" in f["hint"]
     # the same file under a limit it fits is valid
-    assert validate(sub, gt, "--max-bytes", str(sub.stat().st_size))[0] == 0
+    assert validate(sub, gt, "--max-bytes", str(limit + 1))[0] == 0
+
+
+def test_F101_ground_truth_too_large(tmp_path: Path, gt: Path) -> None:
+    sub = sub_file(tmp_path, topk_rows())
+    code, doc = validate(sub, gt, "--max-bytes", "100")
+    f = only(doc, "F101")
+    assert (code, where(f), f["file"]) == (1, (0, 0), str(gt))
+    assert doc["valid"] is False
 
 
 def test_F102_empty_file(tmp_path: Path, gt: Path) -> None:
@@ -825,6 +835,16 @@ def test_all_findings_in_one_run_sorted(tmp_path: Path, gt: Path) -> None:
     assert placed == sorted(placed)
     assert {"A401", "A402", "C206", "Q303", "Q302"} <= codes(doc)
     assert doc["errors"] == sum(1 for f in doc["findings"] if f["severity"] == "error")
+
+
+def test_findings_beyond_the_cap_are_counted(tmp_path: Path, gt: Path) -> None:
+    """At most 1,000 findings of one code are kept; `counts` and `errors` hold the full number."""
+    rows = topk_rows() + [[f"Unknown query {i}.", *FILES[:10]] for i in range(1200)]
+    code, doc = validate(sub_file(tmp_path, rows), gt)
+    kept = [f for f in doc["findings"] if f["code"] == "Q302"]
+    assert code == 1 and len(kept) == 1000 and doc["counts"]["Q302"] == 1200
+    assert doc["errors"] == 1200
+    assert [f["line"] for f in kept] == list(range(62, 1062))
 
 
 # ---------------------------------------------------------------------------------------------
