@@ -256,3 +256,65 @@ def test_injected_defects_are_found_exactly(files: dict[str, Path],
     got = Counter((f.code, f.line, f.column) for f in report.findings)
     assert got == expected
     assert report.valid == (not expected)
+
+
+MATRIX_MUTATIONS = ["drop", "dup", "text", "nan", "inf", "tie"]
+
+
+@st.composite
+def mutated_matrix(draw: st.DrawFn) -> tuple[list[list[str]], Counter[tuple[str, int, int]]]:
+    """A score matrix with distinct scores per row, then known defects."""
+    columns = list(draw(st.permutations(FILES)))
+    expect: list[tuple[str, int, int]] = []
+    layout = draw(st.sampled_from(["full", "missing", "unknown"]))
+    if layout == "missing":
+        gone = columns.pop(draw(st.integers(0, len(columns) - 1)))
+        expect.append(("M504", -1, 0))
+        assert gone
+    elif layout == "unknown":
+        at = draw(st.integers(0, len(columns)))
+        columns.insert(at, "zz.wav")
+        expect.append(("A401", -1, at + 2))
+    pairs = [(q, f) for f, caps in CAPTIONS.items() for q in caps]
+    order = draw(st.permutations(range(len(pairs))))
+    chosen = draw(st.dictionaries(st.sampled_from(range(len(pairs))),
+                                  st.sampled_from(MATRIX_MUTATIONS), max_size=6))
+    final: list[list[str]] = []
+    for i in order:
+        q, _ = pairs[i]
+        values = [round(0.95 - 0.05 * k, 2) for k in draw(st.permutations(range(len(columns))))]
+        cells = [repr(v) for v in values]
+        kind = chosen.get(i)
+        if kind == "drop":
+            expect.append(("Q301", -1, 0))
+            continue
+        if kind in ("text", "nan", "inf"):
+            j = draw(st.integers(0, len(columns) - 1))
+            cells[j] = {"text": "high", "nan": "nan", "inf": "-inf"}[kind]
+            expect.append(("M501" if kind == "text" else "M502", len(final), j + 2))
+        elif kind == "tie":
+            ranked = sorted(range(len(columns)), key=lambda j: -values[j])
+            cells[ranked[10]] = cells[ranked[9]]
+            expect.append(("M505", len(final), 0))
+        final.append([q, *cells])
+        if kind == "dup":
+            final.append(list(final[-1]))
+            expect.append(("Q303", len(final) - 1, 1))
+    rows = [["index", *columns], *final]
+    return rows, Counter((c, r + 2 if r >= 0 else (1 if c != "Q301" else 0), col)
+                         for c, r, col in expect)
+
+
+@settings(max_examples=60 * SCALE, **SETTINGS)
+@given(case=mutated_matrix())
+def test_injected_matrix_defects_are_found_exactly(
+        files: dict[str, Path], case: tuple[list[list[str]], Counter[tuple[str, int, int]]]
+) -> None:
+    rows, expected = case
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    files["sub"].write_bytes(buf.getvalue().encode("utf-8"))
+    report = validate(files["sub"], files["clotho"])
+    got = Counter((f.code, f.line, f.column) for f in report.findings)
+    assert got == expected
+    assert report.valid == (not any(CATALOGUE[c].severity == "error" for c, _, _ in expected))
