@@ -82,6 +82,10 @@ CATALOGUE: dict[str, CodeInfo] = {
         _c("P709", "no-systems", E, "A package holds no system."),
         _c("P710", "label-mismatch", E, "The meta label differs from the file name's label."),
         _c("P711", "duplicate-label", E, "Two systems share one label."),
+        _c("P712", "bad-label", E, "A file name's label uses characters other than "
+           "letters, digits, '_', '-' and '.'."),
+        _c("P713", "bad-report", W, "The technical report is not a PDF file."),
+        _c("P714", "unreadable-package", E, "A package folder or member cannot be read."),
     ]
 }
 

@@ -10,9 +10,9 @@ A participant without the ground truth builds a `QuerySet` from a `caption` CSV 
 from __future__ import annotations
 
 import ast
-from itertools import chain
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Literal
 

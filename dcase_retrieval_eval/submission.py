@@ -186,7 +186,7 @@ def _read_topk(
 
     for line, row in rows():
         c = row[offset:] if offset else row
-        if len(c) == width > 1 and c[0] and all(c):  # a full row: width - 1 == depth files
+        if len(c) == width == depth + 1 and all(c):
             queries.append(c[0])
             lines.append(line)
             flat.extend(c[1:])
