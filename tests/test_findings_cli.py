@@ -554,6 +554,39 @@ def test_A401_unknown_audio_file(tmp_path: Path, gt: Path, name: str, hint: str)
     assert hint in f["hint"]
 
 
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+def test_A401_unicode_normalisation_hint(tmp_path: Path, form: str) -> None:
+    """'Café.wav' composed in one file and decomposed in the other (macOS lists NFD names)."""
+    import unicodedata
+
+    other = "NFD" if form == "NFC" else "NFC"
+    name = unicodedata.normalize(form, "Café.wav")
+    rows = gt_rows()
+    rows[2][0] = name  # instead of c.wav
+    gt = gt_file(tmp_path, rows)
+    sub = topk_rows()  # every row ranks c.wav once: write the other form there
+    for r in sub:
+        r[1:] = [unicodedata.normalize(other, name) if x == "c.wav" else x for x in r[1:]]
+    code, doc = validate(sub_file(tmp_path, sub), gt)
+    found = [f for f in doc["findings"] if f["code"] == "A401"]
+    assert code == 1 and len(found) == 60
+    assert "Unicode normalisation" in found[0]["hint"] and repr(name) in found[0]["hint"]
+
+
+def test_Q302_unicode_normalisation_hint(tmp_path: Path) -> None:
+    import unicodedata
+
+    rows = gt_rows()
+    rows[2][1] = unicodedata.normalize("NFC", "Un café bruyant.")
+    gt = gt_file(tmp_path, rows)
+    sub = topk_rows(queries(rows))
+    sub[10][0] = unicodedata.normalize("NFD", sub[10][0])
+    code, doc = validate(sub_file(tmp_path, sub), gt)
+    f = only(doc, "Q302")
+    assert (code, where(f)) == (1, (12, 1))
+    assert "Unicode normalisation" in f["hint"]
+
+
 def test_A401_unknown_matrix_column(tmp_path: Path, gt: Path) -> None:
     columns = [*FILES, "m.wav"]
     code, doc = validate(sub_file(tmp_path, matrix_rows(columns=columns),
