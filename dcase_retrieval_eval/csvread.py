@@ -125,8 +125,9 @@ def check_bytes(
                         hint=f"It looks like {_guess_encoding(head)}; save it as UTF-8.",
                     )
                     return None
-                feeds += chunk.count(b"\n")
-                line += _line_ends(chunk, cr_end)
+                nl = chunk.count(b"\n")
+                feeds += nl
+                line += _line_ends(chunk, cr_end, nl)
                 cr_end = chunk.endswith(b"\r")
                 last_nl = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
                 if last_nl >= 0:
@@ -150,9 +151,14 @@ def check_bytes(
     return feeds
 
 
-def _line_ends(data: bytes, after_cr: bool) -> int:
-    """Line ends in `data` (LF, CRLF, lone CR); a leading LF after a CR ends no new line."""
-    n = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+def _line_ends(data: bytes, after_cr: bool, lf: int | None = None) -> int:
+    """Line ends in `data` (LF, CRLF, lone CR); a leading LF after a CR ends no new line.
+
+    `lf` is the number of LFs in `data` when the caller has counted them already.
+    """
+    n = data.count(b"\n") if lf is None else lf
+    if b"\r" in data:  # CR-free text (the usual case) costs one count
+        n += data.count(b"\r") - data.count(b"\r\n")
     return n - 1 if after_cr and data.startswith(b"\n") else n
 
 
