@@ -117,7 +117,7 @@ def cli(*args: str | Path) -> tuple[int, str, str]:
 
 
 def cli_subprocess(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "250"}
     return subprocess.run([sys.executable, "-m", "dcase_retrieval_eval", *map(str, args)],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
 
@@ -959,6 +959,19 @@ def test_score_lenient_prints_policy(tmp_path: Path, gt: Path) -> None:
     assert doc["metrics"]["mAP@10"]["value"] == pytest.approx(59 / 60, abs=1e-12)
     code, out, _ = cli("score", sub, "--gt", gt, "--lenient")
     assert code == 0 and "policy: lenient" in out
+
+
+def test_score_strict_and_lenient_through_the_entry_point(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    rows[3][2] = "c"  # an unknown file
+    sub = sub_file(tmp_path, rows)
+    proc = cli_subprocess("score", sub, "--gt", gt)
+    assert proc.returncode == 1 and "A401" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+    proc = cli_subprocess("score", sub, "--gt", gt, "--lenient")
+    assert proc.returncode == 0, proc.stderr
+    assert "policy: lenient" in proc.stdout and "1 unknown files counted as misses" in proc.stdout
+    assert "mAP@10" in proc.stdout
 
 
 def test_score_valid_submission_is_strict(tmp_path: Path, gt: Path) -> None:
