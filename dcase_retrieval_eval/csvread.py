@@ -246,15 +246,18 @@ class CsvFile:
     def __init__(self, path: Path, log: FindingLog) -> None:
         self.path = path
         self.log = log
+        first, line = "", 1
         with open(path, encoding="utf-8-sig", newline="") as fh:
-            first = fh.readline()
+            for line, first in enumerate(fh, start=1):  # the header: the first non-blank line
+                if first.strip():
+                    break
         self.delimiter = sniff_delimiter(first)
         if self.delimiter != ",":
             name = _DELIMITERS[self.delimiter]
             log.add(
                 "C203",
                 f"The header is separated by {name}s, not commas.",
-                line=1,
+                line=line,
                 hint=f"Write the file with ',' as the delimiter (pandas: to_csv(sep=',')); "
                 f"it was read with the {name} delimiter to check the rest.",
             )

@@ -154,7 +154,7 @@ def test_valid_baseline(tmp_path: Path, gt: Path) -> None:
 
 
 @pytest.mark.parametrize("variant", ["bom", "crlf", "cr", "quote_all", "shuffled",
-                                     "no_final_newline", "all_at_once"])
+                                     "no_final_newline", "blank_lines", "all_at_once"])
 def test_valid_variants(tmp_path: Path, gt: Path, variant: str) -> None:
     rows = topk_rows()
     if variant in ("shuffled", "all_at_once"):
@@ -166,6 +166,8 @@ def test_valid_variants(tmp_path: Path, gt: Path, variant: str) -> None:
                     else csv.QUOTE_MINIMAL)
     if variant in ("no_final_newline", "all_at_once"):
         text = text.rstrip("\r\n")
+    if variant in ("blank_lines", "all_at_once"):
+        text = "\n" + text.replace("\n", "\n\n", 3)
     data = text.encode("utf-8")
     if variant in ("bom", "all_at_once"):
         data = b"\xef\xbb\xbf" + data
@@ -385,6 +387,15 @@ def test_C203_wrong_delimiter(tmp_path: Path, gt: Path, delimiter: str, name: st
     assert (code, where(f)) == (1, (1, 0))
     assert name in f["message"]
     assert codes(doc) == {"C203"}  # the rest was read with that delimiter and is fine
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_C203_after_leading_blank_lines(tmp_path: Path, gt: Path, delimiter: str) -> None:
+    """Blank lines before the header are skipped (pandas skips them too), not sniffed."""
+    text = "\n\r\n" + csv_text([HEADER, *topk_rows()], delimiter=delimiter)
+    code, doc = validate(write(tmp_path / "sub.csv", text), gt)
+    assert (code, where(only(doc, "C203"))) == (1, (3, 0))
+    assert codes(doc) == {"C203"}
 
 
 @pytest.mark.parametrize(("extra", "column"), [(1, 12), (3, 12), (-1, 11), (-3, 9)])
