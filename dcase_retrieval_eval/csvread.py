@@ -248,8 +248,9 @@ class CsvFile:
         self.log = log
         first, line = "", 1
         with open(path, encoding="utf-8-sig", newline="") as fh:
-            for line, first in enumerate(fh, start=1):  # the header: the first non-blank line
-                if first.strip():
+            for number, text in enumerate(fh, start=1):  # the header: the first non-blank line
+                if text.strip():
+                    first, line = text, number
                     break
         self.delimiter = sniff_delimiter(first)
         if self.delimiter != ",":

@@ -125,14 +125,14 @@ def load_ground_truth(
             log.add(
                 "G605",
                 f"Header {header.cells[:3]!r} matches no ground-truth format.",
-                line=1,
+                line=header.line,
                 hint="Expected 'file_name,caption_1,...', 'query,audio_filenames' "
                 "or 'query,file_name'.",
             )
         else:
             _read_rows(fmt, records, queries, first_line, audio, log)
             if not queries:
-                log.add("G606", "The ground truth holds no query.", line=1)
+                log.add("G606", "The ground truth holds no query.", line=header.line)
     findings = log.sorted()
     if strict and any(f.severity == "error" for f in findings):
         raise InputError(f"{path} is not a usable ground truth", findings)
@@ -282,7 +282,8 @@ def load_query_set(
                 if col < len(rec.cells) and rec.cells[col].strip():
                     queries.setdefault(rec.cells[col], rec.line)
         else:
-            log.add("G605", "The query file has no 'caption' column.", line=1,
+            log.add("G605", "The query file has no 'caption' column.",
+                    line=header.line if header else 0,
                     hint="Give a CSV with a 'caption' column, one query per row.")
     if not queries and not log.counts:
         log.add("G606", "The query file holds no query.")

@@ -255,7 +255,7 @@ def _check_matrix(sub: Submission, qs: QuerySet, depth: int, log: FindingLog) ->
     columns = set(sub.names)
     missing = [a for a in qs.audio if a not in columns]
     for name in missing[: log.max_per_code]:
-        log.add("M504", f"Audio file {name[:160]!r} has no column.", line=1,
+        log.add("M504", f"Audio file {name[:160]!r} has no column.", line=sub.header_line,
                 hint="Score every audio file of the evaluation set; it is never retrieved.")
     if len(missing) > log.max_per_code:
         log.counts["M504"] += len(missing) - log.max_per_code
@@ -264,7 +264,8 @@ def _check_matrix(sub: Submission, qs: QuerySet, depth: int, log: FindingLog) ->
     composed = _composed(qs.audio)
     for col, name in enumerate(sub.names):
         if name and name not in audio:
-            log.add("A401", f"Audio column {name[:160]!r} is not in the audio set.", line=1,
+            log.add("A401", f"Audio column {name[:160]!r} is not in the audio set.",
+                    line=sub.header_line,
                     column=sub.column_of.get(name, 0),
                     hint=_file_hint(name, audio, lowered, composed))
     scores = sub.scores
@@ -283,6 +284,6 @@ def _check_matrix(sub: Submission, qs: QuerySet, depth: int, log: FindingLog) ->
     mostly_tied = int(np.sum(np.asarray(per_row_distinct) < max(2, n_cols // 2)))
     if constant or mostly_tied > scores.shape[0] // 2:
         log.add("M506", f"{constant} row(s) have one constant score and {mostly_tied} have "
-                "fewer distinct scores than half the columns.", line=1,
+                "fewer distinct scores than half the columns.", line=sub.header_line,
                 hint=f"Tied files are ranked by {TIE_RULE}, never by the ground truth: a "
                 "constant matrix scores at chance level.")

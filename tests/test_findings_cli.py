@@ -363,6 +363,35 @@ def test_C202_header_stray_space(tmp_path: Path, gt: Path, cell: str) -> None:
     assert "spaces" in f["hint"]
 
 
+@pytest.mark.parametrize(("header", "rows", "code", "column"), [
+    (["Caption", *HEADER[1:]], "topk", "C202", 1),
+    (HEADER, "none", "C208", 0),
+    (["index", *FILES, "c.wav"], "matrix_dup", "M503", 14),
+    (["index", *FILES[:-1]], "matrix_short", "M504", 0),
+    (["index", *FILES], "matrix_constant", "M506", 0),
+])
+def test_header_findings_are_on_the_header_line(tmp_path: Path, gt: Path, header: list[str],
+                                                rows: str, code: str, column: int) -> None:
+    """Blank lines before the header: header findings name the header's line, not line 1."""
+    body = {"topk": topk_rows(), "none": [],
+            "matrix_dup": [[*r, "0.0"] for r in matrix_rows()],
+            "matrix_short": [r[:-1] for r in matrix_rows()],
+            "matrix_constant": [[q, *["0.5"] * 12] for q, _ in queries()]}[rows]
+    text = "\n\n" + csv_text([header, *body])
+    _, doc = validate(write(tmp_path / "sub.csv", text), gt)
+    found = [f for f in doc["findings"] if f["code"] == code]
+    assert found and where(found[0]) == (3, column)
+
+
+def test_ground_truth_header_findings_are_on_the_header_line(tmp_path: Path) -> None:
+    gt = write(tmp_path / "gt.csv", "\n" + csv_text([["audio", "text"], ["a.wav", "A dog."]]))
+    _, doc = validate(sub_file(tmp_path, topk_rows()), gt)
+    assert where(only(doc, "G605")) == (2, 0)
+    gt = write(tmp_path / "gt.csv", "\n\n" + csv_text([GT_HEADER]))
+    _, doc = validate(sub_file(tmp_path, topk_rows()), gt)
+    assert where(only(doc, "G606")) == (3, 0)
+
+
 def test_C202_pandas_index_column(tmp_path: Path, gt: Path) -> None:
     rows = [[str(i), *r] for i, r in enumerate(topk_rows())]
     code, doc = validate(sub_file(tmp_path, rows, header=["", *HEADER]), gt)
