@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from .csvread import DEFAULT_MAX_BYTES
 from .editions import EDITIONS
 from .errors import InputError
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 EXIT_INVALID = 1
 
 
 def _summary(console: Console, board: object) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     from .leaderboard import Leaderboard
     from .report.leaderboard_formats import num, pvalue
 
@@ -64,6 +68,8 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
                  lenient: bool, max_bytes: int, quiet: bool) -> None:
     """Rank SUBMISSIONS (a folder of team packages, or a manifest CSV system,team,path) and
     write results.json/.csv/.md/.tex, index.html and per-query CSVs into --out."""
+    from rich.console import Console
+
     from .ranking import rank
 
     console = Console(stderr=True)
@@ -83,7 +89,7 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
         console.print(f"[bold red]error:[/] cannot write the results: {exc}")
         sys.exit(EXIT_INVALID)
     if not quiet:
-        _summary(Console(), board)
+        _summary(Console(soft_wrap=False, width=max(Console().width, 120)), board)
     click.echo(f"wrote {len(written)} files to {out_dir}", err=True)
     if not board.systems:
         console.print("[bold red]error:[/] no system could be ranked")

@@ -19,7 +19,9 @@ from .findings import Finding, FindingLog
 #: A system label is also a file-name stem, so it is kept to portable characters.
 LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 #: Meta files larger than this are refused before parsing (a YAML file of a few kB is normal).
-MAX_META_BYTES = 256 * 1024
+MAX_META_BYTES = 64 * 1024
+#: PyYAML is quadratic in flow nesting depth; a meta file needs only a handful of brackets.
+MAX_BRACKETS = 500
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
@@ -77,8 +79,20 @@ def load_meta(path: Path, log: FindingLog, *, display: str = "") -> SystemMeta |
     except OSError as exc:
         log.add("P704", f"{shown}: cannot be read ({exc.strerror}).")
         return None
+    if text.count("[") + text.count("{") > MAX_BRACKETS:
+        log.add("P704", f"{shown}: more than {MAX_BRACKETS} '[' or '{{' characters.",
+                hint="A meta file holds a few short lists; start from examples/meta.example.yaml.")
+        return None
     try:
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, yaml.SafeLoader)):
+            log.add("P704", f"{shown}: YAML aliases (*name) are not accepted.",
+                    hint="Write every value out; a meta file needs no anchors or aliases.")
+            return None
         doc = yaml.safe_load(text)
+    except RecursionError:
+        log.add("P704", f"{shown}: the YAML is nested too deeply.",
+                hint="Start from examples/meta.example.yaml.")
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0

@@ -61,11 +61,6 @@ class PackageSystem(BaseModel):
     meta: SystemMeta | None = None
     validation: ValidationReport | None = None
 
-    @property
-    def usable(self) -> bool:
-        """Both files present, the meta valid and matching; the output may still be invalid."""
-        return self.output is not None and self.meta is not None and self.meta.label == self.label
-
 
 class PackageReport(BaseModel):
     """Everything found in one package: package-level findings and one report per system."""

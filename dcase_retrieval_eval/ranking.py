@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from .api import resolve_edition
 from .compare import compare
@@ -76,8 +84,9 @@ def _from_package(path: Path, max_bytes: int, limits: ZipLimits | None,
             found.append(Candidate(label, meta.team, meta.system_name, source,
                                    read_output(pkg, label, max_bytes)))
         if not labels:
-            rejected.append(Rejected(label="", team=path.stem, source=path.name,
-                                     reason="no system in the package",
+            why = ("the package is unusable: " + ", ".join(fatal)) if fatal else \
+                "no system in the package (P709)"
+            rejected.append(Rejected(label="", team=path.stem, source=path.name, reason=why,
                                      codes=dict(pkg.log.counts)))
     return found, rejected
 
@@ -116,8 +125,10 @@ def _from_manifest(path: Path, max_bytes: int) -> tuple[list[Candidate], list[Re
 
 
 def collect(submissions: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
-            limits: ZipLimits | None = None) -> tuple[list[Candidate], list[Rejected]]:
+            limits: ZipLimits | None = None, bar: _Bar | None = None,
+            ) -> tuple[list[Candidate], list[Rejected]]:
     """Candidates from a folder of packages, one package, or a manifest CSV `system,team,path`."""
+    bar = bar or _Bar(False)
     path = Path(submissions)
     if path.is_file() and path.suffix.lower() == ".csv":
         return _from_manifest(path, max_bytes)
@@ -129,9 +140,11 @@ def collect(submissions: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
         return _from_package(path, max_bytes, limits)
     found: list[Candidate] = []
     rejected: list[Rejected] = []
-    for child in sorted(path.iterdir(), key=lambda p: p.name):
-        if child.name.startswith("."):
-            continue
+    children = [c for c in sorted(path.iterdir(), key=lambda p: p.name)
+                if not c.name.startswith(".")]
+    task = bar.task("reading", len(children))
+    for child in children:
+        bar.step(task, child.name)
         if child.is_symlink():
             rejected.append(Rejected(label="", team="", source=child.name,
                                      reason="a link, not a package (P705)"))
@@ -158,36 +171,51 @@ def _dedupe(cands: list[Candidate], rejected: list[Rejected]) -> list[Candidate]
     return kept
 
 
-def _progress(enabled: bool, total: int) -> AbstractContextManager[object]:
-    if not enabled:
-        return nullcontext()
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+class _Bar:
+    """A rich progress bar on standard error, or nothing when disabled."""
 
-    return Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.description}"), TimeElapsedColumn(),
-                    console=Console(stderr=True), transient=True)
+    def __init__(self, enabled: bool) -> None:
+        self._progress: Progress | None = None
+        if enabled:
+            self._progress = Progress(TextColumn("{task.fields[stage]}"), BarColumn(),
+                                      MofNCompleteColumn(), TextColumn("{task.description}"),
+                                      TimeElapsedColumn(), console=Console(stderr=True),
+                                      transient=True)
+
+    def __enter__(self) -> _Bar:
+        if self._progress is not None:
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def task(self, stage: str, total: int) -> TaskID | None:
+        if self._progress is None:
+            return None
+        return self._progress.add_task("", total=total, stage=stage)
+
+    def step(self, task: TaskID | None, description: str, advance: int = 1) -> None:
+        if self._progress is not None and task is not None:
+            self._progress.update(task, description=description[:40], advance=advance)
 
 
 def _score_all(cands: list[Candidate], gt: GroundTruth, edition: Edition, lenient: bool,
-               confidence: float, show: bool, rejected: list[Rejected],
+               confidence: float, bar: _Bar, rejected: list[Rejected],
                ) -> Iterator[tuple[Candidate, ScoreReport]]:
-    with _progress(show, len(cands)) as bar:
-        task = bar.add_task("", total=len(cands)) if bar is not None else None  # type: ignore[attr-defined]
-        for c in cands:
-            if bar is not None:
-                bar.update(task, description=c.label[:40])  # type: ignore[attr-defined]
-            try:
-                yield c, score_aligned(c.submission, gt, edition, lenient=lenient,
-                                       confidence=confidence)
-            except InputError as exc:
-                counts: dict[str, int] = {}
-                for f in exc.findings:
-                    counts[f.code] = counts.get(f.code, 0) + 1
-                rejected.append(Rejected(label=c.label, team=c.team, source=c.source,
-                                         reason=f"invalid system output: {exc}", codes=counts))
-            if bar is not None:
-                bar.advance(task)  # type: ignore[attr-defined]
+    task = bar.task("scoring", len(cands))
+    for c in cands:
+        try:
+            yield c, score_aligned(c.submission, gt, edition, lenient=lenient,
+                                   confidence=confidence)
+        except InputError as exc:
+            counts: dict[str, int] = {}
+            for f in exc.findings:
+                counts[f.code] = counts.get(f.code, 0) + 1
+            rejected.append(Rejected(label=c.label, team=c.team, source=c.source,
+                                     reason=f"invalid system output: {exc}", codes=counts))
+        bar.step(task, c.label)
 
 
 def competition_ranks(values: Sequence[float]) -> list[int]:
@@ -224,9 +252,10 @@ def rank(
         raise ValueError("alpha must lie in (0, 1)")
     truth = gt if isinstance(gt, GroundTruth) else load_ground_truth(gt, max_bytes=max_bytes)
     ed = resolve_edition(edition, truth, k)
-    cands, rejected = collect(submissions, max_bytes=max_bytes, limits=limits)
-    cands = _dedupe(cands, rejected)
-    scored = list(_score_all(cands, truth, ed, lenient, confidence, progress, rejected))
+    with _Bar(progress) as bar:
+        cands, rejected = collect(submissions, max_bytes=max_bytes, limits=limits, bar=bar)
+        cands = _dedupe(cands, rejected)
+        scored = list(_score_all(cands, truth, ed, lenient, confidence, bar, rejected))
     main = ed.main_metric
     scored.sort(key=lambda cs: (-cs[1].metrics[main].value, cs[0].label))
     labels = [c.label for c, _ in scored]

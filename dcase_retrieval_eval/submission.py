@@ -176,7 +176,7 @@ def _read_topk(
 
     def intern() -> None:
         """Turn the pending names into indices, so that only one copy of each name lives."""
-        fresh = dict.fromkeys(flat).keys() - ids.keys()
+        fresh: set[str] = {n for n in dict.fromkeys(flat).keys() - ids.keys() if n}
         if fresh:
             ids.update(zip(sorted(fresh), range(len(ids) - 2, len(ids) - 2 + len(fresh))))
         chunks.append(np.fromiter(map(ids.__getitem__, flat), np.int32, len(flat)))

@@ -279,9 +279,10 @@ def _check_matrix(sub: Submission, qs: QuerySet, depth: int, log: FindingLog) ->
             log.add("M505", f"The scores at positions {depth} and {depth + 1} are equal "
                     f"({ordered[r, depth - 1]:.6g}).", line=int(sub.lines[r]),
                     hint=f"Ties are broken by {TIE_RULE}; give distinct scores to decide it.")
-    per_row_distinct = np.array([np.unique(r).size for r in scores]) if scores.shape[0] else []
-    constant = int(np.sum(np.asarray(per_row_distinct) <= 1))
-    mostly_tied = int(np.sum(np.asarray(per_row_distinct) < max(2, n_cols // 2)))
+    ordered_rows = np.sort(scores, axis=1)
+    per_row_distinct = 1 + np.count_nonzero(np.diff(ordered_rows, axis=1) != 0, axis=1)
+    constant = int(np.sum(per_row_distinct <= 1))
+    mostly_tied = int(np.sum(per_row_distinct < max(2, n_cols // 2)))
     if constant or mostly_tied > scores.shape[0] // 2:
         log.add("M506", f"{constant} row(s) have one constant score and {mostly_tied} have "
                 "fewer distinct scores than half the columns.", line=sub.header_line,

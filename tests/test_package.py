@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import stat
+import time
 import zipfile
 from pathlib import Path
 
@@ -211,3 +212,18 @@ def test_cli_validates_a_package(tmp_path: Path, gt_path: Path, gt: GroundTruth)
     assert "Traceback" not in result.stderr
     text = run_cli("validate", folder, "--gt", gt_path)
     assert text.returncode == 1 and "P704" in text.stdout
+
+
+def test_yaml_bombs_are_refused_quickly(tmp_path: Path, gt: GroundTruth) -> None:
+    folder = package(tmp_path, gt, ["X_1", "X_2"])
+    laughs = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    laughs += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    doc = yaml.safe_dump(meta_doc("X_1", "T")) + "\n".join(laughs) + "\nauthors: *a9\n"
+    (folder / "X_1.meta.yaml").write_text(doc)
+    (folder / "X_2.meta.yaml").write_text("[" * 30000 + "]" * 30000)
+    start = time.perf_counter()
+    report = validate_package(folder, gt)
+    assert time.perf_counter() - start < 20  # PyYAML alone needs minutes for the second file
+    messages = [f.message for f in report.package.findings]
+    assert codes(report) == ["P704", "P704"]
+    assert "aliases" in messages[0] and "'['" in messages[1]

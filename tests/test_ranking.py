@@ -6,6 +6,7 @@ import csv
 import hashlib
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -204,3 +205,70 @@ def test_bad_inputs_fail_cleanly(challenge: tuple[Path, Path], tmp_path: Path) -
     none = run_cli("rank", empty, "--gt", gt_path, "--out", tmp_path / "o2", "--quiet")
     assert none.returncode == 1 and "no system could be ranked" in none.stderr
     assert json.loads((tmp_path / "o2" / "results.json").read_text())["systems"] == []
+
+
+def test_hostile_package_in_the_uploads_is_listed(tmp_path: Path) -> None:
+    gt_path, uploads = make_challenge(tmp_path, {"T1": [("a_1", 0.7)]}, seed=2)
+    with zipfile.ZipFile(uploads / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("b_1.output.csv", b"\0" * (16 << 20))
+    board = rank(uploads, gt_path, rounds=100)
+    assert [s.label for s in board.systems] == ["a_1"]
+    assert [(r.source, r.reason, r.codes) for r in board.rejected] == [
+        ("bomb.zip", "the package is unusable: P706", {"P706": 1})]
+
+
+def test_rerun_removes_stale_per_query_files(challenge: tuple[Path, Path],
+                                             tmp_path: Path) -> None:
+    gt_path, uploads = challenge
+    out = tmp_path / "out"
+    (out / "per_query").mkdir(parents=True)
+    (out / "per_query" / "Old_1.csv").write_text("stale")
+    rank(uploads, gt_path, rounds=100).write(out)
+    assert not (out / "per_query" / "Old_1.csv").exists()
+
+
+def _write_matrix(path: Path, queries: list[str], audio: list[str], scores: np.ndarray) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["index", *audio])
+        for q, row in zip(queries, scores, strict=True):
+            writer.writerow([q, *(repr(float(v)) for v in row)])
+
+
+def test_2025_multi_relevant_score_matrices(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    audio = [f"clip_{i:02d}.wav" for i in range(30)]
+    queries = [f"query number {q}" for q in range(30)]
+    # every file is relevant somewhere, so all 30 are in the ground truth's audio set
+    relevant = [sorted({q, *rng.choice(30, size=int(rng.integers(0, 3)), replace=False).tolist()})
+                for q in range(30)]
+    gt_path = tmp_path / "gt.csv"
+    with open(gt_path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["query", "audio_filenames"])
+        for q, rel in zip(queries, relevant, strict=True):
+            writer.writerow([q, repr([audio[i] for i in rel])])
+    lines = ["system,team,path"]
+    for s, boost in enumerate((2.0, 0.5, 0.0)):
+        scores = rng.random((30, 30))
+        for q, rel in enumerate(relevant):
+            scores[q, rel] += boost
+        _write_matrix(tmp_path / f"m{s}.csv", queries, audio, scores)
+        lines.append(f"M_{s},team {s},m{s}.csv")
+    (tmp_path / "manifest.csv").write_text("\n".join(lines) + "\n")
+    board = rank(tmp_path / "manifest.csv", gt_path, rounds=200)
+    assert board.edition == "2025" and board.main_metric == "mAP@16"
+    assert board.metric_names == ["mAP@16", "mAP@10", "R@1", "R@5", "R@10"]
+    assert [s.label for s in board.systems] == ["M_0", "M_1", "M_2"]
+    for s in board.systems:
+        direct = score(tmp_path / f"m{s.label[-1]}.csv", gt_path)
+        assert s.metrics["mAP@16"].value == direct.metrics["mAP@16"].value
+
+
+def test_csv_neutralises_spreadsheet_formulas(tmp_path: Path) -> None:
+    gt_path, uploads = make_challenge(tmp_path, {"=HYPERLINK(\"http://x\")": [("f_1", 0.5)],
+                                                 "-1+2": [("g_1", 0.4)]}, seed=5)
+    board = rank(uploads, gt_path, rounds=100)
+    rows = list(csv.DictReader(board.to_csv().splitlines()))
+    assert sorted(r["team"] for r in rows) == ["'-1+2", "'=HYPERLINK(\"http://x\")"]
+    assert sorted(s.team for s in board.systems) == ["-1+2", "=HYPERLINK(\"http://x\")"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from dcase_retrieval_eval.compare import compare, family
@@ -134,3 +136,36 @@ def test_compare_family_and_holm() -> None:
     assert [c.difference for c in boot] == pytest.approx([c.difference for c in top])
     with pytest.raises(ValueError):
         compare(values, labels, test="t-test")  # type: ignore[arg-type]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=30))
+def test_holm_properties(raw: list[float]) -> None:
+    p = np.array(raw)
+    adjusted = holm(p)
+    assert (adjusted >= p - 1e-15).all()
+    assert (adjusted <= np.minimum(1.0, p.size * p) + 1e-15).all()
+    order = np.argsort(p, kind="stable")
+    assert (np.diff(adjusted[order]) >= -1e-15).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-1.0, 1.0), min_size=11, max_size=60), st.integers(0, 2**32 - 1))
+def test_randomization_is_sign_symmetric_and_bounded(d: list[float], seed: int) -> None:
+    x = np.array(d)
+    p = paired_randomization(x, rounds=300, seed=seed)[0]
+    assert 1 / 301 <= p <= 1
+    assert paired_randomization(-x, rounds=300, seed=seed)[0] == p
+
+
+def test_bootstrap_chunking_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dcase_retrieval_eval.statistical_tests import bootstrap
+
+    d = np.random.default_rng(1).normal(0.02, 0.3, (80, 7))
+    whole = paired_bootstrap(d, rounds=300, seed=2)
+    monkeypatch.setattr(bootstrap, "PAIR_CELLS", 600)  # two columns per chunk
+    chunked = paired_bootstrap(d, rounds=300, seed=2)
+    # the same resamples; only the matrix product's rounding may differ in the last bits
+    for name in ("ci_low", "ci_high"):
+        np.testing.assert_allclose(getattr(whole, name), getattr(chunked, name), rtol=1e-12)
+    np.testing.assert_array_equal(whole.p_value, chunked.p_value)

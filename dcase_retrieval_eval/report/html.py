@@ -75,8 +75,8 @@ th{background:#f3f4f6;position:sticky;top:0}
 table.sortable th{cursor:pointer}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
 tr.best td{background:#eef6ff}
-.tag{display:inline-block;padding:0 .35rem;border-radius:.25rem;background:#1d4ed8;color:#fff;
-font-size:.75rem}
+.tag{display:inline-block;white-space:nowrap;padding:0 .35rem;border-radius:.25rem;
+background:#1d4ed8;color:#fff;font-size:.75rem}
 .note{color:#555;font-size:.85rem}
 .lit{white-space:pre-wrap;overflow-wrap:anywhere;min-width:5rem;max-width:18rem}
 .ci{display:block;font-size:.75rem}

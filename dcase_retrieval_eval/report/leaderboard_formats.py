@@ -43,6 +43,15 @@ CSV_TAIL = ["in_best_group", "diff_vs_best", "diff_ci_low", "diff_ci_high", "p_v
             "p_adjusted", "significant_vs_best", "lenient", "source"]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text: str) -> str:
+    """Team text for a spreadsheet: a leading `'` stops `=...` from running as a formula
+    (CSV injection); results.json keeps the exact text."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def to_csv(board: Leaderboard) -> str:
     """One row per ranked system; metrics with value, ci_low and ci_high columns."""
     buf = io.StringIO()
@@ -51,8 +60,8 @@ def to_csv(board: Leaderboard) -> str:
                                                                              "_ci_high")]
     writer.writerow([*CSV_FIXED, *metric_cols, *CSV_TAIL])
     for s in board.systems:
-        cells: list[object] = [s.rank, s.team_rank or "", int(s.team_best), s.team, s.label,
-                               s.system_name]
+        cells: list[object] = [s.rank, s.team_rank or "", int(s.team_best), csv_text(s.team),
+                               s.label, csv_text(s.system_name)]
         for m in board.metric_names:
             stats = s.metrics[m]
             cells += [full(stats.value), full(stats.ci_low), full(stats.ci_high)]
@@ -61,7 +70,7 @@ def to_csv(board: Leaderboard) -> str:
                   full(c.difference) if c else "", full(c.ci_low) if c else "",
                   full(c.ci_high) if c else "", full(c.p_value) if c else "",
                   full(c.p_adjusted) if c else "", int(c.significant) if c else "",
-                  int(s.lenient), s.source]
+                  int(s.lenient), csv_text(s.source)]
         writer.writerow(cells)
     return buf.getvalue()
 

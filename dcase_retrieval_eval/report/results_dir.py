@@ -30,6 +30,15 @@ def write_per_query_csv(board: Leaderboard, label: str, path: Path) -> None:
                              *[repr(col[q]) for col in columns]])
 
 
+def _remove_stale(folder: Path, keep: set[str]) -> None:
+    """Drop per-query CSVs of an earlier run's systems, so the folder matches results.json."""
+    if not folder.is_dir():
+        return
+    for file in folder.glob("*.csv"):
+        if file.name not in keep and file.is_file() and not file.is_symlink():
+            file.unlink()
+
+
 def write_results(board: Leaderboard, out_dir: Path) -> list[Path]:
     """results.json/.csv/.md/.tex, index.html and per_query/<label>.csv."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -40,6 +49,7 @@ def write_results(board: Leaderboard, out_dir: Path) -> list[Path]:
         write_text_atomic(out_dir / name, text)
         written.append(out_dir / name)
     if board.has_per_query:
+        _remove_stale(out_dir / PER_QUERY_DIR, {f"{s.label}.csv" for s in board.systems})
         for s in board.systems:
             path = out_dir / PER_QUERY_DIR / f"{s.label}.csv"
             write_per_query_csv(board, s.label, path)

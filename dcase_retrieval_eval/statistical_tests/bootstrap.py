@@ -19,6 +19,9 @@ from pydantic import BaseModel, ConfigDict
 from ._chunks import as_differences, blocks, check_rounds
 from .randomization import REL_TOL
 
+#: Cells of the (rounds x pairs) matrix of bootstrap means kept at once (about 80 MB).
+PAIR_CELLS = 10_000_000
+
 
 class BootstrapResult(BaseModel):
     """Per pair: observed mean difference, percentile CI and two-sided p-value."""
@@ -54,10 +57,19 @@ def paired_bootstrap(
     if not 0.0 < alpha < 1.0:
         raise ValueError("alpha must lie in (0, 1)")
     d = as_differences(diffs)
-    means = bootstrap_means(d, rounds=rounds, seed=seed)
     observed = d.mean(axis=0)
-    low, high = np.quantile(means, [alpha / 2, 1 - alpha / 2], axis=0)
-    extreme = np.abs(observed) * (1 - REL_TOL) - 1e-15
-    count = (np.abs(means - observed) >= extreme).sum(axis=0)
-    return BootstrapResult(mean=observed, ci_low=np.asarray(low), ci_high=np.asarray(high),
+    pairs = d.shape[1]
+    low = np.empty(pairs)
+    high = np.empty(pairs)
+    count = np.empty(pairs, np.int64)
+    # columns in chunks so that the (rounds x pairs) matrix stays small; every chunk redraws the
+    # same resamples (they depend only on seed, rounds and n), so chunking changes nothing
+    width = max(1, PAIR_CELLS // rounds)
+    for lo in range(0, pairs, width):
+        cols = slice(lo, min(pairs, lo + width))
+        means = bootstrap_means(d[:, cols], rounds=rounds, seed=seed)
+        low[cols], high[cols] = np.quantile(means, [alpha / 2, 1 - alpha / 2], axis=0)
+        extreme = np.abs(observed[cols]) * (1 - REL_TOL) - 1e-15
+        count[cols] = (np.abs(means - observed[cols]) >= extreme).sum(axis=0)
+    return BootstrapResult(mean=observed, ci_low=low, ci_high=high,
                            p_value=(count + 1) / (rounds + 1))
