@@ -88,8 +88,8 @@ def check_bytes(
             while chunk := fh.read(_CHUNK):
                 if not head:
                     head = chunk[:4096]
-                    delimiter = sniff_delimiter(
-                        head.split(b"\n", 1)[0].decode("utf-8", "replace"))
+                    header = next((ln for ln in head.splitlines() if ln.strip()), b"")
+                    delimiter = sniff_delimiter(header.decode("utf-8", "replace"))
                     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
                         b"\0" in head and _looks_utf16(head)
                     ):

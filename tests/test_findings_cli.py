@@ -275,6 +275,15 @@ def test_F104_old_mac_file(tmp_path: Path, gt: Path) -> None:
     assert (code, where(only(doc, "F104"))) == (1, (4, 5))
 
 
+def test_F104_cell_in_a_semicolon_file_with_cr_line_ends(tmp_path: Path, gt: Path) -> None:
+    """The cell of a bad byte is counted with the header's delimiter, found past CR line ends."""
+    rows = topk_rows()
+    rows[1][6] = "Ré.wav"  # line 4 (after a blank line), cell 7; a caption below has a comma
+    data = ("\r" + csv_text([HEADER, *rows], delimiter=";", lineterminator="\r")).encode("cp1252")
+    code, doc = validate(write(tmp_path / "sub.csv", data), gt)
+    assert (code, where(only(doc, "F104"))) == (1, (4, 7))
+
+
 def test_F104_line_count_with_crlf_split_across_chunks(tmp_path: Path, gt: Path) -> None:
     """A CR LF pair cut by the 1 MiB read boundary is one line end, not two."""
     rows = topk_rows()
