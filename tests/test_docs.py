@@ -228,8 +228,9 @@ def test_package_example_reports_what_the_page_says(code: str, tmp_path: Path) -
                                        "--format", "json"])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     doc = json.loads(result.stdout)
-    findings = [*doc["package"]["findings"],
-                *[f for s in doc["systems"] for f in (s.get("validation") or {}).get("findings", [])]]
+    findings = list(doc["package"]["findings"])
+    for system in doc["systems"]:
+        findings += (system.get("validation") or {}).get("findings", [])
     got = [(f["code"], f["line"], f["column"]) for f in findings]
     assert (code, int(claim[1]), int(claim[2])) in got, got
     assert result.exit_code == (1 if CATALOGUE[code].severity == "error" else 0)
