@@ -808,6 +808,25 @@ def test_G601_duplicate_caption(tmp_path: Path) -> None:
     assert f["file"] == str(gt)
 
 
+def test_ground_truth_findings_get_their_own_table(tmp_path: Path) -> None:
+    """In the text view a ground-truth warning is not shown as if it were in the submission."""
+    (tmp_path / "g").mkdir()
+    (tmp_path / "s").mkdir()
+    rows = gt_rows()
+    rows[4][3] = "Rain drumming."
+    gt = gt_file(tmp_path / "g", rows)
+    sub_rows = topk_rows(list(dict(queries(rows)).items()))
+    sub_rows[0][3] = "c"
+    sub = sub_file(tmp_path / "s", sub_rows)
+    code, out, _ = cli("validate", sub, "--gt", gt, "--edition", "2022")
+    assert code == 1
+    tables = out.split(str(tmp_path))  # each table's title starts with the full path
+    gt_table = next(t for t in tables if t.startswith("/g/gt.csv"))
+    sub_table = next(t for t in tables if t.startswith("/s/sub.csv"))
+    assert "G601" in gt_table and "A401" not in gt_table
+    assert "A401" in sub_table and "G601" not in sub_table
+
+
 def test_G602_empty_caption(tmp_path: Path) -> None:
     rows = gt_rows()
     rows[2][5] = ""  # c.wav caption_5: line 4, cell 6
