@@ -47,6 +47,8 @@ def _guess_encoding(head: bytes) -> str:
         return "UTF-16 (it starts with a UTF-16 byte-order mark)"
     if _looks_utf16(head):
         return "UTF-16 without a byte-order mark"
+    if b"\r" in head and b"\n" not in head:
+        return "Mac Roman (CR line ends: Excel's 'CSV (Macintosh)' export)"
     try:
         head.decode("cp1252")
     except UnicodeDecodeError:

@@ -272,7 +272,9 @@ def test_F104_old_mac_file(tmp_path: Path, gt: Path) -> None:
     rows[2][4] = "Ré.wav"  # line 4, cell 5
     data = csv_text([HEADER, *rows], lineterminator="\r").encode("mac_roman")
     code, doc = validate(write(tmp_path / "sub.csv", data), gt)
-    assert (code, where(only(doc, "F104"))) == (1, (4, 5))
+    f = only(doc, "F104")
+    assert (code, where(f)) == (1, (4, 5))
+    assert "Mac Roman" in f["hint"]
 
 
 def test_F104_cell_in_a_semicolon_file_with_cr_line_ends(tmp_path: Path, gt: Path) -> None:
