@@ -194,8 +194,9 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
         if output is not None:
             from rich.console import Console
 
-            console = Console(record=True, width=120, file=open(os.devnull, "w"))  # noqa: SIM115
-            print_score(console, report)
+            with open(os.devnull, "w") as devnull:
+                console = Console(record=True, width=120, file=devnull)
+                print_score(console, report)
             write_text_atomic(output, console.export_text())
         else:
             print_score(_console(), report)

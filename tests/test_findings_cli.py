@@ -1111,6 +1111,19 @@ def test_outputs_are_written_atomically(tmp_path: Path, gt: Path) -> None:
     assert len(table) == 61
 
 
+def test_text_output_to_a_file_leaks_no_handle(tmp_path: Path, gt: Path) -> None:
+    import gc
+    import warnings
+
+    sub = sub_file(tmp_path, topk_rows())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, _, _ = cli("score", sub, "--gt", gt, "--output", tmp_path / "scores.txt")
+        gc.collect()
+    assert code == 0 and "mAP@10" in (tmp_path / "scores.txt").read_text()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
 def test_failed_output_leaves_no_temp_file(tmp_path: Path, gt: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """A crash while writing keeps the previous output and leaves no partial or temp file."""
