@@ -148,12 +148,11 @@ def _read_topk(
         if _looks_like_data(cells) or not low[offset:offset + 1] == ["caption"] and not any(
             _FILE_COL.match(c) for c in low
         ):
-            log.add(
-                "C201",
-                "The first line is data, not the header.",
-                line=header.line,
-                hint="Start the file with 'caption,file_name_1,...,file_name_10'.",
-            )
+            hint = "Start the file with 'caption,file_name_1,...,file_name_10'."
+            if low[:2] in (["file_name", "caption_1"], ["query", "audio_filenames"]):
+                hint = "This looks like a ground-truth file, not a system output. " + hint
+            log.add("C201", "The first line is data, not the header.", line=header.line,
+                    hint=hint)
             rows_first = [header]
         else:
             for col, (got, want) in enumerate(zip(cells[offset:], expected, strict=True),

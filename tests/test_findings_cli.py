@@ -349,6 +349,13 @@ def test_C201_missing_header(tmp_path: Path, gt: Path) -> None:
     assert "Q301" not in codes(doc)
 
 
+def test_C201_ground_truth_given_as_the_submission(tmp_path: Path, gt: Path) -> None:
+    code, doc = validate(gt, gt)
+    f = only(doc, "C201")
+    assert (code, where(f)) == (1, (1, 0))
+    assert "ground-truth file" in f["hint"]
+
+
 def test_C202_wrong_header_cell(tmp_path: Path, gt: Path) -> None:
     header = HEADER.copy()
     header[3] = "file_3"
