@@ -172,8 +172,10 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
     from .report.tabular import score_csv, score_json, write_per_query
     from .safe_io import refuse_overwriting_inputs, write_text_atomic
 
+    if per_query is not None and output is not None and per_query.resolve() == output.resolve():
+        raise click.UsageError("--per-query and --output name the same file")
     try:
-        refuse_overwriting_inputs([per_query, output], [submission, gt_path])
+        refuse_overwriting_inputs([per_query, output], [submission, gt_path, audio_list])
         gt = load_ground_truth(gt_path, max_bytes=max_bytes)
         if audio_dir is not None:
             gt = gt.with_audio_set(list_audio_dir(audio_dir))
@@ -192,8 +194,9 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
         if output is not None:
             from rich.console import Console
 
-            console = Console(record=True, width=120, file=open(os.devnull, "w"))  # noqa: SIM115
-            print_score(console, report)
+            with open(os.devnull, "w") as devnull:
+                console = Console(record=True, width=120, file=devnull)
+                print_score(console, report)
             write_text_atomic(output, console.export_text())
         else:
             print_score(_console(), report)

@@ -47,6 +47,8 @@ def _guess_encoding(head: bytes) -> str:
         return "UTF-16 (it starts with a UTF-16 byte-order mark)"
     if _looks_utf16(head):
         return "UTF-16 without a byte-order mark"
+    if b"\r" in head and b"\n" not in head:
+        return "Mac Roman (CR line ends: Excel's 'CSV (Macintosh)' export)"
     try:
         head.decode("cp1252")
     except UnicodeDecodeError:
@@ -77,7 +79,9 @@ def check_bytes(
         log.add("F102", "The file is empty.", hint="Write the header and one row per query.")
         return None
     decoder = codecs.getincrementaldecoder("utf-8")()
-    line, offset = 1, 0
+    # `line` counts line ends as the CSV reader does (LF, CRLF and a lone CR, old Mac files),
+    # `feeds` counts line feeds only (what the caller needs); `cr_end`: the last chunk ended in CR
+    line, feeds, offset, cr_end = 1, 0, 0, False
     head = b""
     delimiter = ","
     tail: bytes | None = b""  # bytes of the current line before this chunk (None: too long)
@@ -86,8 +90,8 @@ def check_bytes(
             while chunk := fh.read(_CHUNK):
                 if not head:
                     head = chunk[:4096]
-                    delimiter = sniff_delimiter(
-                        head.split(b"\n", 1)[0].decode("utf-8", "replace"))
+                    header = next((ln for ln in head.splitlines() if ln.strip()), b"")
+                    delimiter = sniff_delimiter(header.decode("utf-8", "replace"))
                     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
                         b"\0" in head and _looks_utf16(head)
                     ):
@@ -105,7 +109,7 @@ def check_bytes(
                     log.add(
                         "F103",
                         f"NUL byte at offset {offset + nul:,}: the file is binary, not CSV text.",
-                        line=line + before.count(b"\n"),
+                        line=line + _line_ends(before, cr_end),
                         column=_cell_at(tail, before, delimiter),
                         hint="Export the submission as a plain-text CSV file.",
                     )
@@ -118,14 +122,16 @@ def check_bytes(
                     log.add(
                         "F104",
                         f"Byte 0x{chunk[bad]:02x} at offset {offset + bad:,} is not valid UTF-8.",
-                        line=line + before.count(b"\n"),
+                        line=line + _line_ends(before, cr_end),
                         column=_cell_at(tail, before, delimiter),
                         hint=f"It looks like {_guess_encoding(head)}; save it as UTF-8.",
                     )
                     return None
                 nl = chunk.count(b"\n")
-                line += nl
-                last_nl = chunk.rfind(b"\n")
+                feeds += nl
+                line += _line_ends(chunk, cr_end, nl)
+                cr_end = chunk.endswith(b"\r")
+                last_nl = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
                 if last_nl >= 0:
                     tail = chunk[last_nl + 1 :]
                 elif tail is not None:
@@ -144,7 +150,18 @@ def check_bytes(
     except OSError as exc:
         log.add("F105", f"Cannot read the file: {exc.strerror}.")
         return None
-    return line - 1
+    return feeds
+
+
+def _line_ends(data: bytes, after_cr: bool, lf: int | None = None) -> int:
+    """Line ends in `data` (LF, CRLF, lone CR); a leading LF after a CR ends no new line.
+
+    `lf` is the number of LFs in `data` when the caller has counted them already.
+    """
+    n = data.count(b"\n") if lf is None else lf
+    if b"\r" in data:  # CR-free text (the usual case) costs one count
+        n += data.count(b"\r") - data.count(b"\r\n")
+    return n - 1 if after_cr and data.startswith(b"\n") else n
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -182,7 +199,7 @@ def _cell_at(tail: bytes | None, before: bytes, delimiter: str) -> int:
 
     `tail` is the part of the line read in earlier chunks, `before` the chunk up to the byte.
     """
-    nl = before.rfind(b"\n")
+    nl = max(before.rfind(b"\n"), before.rfind(b"\r"))
     if nl >= 0:
         prefix = before[nl + 1 :]
     elif tail is None:
@@ -231,15 +248,19 @@ class CsvFile:
     def __init__(self, path: Path, log: FindingLog) -> None:
         self.path = path
         self.log = log
+        first, line = "", 1
         with open(path, encoding="utf-8-sig", newline="") as fh:
-            first = fh.readline()
+            for number, text in enumerate(fh, start=1):  # the header: the first non-blank line
+                if text.strip():
+                    first, line = text, number
+                    break
         self.delimiter = sniff_delimiter(first)
         if self.delimiter != ",":
             name = _DELIMITERS[self.delimiter]
             log.add(
                 "C203",
                 f"The header is separated by {name}s, not commas.",
-                line=1,
+                line=line,
                 hint=f"Write the file with ',' as the delimiter (pandas: to_csv(sep=',')); "
                 f"it was read with the {name} delimiter to check the rest.",
             )

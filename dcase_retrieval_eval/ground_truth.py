@@ -125,14 +125,14 @@ def load_ground_truth(
             log.add(
                 "G605",
                 f"Header {header.cells[:3]!r} matches no ground-truth format.",
-                line=1,
+                line=header.line,
                 hint="Expected 'file_name,caption_1,...', 'query,audio_filenames' "
                 "or 'query,file_name'.",
             )
         else:
             _read_rows(fmt, records, queries, first_line, audio, log)
             if not queries:
-                log.add("G606", "The ground truth holds no query.", line=1)
+                log.add("G606", "The ground truth holds no query.", line=header.line)
     findings = log.sorted()
     if strict and any(f.severity == "error" for f in findings):
         raise InputError(f"{path} is not a usable ground truth", findings)
@@ -202,6 +202,10 @@ def _read_rows(
         line, cells = rec.line, rec.cells  # type: ignore[attr-defined]
         if fmt == "clotho":
             file = cells[0]
+            if not file.strip():
+                log.add("C206", "The file_name cell is empty: the row's captions have no file.",
+                        line=line, column=1, hint="Give the audio file name of every row.")
+                continue
             if file in seen_files:
                 log.add(
                     "G603",
@@ -230,7 +234,7 @@ def _read_rows(
                 log.add("G602", "A row has no query.", line=line, column=1)
                 continue
             files = _parse_file_list(cells[1])
-            if files is None or not files:
+            if not files or not all(f.strip() for f in files):
                 log.add(
                     "G604",
                     f"{cells[1][:80]!r} is not a non-empty list of file names.",
@@ -278,7 +282,8 @@ def load_query_set(
                 if col < len(rec.cells) and rec.cells[col].strip():
                     queries.setdefault(rec.cells[col], rec.line)
         else:
-            log.add("G605", "The query file has no 'caption' column.", line=1,
+            log.add("G605", "The query file has no 'caption' column.",
+                    line=header.line if header else 0,
                     hint="Give a CSV with a 'caption' column, one query per row.")
     if not queries and not log.counts:
         log.add("G606", "The query file holds no query.")

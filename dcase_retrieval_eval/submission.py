@@ -50,6 +50,8 @@ class Submission:
     #: score-matrix only: scores in name order (rows x names) and per-row sorted scores
     scores: npt.NDArray[np.float64] | None = None
     header_width: int = 0
+    #: the line of the header (1 unless blank lines come first)
+    header_line: int = 1
     #: score-matrix only: the header cell (1-based) of each audio column, for findings
     column_of: dict[str, int] = field(default_factory=dict)
 
@@ -136,7 +138,7 @@ def _read_topk(
         log.add(
             "C202",
             f"The first header cell is {cells[0]!r}: the file has an extra first column.",
-            line=1,
+            line=header.line,
             column=1,
             hint="It looks like a pandas index column: write with to_csv(index=False). "
             "The column was ignored to check the rest.",
@@ -146,12 +148,11 @@ def _read_topk(
         if _looks_like_data(cells) or not low[offset:offset + 1] == ["caption"] and not any(
             _FILE_COL.match(c) for c in low
         ):
-            log.add(
-                "C201",
-                "The first line is data, not the header.",
-                line=1,
-                hint="Start the file with 'caption,file_name_1,...,file_name_10'.",
-            )
+            hint = "Start the file with 'caption,file_name_1,...,file_name_10'."
+            if low[:2] in (["file_name", "caption_1"], ["query", "audio_filenames"]):
+                hint = "This looks like a ground-truth file, not a system output. " + hint
+            log.add("C201", "The first line is data, not the header.", line=header.line,
+                    hint=hint)
             rows_first = [header]
         else:
             for col, (got, want) in enumerate(zip(cells[offset:], expected, strict=True),
@@ -160,7 +161,7 @@ def _read_topk(
                     hint = f"Name it {want!r}."
                     if got.strip().lower() == want:
                         hint = f"Write exactly {want!r} (case and spaces matter)."
-                    log.add("C202", f"Header cell {got!r} should be {want!r}.", line=1,
+                    log.add("C202", f"Header cell {got!r} should be {want!r}.", line=header.line,
                             column=col, hint=hint)
     width = len(cells) - offset
     depth = max(width - 1, 1)
@@ -221,7 +222,7 @@ def _read_topk(
     names = [n for n in ids if n]
     ranks = np.concatenate(chunks).reshape(-1, depth)
     if not queries:
-        log.add("C208", "The file has a header but no rows.", line=1,
+        log.add("C208", "The file has a header but no rows.", line=header.line,
                 hint="Write one row per query.")
     return Submission(
         path=str(path),
@@ -232,6 +233,7 @@ def _read_topk(
         ranks=ranks,
         n_given=np.asarray(n_given, np.int32),
         header_width=width,
+        header_line=header.line,
     )
 
 
@@ -243,22 +245,22 @@ def _read_matrix(
         log.add(
             "C202",
             f"The first header cell is {header.cells[0]!r}: the file has an extra first column.",
-            line=1,
+            line=header.line,
             column=1,
             hint="It looks like a pandas index column: write with to_csv(index=False) or name "
             "the query column 'index'. The column was ignored to check the rest.",
         )
     if cells[0].strip().lower() != "index":
-        log.add("C202", f"The first header cell is {cells[0]!r}, not 'index'.", line=1,
+        log.add("C202", f"The first header cell is {cells[0]!r}, not 'index'.", line=header.line,
                 column=offset + 1, hint="Name the query column 'index'.")
     columns = cells[1:]
     seen: dict[str, int] = {}
     for col, name in enumerate(columns, start=offset + 2):
         if not name:
-            log.add("C206", "An audio column has no name.", line=1, column=col)
+            log.add("C206", "An audio column has no name.", line=header.line, column=col)
         elif name in seen:
             log.add("M503", f"Audio column {name!r} appears twice (first at column {seen[name]}).",
-                    line=1, column=col, hint="Each audio file gets exactly one column.")
+                    line=header.line, column=col, hint="Each audio file gets exactly one column.")
         else:
             seen[name] = col
     width = len(cells)
@@ -296,7 +298,7 @@ def _read_matrix(
                         column=offset + j + 2, hint="Replace NaN and infinity by finite scores.")
         rows.append(values)
     if not queries:
-        log.add("C208", "The file has a header but no rows.", line=1)
+        log.add("C208", "The file has a header but no rows.", line=header.line)
     matrix = np.vstack(rows) if rows else np.zeros((0, len(columns)))
     # columns in name order, so a stable sort on -score breaks ties by name
     order = sorted(range(len(columns)), key=lambda j: columns[j])
@@ -314,6 +316,7 @@ def _read_matrix(
         n_given=np.full(len(queries), len(names), np.int32),
         scores=scores,
         header_width=width,
+        header_line=header.line,
         column_of=seen,
     )
 

@@ -63,7 +63,17 @@ def _normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def _file_hint(name: str, audio: dict[str, int], lowered: dict[str, str]) -> str:
+def _composed(names: list[str]) -> dict[str, str]:
+    """Each name by its NFC form: macOS file systems hand out decomposed (NFD) names."""
+    return {unicodedata.normalize("NFC", a): a for a in names}
+
+
+def _file_hint(name: str, audio: dict[str, int], lowered: dict[str, str],
+               composed: dict[str, str] | None = None) -> str:
+    same = (composed or {}).get(unicodedata.normalize("NFC", name))
+    if same is not None and same != name:
+        return (f"{same!r} is in the audio set: the names differ only in their Unicode "
+                "normalisation (composed vs decomposed accents); write it exactly as listed.")
     stripped = name.strip()
     if stripped != name and stripped in audio:
         return f"Remove the stray whitespace: {stripped!r} is in the audio set."
@@ -140,6 +150,10 @@ def _check_rows(
             close = norm.get(_normalise(query))
             hint = (f"Did you mean {close!r}? Queries must match the caption exactly."
                     if close else "Only the captions of the query set are queries.")
+            nfc = unicodedata.normalize("NFC", query)
+            if close and nfc == unicodedata.normalize("NFC", close):
+                hint = (f"It differs from {close!r} only in its Unicode normalisation (composed "
+                        "vs decomposed accents); copy the caption exactly as given.")
             log.add("Q302", f"Query {query[:120]!r} is not in the query set.",
                     line=int(sub.lines[r]), column=1, hint=hint)
         stats["extra_rows"] = int(unknown_rows.size)
@@ -197,11 +211,12 @@ def _check_files(
     unk_rows, unk_cols = np.nonzero(mapped == UNKNOWN)
     if unk_rows.size:
         lowered = {a.casefold(): a for a in qs.audio}
+        composed = _composed(qs.audio)
         shown = max(0, log.max_per_code - log.counts["A401"])
         for r, c in zip(unk_rows[:shown].tolist(), unk_cols[:shown].tolist(), strict=True):
             name = sub.names[int(raw[r, c])]
             log.add("A401", f"{name[:160]!r} is not in the audio set.", line=int(sub.lines[r]),
-                    column=c + 2, hint=_file_hint(name, qs.audio_index, lowered))
+                    column=c + 2, hint=_file_hint(name, qs.audio_index, lowered, composed))
         log.counts["A401"] += int(unk_rows.size) - min(shown, int(unk_rows.size))
     # repeated files within a row (by name, before mapping)
     rep_cells: list[tuple[int, int, int]] = []
@@ -240,15 +255,19 @@ def _check_matrix(sub: Submission, qs: QuerySet, depth: int, log: FindingLog) ->
     columns = set(sub.names)
     missing = [a for a in qs.audio if a not in columns]
     for name in missing[: log.max_per_code]:
-        log.add("M504", f"Audio file {name[:160]!r} has no column.", line=1,
+        log.add("M504", f"Audio file {name[:160]!r} has no column.", line=sub.header_line,
                 hint="Score every audio file of the evaluation set; it is never retrieved.")
-    log.counts["M504"] += max(0, len(missing) - log.max_per_code)
+    if len(missing) > log.max_per_code:
+        log.counts["M504"] += len(missing) - log.max_per_code
     audio = qs.audio_index
     lowered = {a.casefold(): a for a in qs.audio}
+    composed = _composed(qs.audio)
     for col, name in enumerate(sub.names):
         if name and name not in audio:
-            log.add("A401", f"Audio column {name[:160]!r} is not in the audio set.", line=1,
-                    column=sub.column_of.get(name, 0), hint=_file_hint(name, audio, lowered))
+            log.add("A401", f"Audio column {name[:160]!r} is not in the audio set.",
+                    line=sub.header_line,
+                    column=sub.column_of.get(name, 0),
+                    hint=_file_hint(name, audio, lowered, composed))
     scores = sub.scores
     if scores is None or scores.size == 0:
         return
@@ -266,6 +285,6 @@ def _check_matrix(sub: Submission, qs: QuerySet, depth: int, log: FindingLog) ->
     mostly_tied = int(np.sum(per_row_distinct < max(2, n_cols // 2)))
     if constant or mostly_tied > scores.shape[0] // 2:
         log.add("M506", f"{constant} row(s) have one constant score and {mostly_tied} have "
-                "fewer distinct scores than half the columns.", line=1,
+                "fewer distinct scores than half the columns.", line=sub.header_line,
                 hint=f"Tied files are ranked by {TIE_RULE}, never by the ground truth: a "
                 "constant matrix scores at chance level.")

@@ -117,7 +117,7 @@ def cli(*args: str | Path) -> tuple[int, str, str]:
 
 
 def cli_subprocess(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "250"}
     return subprocess.run([sys.executable, "-m", "dcase_retrieval_eval", *map(str, args)],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
 
@@ -153,23 +153,26 @@ def test_valid_baseline(tmp_path: Path, gt: Path) -> None:
     assert doc["valid"] is True and doc["findings"] == [] and doc["n_rows"] == 60
 
 
-@pytest.mark.parametrize("variant", ["bom", "crlf", "quote_all", "shuffled", "no_final_newline",
-                                     "all_at_once"])
+@pytest.mark.parametrize("variant", ["bom", "crlf", "cr", "quote_all", "shuffled",
+                                     "no_final_newline", "blank_lines", "all_at_once"])
 def test_valid_variants(tmp_path: Path, gt: Path, variant: str) -> None:
     rows = topk_rows()
     if variant in ("shuffled", "all_at_once"):
         rows = rows[::-1][30:] + rows[::-1][:30]
     text = csv_text([HEADER, *rows],
-                    lineterminator="\r\n" if variant in ("crlf", "all_at_once") else "\n",
+                    lineterminator={"crlf": "\r\n", "all_at_once": "\r\n", "cr": "\r"}.get(
+                        variant, "\n"),
                     quoting=csv.QUOTE_ALL if variant in ("quote_all", "all_at_once")
                     else csv.QUOTE_MINIMAL)
     if variant in ("no_final_newline", "all_at_once"):
         text = text.rstrip("\r\n")
+    if variant in ("blank_lines", "all_at_once"):
+        text = "\n" + text.replace("\n", "\n\n", 3)
     data = text.encode("utf-8")
     if variant in ("bom", "all_at_once"):
         data = b"\xef\xbb\xbf" + data
     code, doc = validate(write(tmp_path / "sub.csv", data), gt)
-    assert (code, doc["findings"]) == (0, [])
+    assert (code, doc["findings"], doc["counts"]) == (0, [], {})
 
 
 def test_valid_real_world_file_names(tmp_path: Path) -> None:
@@ -188,6 +191,7 @@ def test_valid_real_world_file_names(tmp_path: Path) -> None:
 def test_valid_matrix(tmp_path: Path, gt: Path) -> None:
     code, doc = validate(sub_file(tmp_path, matrix_rows(), header=["index", *FILES]), gt)
     assert (code, doc["findings"], doc["format"]) == (0, [], "matrix")
+    assert doc["counts"] == {} and doc["errors"] == doc["warnings"] == 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,12 +200,22 @@ def test_valid_matrix(tmp_path: Path, gt: Path) -> None:
 
 def test_F101_file_too_large(tmp_path: Path, gt: Path) -> None:
     sub = sub_file(tmp_path, topk_rows())
-    code, doc = validate(sub, gt, "--max-bytes", "100")
+    limit = sub.stat().st_size - 1
+    assert gt.stat().st_size <= limit  # the limit applies to the ground truth too
+    code, doc = validate(sub, gt, "--max-bytes", str(limit))
     f = only(doc, "F101")
-    assert (code, where(f)) == (1, (0, 0))
+    assert (code, where(f), f["file"]) == (1, (0, 0), str(sub))
     assert "--max-bytes" in f["hint"]
     # the same file under a limit it fits is valid
-    assert validate(sub, gt, "--max-bytes", str(sub.stat().st_size))[0] == 0
+    assert validate(sub, gt, "--max-bytes", str(limit + 1))[0] == 0
+
+
+def test_F101_ground_truth_too_large(tmp_path: Path, gt: Path) -> None:
+    sub = sub_file(tmp_path, topk_rows())
+    code, doc = validate(sub, gt, "--max-bytes", "100")
+    f = only(doc, "F101")
+    assert (code, where(f), f["file"]) == (1, (0, 0), str(gt))
+    assert doc["valid"] is False
 
 
 def test_F102_empty_file(tmp_path: Path, gt: Path) -> None:
@@ -250,6 +264,39 @@ def test_F104_on_a_line_across_read_chunks(tmp_path: Path, gt: Path) -> None:
     data = csv_text([HEADER, *rows]).encode("cp1252")
     code, doc = validate(write(tmp_path / "sub.csv", data), gt)
     assert (code, where(only(doc, "F104"))) == (1, (3, 8))
+
+
+def test_F104_old_mac_file(tmp_path: Path, gt: Path) -> None:
+    """Excel's 'CSV (Macintosh)': Mac Roman bytes and CR line ends; lines count at each CR."""
+    rows = topk_rows()
+    rows[2][4] = "Ré.wav"  # line 4, cell 5
+    data = csv_text([HEADER, *rows], lineterminator="\r").encode("mac_roman")
+    code, doc = validate(write(tmp_path / "sub.csv", data), gt)
+    f = only(doc, "F104")
+    assert (code, where(f)) == (1, (4, 5))
+    assert "Mac Roman" in f["hint"]
+
+
+def test_F104_cell_in_a_semicolon_file_with_cr_line_ends(tmp_path: Path, gt: Path) -> None:
+    """The cell of a bad byte is counted with the header's delimiter, found past CR line ends."""
+    rows = topk_rows()
+    rows[1][6] = "Ré.wav"  # line 4 (after a blank line), cell 7; a caption below has a comma
+    data = ("\r" + csv_text([HEADER, *rows], delimiter=";", lineterminator="\r")).encode("cp1252")
+    code, doc = validate(write(tmp_path / "sub.csv", data), gt)
+    assert (code, where(only(doc, "F104"))) == (1, (4, 7))
+
+
+def test_F104_line_count_with_crlf_split_across_chunks(tmp_path: Path, gt: Path) -> None:
+    """A CR LF pair cut by the 1 MiB read boundary is one line end, not two."""
+    rows = topk_rows()
+    head = csv_text([HEADER, rows[0]], lineterminator="\r\n").encode()
+    row2 = csv_text([rows[1]], lineterminator="\r\n").encode()
+    rows[1][0] = "x" * ((1 << 20) + 1 - len(head) - len(row2) + len(rows[1][0]))  # CR ends chunk 1
+    rows[3][3] = "Ré.wav"  # line 5, cell 4
+    data = csv_text([HEADER, *rows], lineterminator="\r\n").encode("cp1252")
+    assert data[(1 << 20) - 1 : (1 << 20) + 1] == b"\r\n"
+    code, doc = validate(write(tmp_path / "sub.csv", data), gt)
+    assert (code, where(only(doc, "F104"))) == (1, (5, 4))
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
@@ -302,6 +349,13 @@ def test_C201_missing_header(tmp_path: Path, gt: Path) -> None:
     assert "Q301" not in codes(doc)
 
 
+def test_C201_ground_truth_given_as_the_submission(tmp_path: Path, gt: Path) -> None:
+    code, doc = validate(gt, gt)
+    f = only(doc, "C201")
+    assert (code, where(f)) == (1, (1, 0))
+    assert "ground-truth file" in f["hint"]
+
+
 def test_C202_wrong_header_cell(tmp_path: Path, gt: Path) -> None:
     header = HEADER.copy()
     header[3] = "file_3"
@@ -325,6 +379,35 @@ def test_C202_header_stray_space(tmp_path: Path, gt: Path, cell: str) -> None:
     f = only(doc, "C202")
     assert (code, where(f)) == (1, (1, 1))
     assert "spaces" in f["hint"]
+
+
+@pytest.mark.parametrize(("header", "rows", "code", "column"), [
+    (["Caption", *HEADER[1:]], "topk", "C202", 1),
+    (HEADER, "none", "C208", 0),
+    (["index", *FILES, "c.wav"], "matrix_dup", "M503", 14),
+    (["index", *FILES[:-1]], "matrix_short", "M504", 0),
+    (["index", *FILES], "matrix_constant", "M506", 0),
+])
+def test_header_findings_are_on_the_header_line(tmp_path: Path, gt: Path, header: list[str],
+                                                rows: str, code: str, column: int) -> None:
+    """Blank lines before the header: header findings name the header's line, not line 1."""
+    body = {"topk": topk_rows(), "none": [],
+            "matrix_dup": [[*r, "0.0"] for r in matrix_rows()],
+            "matrix_short": [r[:-1] for r in matrix_rows()],
+            "matrix_constant": [[q, *["0.5"] * 12] for q, _ in queries()]}[rows]
+    text = "\n\n" + csv_text([header, *body])
+    _, doc = validate(write(tmp_path / "sub.csv", text), gt)
+    found = [f for f in doc["findings"] if f["code"] == code]
+    assert found and where(found[0]) == (3, column)
+
+
+def test_ground_truth_header_findings_are_on_the_header_line(tmp_path: Path) -> None:
+    gt = write(tmp_path / "gt.csv", "\n" + csv_text([["audio", "text"], ["a.wav", "A dog."]]))
+    _, doc = validate(sub_file(tmp_path, topk_rows()), gt)
+    assert where(only(doc, "G605")) == (2, 0)
+    gt = write(tmp_path / "gt.csv", "\n\n" + csv_text([GT_HEADER]))
+    _, doc = validate(sub_file(tmp_path, topk_rows()), gt)
+    assert where(only(doc, "G606")) == (3, 0)
 
 
 def test_C202_pandas_index_column(tmp_path: Path, gt: Path) -> None:
@@ -351,6 +434,15 @@ def test_C203_wrong_delimiter(tmp_path: Path, gt: Path, delimiter: str, name: st
     assert (code, where(f)) == (1, (1, 0))
     assert name in f["message"]
     assert codes(doc) == {"C203"}  # the rest was read with that delimiter and is fine
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_C203_after_leading_blank_lines(tmp_path: Path, gt: Path, delimiter: str) -> None:
+    """Blank lines before the header are skipped (pandas skips them too), not sniffed."""
+    text = "\n\r\n" + csv_text([HEADER, *topk_rows()], delimiter=delimiter)
+    code, doc = validate(write(tmp_path / "sub.csv", text), gt)
+    assert (code, where(only(doc, "C203"))) == (1, (3, 0))
+    assert codes(doc) == {"C203"}
 
 
 @pytest.mark.parametrize(("extra", "column"), [(1, 12), (3, 12), (-1, 11), (-3, 9)])
@@ -520,6 +612,39 @@ def test_A401_unknown_audio_file(tmp_path: Path, gt: Path, name: str, hint: str)
     assert hint in f["hint"]
 
 
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+def test_A401_unicode_normalisation_hint(tmp_path: Path, form: str) -> None:
+    """'Café.wav' composed in one file and decomposed in the other (macOS lists NFD names)."""
+    import unicodedata
+
+    other = "NFD" if form == "NFC" else "NFC"
+    name = unicodedata.normalize(form, "Café.wav")
+    rows = gt_rows()
+    rows[2][0] = name  # instead of c.wav
+    gt = gt_file(tmp_path, rows)
+    sub = topk_rows()  # every row ranks c.wav once: write the other form there
+    for r in sub:
+        r[1:] = [unicodedata.normalize(other, name) if x == "c.wav" else x for x in r[1:]]
+    code, doc = validate(sub_file(tmp_path, sub), gt)
+    found = [f for f in doc["findings"] if f["code"] == "A401"]
+    assert code == 1 and len(found) == 60
+    assert "Unicode normalisation" in found[0]["hint"] and repr(name) in found[0]["hint"]
+
+
+def test_Q302_unicode_normalisation_hint(tmp_path: Path) -> None:
+    import unicodedata
+
+    rows = gt_rows()
+    rows[2][1] = unicodedata.normalize("NFC", "Un café bruyant.")
+    gt = gt_file(tmp_path, rows)
+    sub = topk_rows(queries(rows))
+    sub[10][0] = unicodedata.normalize("NFD", sub[10][0])
+    code, doc = validate(sub_file(tmp_path, sub), gt)
+    f = only(doc, "Q302")
+    assert (code, where(f)) == (1, (12, 1))
+    assert "Unicode normalisation" in f["hint"]
+
+
 def test_A401_unknown_matrix_column(tmp_path: Path, gt: Path) -> None:
     columns = [*FILES, "m.wav"]
     code, doc = validate(sub_file(tmp_path, matrix_rows(columns=columns),
@@ -552,6 +677,15 @@ def test_A403_too_few_files_short_header(tmp_path: Path, gt: Path) -> None:
     found = [f for f in doc["findings"] if f["code"] == "A403"]
     assert code == 1 and len(found) == 60
     assert where(found[0]) == (2, 11)
+
+
+def test_A403_header_without_file_columns(tmp_path: Path, gt: Path) -> None:
+    """A header of only 'caption' (found by the fuzz test: the rows lost their alignment)."""
+    rows = [[q] for q, _ in queries()]
+    code, doc = validate(sub_file(tmp_path, rows, header=["caption"]), gt)
+    found = [f for f in doc["findings"] if f["code"] == "A403"]
+    assert code == 1 and len(found) == 60 and doc["n_rows"] == 60
+    assert where(found[0]) == (2, 2)
 
 
 def test_A404_too_many_files(tmp_path: Path, gt: Path) -> None:
@@ -683,6 +817,25 @@ def test_G601_duplicate_caption(tmp_path: Path) -> None:
     assert f["file"] == str(gt)
 
 
+def test_ground_truth_findings_get_their_own_table(tmp_path: Path) -> None:
+    """In the text view a ground-truth warning is not shown as if it were in the submission."""
+    (tmp_path / "g").mkdir()
+    (tmp_path / "s").mkdir()
+    rows = gt_rows()
+    rows[4][3] = "Rain drumming."
+    gt = gt_file(tmp_path / "g", rows)
+    sub_rows = topk_rows(list(dict(queries(rows)).items()))
+    sub_rows[0][3] = "c"
+    sub = sub_file(tmp_path / "s", sub_rows)
+    code, out, _ = cli("validate", sub, "--gt", gt, "--edition", "2022")
+    assert code == 1
+    tables = out.split(str(tmp_path))  # each table's title starts with the full path
+    gt_table = next(t for t in tables if t.startswith("/g/gt.csv"))
+    sub_table = next(t for t in tables if t.startswith("/s/sub.csv"))
+    assert "G601" in gt_table and "A401" not in gt_table
+    assert "A401" in sub_table and "G601" not in sub_table
+
+
 def test_G602_empty_caption(tmp_path: Path) -> None:
     rows = gt_rows()
     rows[2][5] = ""  # c.wav caption_5: line 4, cell 6
@@ -732,6 +885,24 @@ def test_G604_bad_file_list_variants(tmp_path: Path, text: str) -> None:
     assert (code, where(only(doc, "G604"))) == (1, (2, 2))
 
 
+def test_C206_blank_file_name_in_the_ground_truth(tmp_path: Path) -> None:
+    """A caption without a file would be a query whose relevant file is '' (never rankable)."""
+    rows = gt_rows()
+    rows[3][0] = ""  # line 5
+    gt = gt_file(tmp_path, rows)
+    code, doc = validate(sub_file(tmp_path, topk_rows()), gt)
+    f = only(doc, "C206")
+    assert (code, where(f), f["file"]) == (1, (5, 1), str(gt))
+
+
+def test_G604_blank_name_in_a_file_list(tmp_path: Path) -> None:
+    rows = [[f"Query {f}", f"['{f}']"] for f in FILES]
+    rows[2][1] = "['c.wav', '']"
+    gt = gt_file(tmp_path, rows, header=["query", "audio_filenames"])
+    code, doc = validate(sub_file(tmp_path, topk_rows()), gt)
+    assert (code, where(only(doc, "G604"))) == (1, (4, 2))
+
+
 def test_G605_unknown_gt_format(tmp_path: Path) -> None:
     gt = gt_file(tmp_path, gt_rows(), header=["audio", "text1", "text2", "text3", "text4",
                                                "text5"])
@@ -774,6 +945,16 @@ def test_all_findings_in_one_run_sorted(tmp_path: Path, gt: Path) -> None:
     assert placed == sorted(placed)
     assert {"A401", "A402", "C206", "Q303", "Q302"} <= codes(doc)
     assert doc["errors"] == sum(1 for f in doc["findings"] if f["severity"] == "error")
+
+
+def test_findings_beyond_the_cap_are_counted(tmp_path: Path, gt: Path) -> None:
+    """At most 1,000 findings of one code are kept; `counts` and `errors` hold the full number."""
+    rows = topk_rows() + [[f"Unknown query {i}.", *FILES[:10]] for i in range(1200)]
+    code, doc = validate(sub_file(tmp_path, rows), gt)
+    kept = [f for f in doc["findings"] if f["code"] == "Q302"]
+    assert code == 1 and len(kept) == 1000 and doc["counts"]["Q302"] == 1200
+    assert doc["errors"] == 1200
+    assert [f["line"] for f in kept] == list(range(62, 1062))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -857,6 +1038,19 @@ def test_score_lenient_prints_policy(tmp_path: Path, gt: Path) -> None:
     assert code == 0 and "policy: lenient" in out
 
 
+def test_score_strict_and_lenient_through_the_entry_point(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    rows[3][2] = "c"  # an unknown file
+    sub = sub_file(tmp_path, rows)
+    proc = cli_subprocess("score", sub, "--gt", gt)
+    assert proc.returncode == 1 and "A401" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+    proc = cli_subprocess("score", sub, "--gt", gt, "--lenient")
+    assert proc.returncode == 0, proc.stderr
+    assert "policy: lenient" in proc.stdout and "1 unknown files counted as misses" in proc.stdout
+    assert "mAP@10" in proc.stdout
+
+
 def test_score_valid_submission_is_strict(tmp_path: Path, gt: Path) -> None:
     code, out, _ = cli("score", sub_file(tmp_path, topk_rows()), "--gt", gt, "--format", "json")
     doc = json.loads(out)
@@ -876,6 +1070,26 @@ def test_output_equal_to_an_input_is_refused(tmp_path: Path, gt: Path, option: s
     assert "refusing" in out + err
     assert {p: p.read_bytes() for p in (sub, gt)} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gt.csv", "sub.csv"]
+
+
+@pytest.mark.parametrize("option", ["--per-query", "--output"])
+def test_output_equal_to_the_audio_list_is_refused(tmp_path: Path, gt: Path, option: str) -> None:
+    sub = sub_file(tmp_path, topk_rows())
+    audio_list = write(tmp_path / "audio.txt", "\n".join(FILES) + "\n")
+    before = audio_list.read_bytes()
+    code, out, err = cli("score", sub, "--gt", gt, "--audio-list", audio_list,
+                         option, audio_list, "--format", "json")
+    assert code != 0 and "refusing" in out + err
+    assert audio_list.read_bytes() == before
+
+
+def test_per_query_and_output_on_one_file_is_refused(tmp_path: Path, gt: Path) -> None:
+    """Two outputs on one path: the second would silently replace the first."""
+    sub = sub_file(tmp_path, topk_rows())
+    both = tmp_path / "out.csv"
+    code, out, err = cli("score", sub, "--gt", gt, "--per-query", both, "--output", both)
+    assert code == 2 and "same file" in err
+    assert not both.exists()
 
 
 def test_output_through_a_link_to_an_input_is_refused(tmp_path: Path, gt: Path) -> None:
@@ -904,6 +1118,19 @@ def test_outputs_are_written_atomically(tmp_path: Path, gt: Path) -> None:
     assert len(table) == 61
 
 
+def test_text_output_to_a_file_leaks_no_handle(tmp_path: Path, gt: Path) -> None:
+    import gc
+    import warnings
+
+    sub = sub_file(tmp_path, topk_rows())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, _, _ = cli("score", sub, "--gt", gt, "--output", tmp_path / "scores.txt")
+        gc.collect()
+    assert code == 0 and "mAP@10" in (tmp_path / "scores.txt").read_text()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
 def test_failed_output_leaves_no_temp_file(tmp_path: Path, gt: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """A crash while writing keeps the previous output and leaves no partial or temp file."""
@@ -923,3 +1150,53 @@ def test_failed_output_leaves_no_temp_file(tmp_path: Path, gt: Path,
     assert result.exit_code != 0
     assert output.read_text() == "old"
     assert [p.name for p in out_dir.iterdir()] == ["scores.json"]
+
+
+# ---------------------------------------------------------------------------------------------
+# participants: a query file and an audio folder or list instead of the ground truth
+
+
+@pytest.fixture
+def participant(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """(queries.csv, audio folder, audio list) equivalent to the `gt` fixture."""
+    qfile = write(tmp_path / "queries.csv", csv_text([["caption"], *[[q] for q, _ in queries()]]))
+    folder = tmp_path / "audio"
+    folder.mkdir()
+    for f in FILES:
+        (folder / f).write_bytes(b"RIFF")
+    (folder / "notes.txt").write_text("not audio")
+    listing = write(tmp_path / "audio.txt", "\n".join(FILES) + "\n")
+    return qfile, folder, listing
+
+
+@pytest.mark.parametrize("source", ["--audio-dir", "--audio-list"])
+def test_participant_validation_finds_the_same(tmp_path: Path, gt: Path,
+                                               participant: tuple[Path, Path, Path],
+                                               source: str) -> None:
+    qfile, folder, listing = participant
+    rows = topk_rows()
+    rows[0][4] = "C.WAV"
+    rows[12][0] = "caption 3 of c"
+    sub = sub_file(tmp_path, rows)
+    code, out, _ = cli("validate", sub, "--queries", qfile,
+                       source, folder if source == "--audio-dir" else listing, "--format", "json")
+    via_gt = validate(sub, gt)
+    assert code == via_gt[0] == 1
+    doc = json.loads(out)
+    assert [(f["code"], f["line"], f["column"], f["hint"]) for f in doc["findings"]] == \
+        [(f["code"], f["line"], f["column"], f["hint"]) for f in via_gt[1]["findings"]]
+    assert "Did you mean 'Caption 3 of c.'" in only(doc, "Q302")["hint"]
+    assert "Mind the case: 'c.wav'" in only(doc, "A401")["hint"]
+    code, _, _ = cli("validate", sub_file(tmp_path, topk_rows()), "--queries", qfile,
+                     source, folder if source == "--audio-dir" else listing)
+    assert code == 0
+
+
+def test_participant_usage_errors(tmp_path: Path, participant: tuple[Path, Path, Path]) -> None:
+    qfile, folder, listing = participant
+    sub = sub_file(tmp_path, topk_rows())
+    assert cli("validate", sub, "--queries", qfile)[0] == 2  # no audio set
+    assert cli("validate", sub, "--queries", qfile, "--audio-dir", listing)[0] == 2  # a file
+    assert cli("validate", sub, "--queries", qfile, "--audio-list", folder)[0] == 2  # a folder
+    assert cli("validate", sub, "--queries", qfile, "--audio-dir", folder,
+               "--audio-list", listing)[0] == 2

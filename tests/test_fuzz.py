@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -194,3 +195,126 @@ def test_cli_score_never_raises(files: dict[str, Path], data: bytes) -> None:
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# targeted mutations: a valid file with known defects gives exactly those findings
+
+MUTATIONS = ["drop", "unknown", "repeat", "blank", "dup", "case"]
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> tuple[list[list[str]], Counter[tuple[str, int, int]]]:
+    pairs = [(q, f) for f, caps in CAPTIONS.items() for q in caps]
+    order = draw(st.permutations(range(len(pairs))))
+    chosen = draw(st.dictionaries(st.sampled_from(range(len(pairs))), st.sampled_from(MUTATIONS),
+                                  max_size=6))
+    final: list[list[str]] = []
+    expect: list[tuple[str, int, int]] = []  # (code, index into `final` or -1, column)
+    for i in order:
+        q, f = pairs[i]
+        row = [q, f, *[x for x in FILES if x != f][:9]]
+        kind = chosen.get(i)
+        if kind == "drop":
+            expect.append(("Q301", -1, 0))
+            continue
+        if kind == "unknown":
+            j = draw(st.integers(1, 10))
+            row[j] = "zz.wav"
+            expect.append(("A401", len(final), j + 1))
+        elif kind == "repeat":
+            j = draw(st.integers(2, 10))
+            row[j] = row[1]
+            expect.append(("A402", len(final), j + 1))
+        elif kind == "blank":
+            j = draw(st.integers(1, 9))
+            row[j] = ""
+            expect.append(("C206", len(final), j + 1))
+        elif kind == "case":
+            row[0] = row[0].upper()
+            expect.extend([("Q302", len(final), 1), ("Q301", -1, 0)])
+        final.append(row)
+        if kind == "dup":
+            final.append(list(row))
+            expect.append(("Q303", len(final) - 1, 1))
+    return final, Counter((c, r + 2 if r >= 0 else 0, col) for c, r, col in expect)
+
+
+@settings(max_examples=80 * SCALE, **SETTINGS)
+@given(case=mutated(), crlf=st.booleans())
+def test_injected_defects_are_found_exactly(files: dict[str, Path],
+                                            case: tuple[list[list[str]],
+                                                        Counter[tuple[str, int, int]]],
+                                            crlf: bool) -> None:
+    rows, expected = case
+    header = ["caption", *[f"file_name_{i}" for i in range(1, 11)]]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n" if crlf else "\n").writerows([header, *rows])
+    data = buf.getvalue().encode("utf-8")
+    files["sub"].write_bytes(data)
+    report = validate(files["sub"], files["clotho"])
+    got = Counter((f.code, f.line, f.column) for f in report.findings)
+    assert got == expected
+    assert report.valid == (not expected)
+
+
+MATRIX_MUTATIONS = ["drop", "dup", "text", "nan", "inf", "tie"]
+
+
+@st.composite
+def mutated_matrix(draw: st.DrawFn) -> tuple[list[list[str]], Counter[tuple[str, int, int]]]:
+    """A score matrix with distinct scores per row, then known defects."""
+    columns = list(draw(st.permutations(FILES)))
+    expect: list[tuple[str, int, int]] = []
+    layout = draw(st.sampled_from(["full", "missing", "unknown"]))
+    if layout == "missing":
+        gone = columns.pop(draw(st.integers(0, len(columns) - 1)))
+        expect.append(("M504", -1, 0))
+        assert gone
+    elif layout == "unknown":
+        at = draw(st.integers(0, len(columns)))
+        columns.insert(at, "zz.wav")
+        expect.append(("A401", -1, at + 2))
+    pairs = [(q, f) for f, caps in CAPTIONS.items() for q in caps]
+    order = draw(st.permutations(range(len(pairs))))
+    chosen = draw(st.dictionaries(st.sampled_from(range(len(pairs))),
+                                  st.sampled_from(MATRIX_MUTATIONS), max_size=6))
+    final: list[list[str]] = []
+    for i in order:
+        q, _ = pairs[i]
+        values = [round(0.95 - 0.05 * k, 2) for k in draw(st.permutations(range(len(columns))))]
+        cells = [repr(v) for v in values]
+        kind = chosen.get(i)
+        if kind == "drop":
+            expect.append(("Q301", -1, 0))
+            continue
+        if kind in ("text", "nan", "inf"):
+            j = draw(st.integers(0, len(columns) - 1))
+            cells[j] = {"text": "high", "nan": "nan", "inf": "-inf"}[kind]
+            expect.append(("M501" if kind == "text" else "M502", len(final), j + 2))
+        elif kind == "tie":
+            ranked = sorted(range(len(columns)), key=lambda j: -values[j])
+            cells[ranked[10]] = cells[ranked[9]]
+            expect.append(("M505", len(final), 0))
+        final.append([q, *cells])
+        if kind == "dup":
+            final.append(list(final[-1]))
+            expect.append(("Q303", len(final) - 1, 1))
+    rows = [["index", *columns], *final]
+    return rows, Counter((c, r + 2 if r >= 0 else (1 if c != "Q301" else 0), col)
+                         for c, r, col in expect)
+
+
+@settings(max_examples=60 * SCALE, **SETTINGS)
+@given(case=mutated_matrix())
+def test_injected_matrix_defects_are_found_exactly(
+        files: dict[str, Path], case: tuple[list[list[str]], Counter[tuple[str, int, int]]]
+) -> None:
+    rows, expected = case
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    files["sub"].write_bytes(buf.getvalue().encode("utf-8"))
+    report = validate(files["sub"], files["clotho"])
+    got = Counter((f.code, f.line, f.column) for f in report.findings)
+    assert got == expected
+    assert report.valid == (not any(CATALOGUE[c].severity == "error" for c, _, _ in expected))
