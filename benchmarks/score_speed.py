@@ -101,7 +101,8 @@ def main() -> None:
         for label, sub, gt in workloads:
             ours = measure([sys.executable, "-m", "dcase_retrieval_eval", "score", str(sub),
                             "--gt", str(gt), "--format", "json"])
-            n = sum(1 for _ in open(sub, encoding="utf-8")) - 1
+            with open(sub, encoding="utf-8") as fh:
+                n = sum(1 for _ in fh) - 1
             need_mib = 8 * n * (n - 1) / 2**20 * 1.05 + 500
             if need_mib > available_mib():
                 rows.append((label, f"{ours[0]:.2f}", f"{ours[1]:.0f}",

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -32,7 +32,7 @@ def _c(code: str, name: str, severity: Severity, summary: str) -> CodeInfo:
     return CodeInfo(code=code, name=name, severity=severity, summary=summary)
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W = Severity.ERROR, Severity.WARNING
 
 #: The catalogue. F = file, C = CSV structure, Q = queries, A = audio files in a ranking,
 #: M = score matrix, G = ground truth, P = team package.

@@ -145,7 +145,7 @@ def _read_topk(
         )
     expected = ["caption"] + [f"file_name_{i}" for i in range(1, len(cells) - offset)]
     if cells[offset:] != expected:  # exact: the organizers' scripts index columns by name
-        if _looks_like_data(cells) or not low[offset:offset + 1] == ["caption"] and not any(
+        if _looks_like_data(cells) or low[offset:offset + 1] != ["caption"] and not any(
             _FILE_COL.match(c) for c in low
         ):
             hint = "Start the file with 'caption,file_name_1,...,file_name_10'."
@@ -177,7 +177,7 @@ def _read_topk(
         """Turn the pending names into indices, so that only one copy of each name lives."""
         fresh: set[str] = {n for n in dict.fromkeys(flat).keys() - ids.keys() if n}
         if fresh:
-            ids.update(zip(sorted(fresh), range(len(ids) - 2, len(ids) - 2 + len(fresh))))
+            ids.update(zip(sorted(fresh), range(len(ids) - 2, len(ids) - 2 + len(fresh)), strict=True))
         chunks.append(np.fromiter(map(ids.__getitem__, flat), np.int32, len(flat)))
         flat.clear()
 

@@ -262,7 +262,7 @@ def _check_matrix(sub: Submission, qs: QuerySet, depth: int, log: FindingLog) ->
     audio = qs.audio_index
     lowered = {a.casefold(): a for a in qs.audio}
     composed = _composed(qs.audio)
-    for col, name in enumerate(sub.names):
+    for name in sub.names:
         if name and name not in audio:
             log.add("A401", f"Audio column {name[:160]!r} is not in the audio set.",
                     line=sub.header_line,

@@ -33,7 +33,7 @@ def test_row_order_changes_nothing(rnd: object, tmp_path_factory: pytest.TempPat
     files = _write_gt(tmp / "gt.csv", 15)
     gt = load_ground_truth(tmp / "gt.csv")
     rows = []
-    for q, caption in enumerate(gt.queries):
+    for caption in gt.queries:
         ranked = rnd.sample(files, 10)  # type: ignore[attr-defined]
         rows.append((caption, ranked))
     write_topk_csv(tmp / "a.csv", rows)
