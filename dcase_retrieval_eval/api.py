@@ -23,12 +23,15 @@ def _as_ground_truth(gt: GroundTruth | str | Path) -> GroundTruth:
 
 
 def resolve_edition(edition: str | Edition, gt: QuerySet, k: int | None = None) -> Edition:
-    """`auto` picks 2025 for multi-relevant ground truth (or its correspondence format), else 2022."""
+    """`auto` picks 2025 for the 2025 correspondence format and for a long-format ground truth
+    with several relevant files per query; else 2022. A Clotho captions file stays 2022 even when
+    a caption is shared by two files (G601): that is a quirk of the data, not another edition."""
     if isinstance(edition, Edition):
         return edition.with_k(k) if k is not None else edition
     if edition == "auto":
         multi = isinstance(gt, GroundTruth) and (
-            gt.format == "correspondence" or bool((gt.n_relevant > 1).any()))
+            gt.format == "correspondence"
+            or (gt.format == "long" and bool((gt.n_relevant > 1).any())))
         edition = "2025" if multi else "2022"
     return get_edition(edition, k)
 

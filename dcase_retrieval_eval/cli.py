@@ -10,14 +10,16 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
 from .csvread import DEFAULT_MAX_BYTES
 from .editions import EDITIONS
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
@@ -30,6 +32,8 @@ _EDITION = click.Choice(["auto", *EDITIONS])
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     return Console(soft_wrap=False, width=max(Console().width, 120))
 
 
@@ -72,8 +76,13 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
              fmt: str, max_bytes: int) -> None:
     """Check SUBMISSION (a CSV, or a team package: a zip or a folder) and list every defect."""
     from .api import validate as run_validate
-    from .ground_truth import QuerySet, list_audio_dir, load_ground_truth, load_query_set, \
-        read_audio_list
+    from .ground_truth import (
+        QuerySet,
+        list_audio_dir,
+        load_ground_truth,
+        load_query_set,
+        read_audio_list,
+    )
 
     if gt_path is None and queries_path is None:
         raise click.UsageError("give --gt GT.csv, or --queries Q.csv with --audio-dir/--audio-list")
@@ -163,8 +172,10 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
     from .report.tabular import score_csv, score_json, write_per_query
     from .safe_io import refuse_overwriting_inputs, write_text_atomic
 
+    if per_query is not None and output is not None and per_query.resolve() == output.resolve():
+        raise click.UsageError("--per-query and --output name the same file")
     try:
-        refuse_overwriting_inputs([per_query, output], [submission, gt_path])
+        refuse_overwriting_inputs([per_query, output], [submission, gt_path, audio_list])
         gt = load_ground_truth(gt_path, max_bytes=max_bytes)
         if audio_dir is not None:
             gt = gt.with_audio_set(list_audio_dir(audio_dir))
@@ -181,8 +192,11 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
         from .report.terminal import print_score
 
         if output is not None:
-            console = Console(record=True, width=120, file=open(os.devnull, "w"))  # noqa: SIM115
-            print_score(console, report)
+            from rich.console import Console
+
+            with open(os.devnull, "w") as devnull:
+                console = Console(record=True, width=120, file=devnull)
+                print_score(console, report)
             write_text_atomic(output, console.export_text())
         else:
             print_score(_console(), report)
@@ -233,19 +247,16 @@ def codes(fmt: str) -> None:
         click.echo(f"{c.code}  {c.severity.value:<7}  {c.name:<24}  {c.summary}")
 
 
-def _register_optional_commands() -> None:
-    """Commands whose modules live beside the core; each imports its heavy parts lazily."""
-    for module, names in (("cli_baseline", ("synth_command", "baseline_group")),
-                          ("cli_rank", ("rank_command",))):
-        try:
-            mod = __import__(f"{__package__}.{module}", fromlist=list(names))
-        except ImportError:
-            continue
-        for name in names:
-            main.add_command(getattr(mod, name))
+def _register_commands() -> None:
+    """Commands kept in their own modules; each imports its heavy parts only when run."""
+    from .cli_baseline import baseline_group, synth_command
+    from .cli_rank import rank_command
+
+    for command in (rank_command, synth_command, baseline_group):
+        main.add_command(command)
 
 
-_register_optional_commands()
+_register_commands()
 
 
 def run() -> None:

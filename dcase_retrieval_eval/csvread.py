@@ -13,31 +13,42 @@ import codecs
 import csv
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from .findings import FindingLog
 
 #: Default size limit for one CSV (1 GiB); a million-query top-10 file is about 300 MB.
 DEFAULT_MAX_BYTES = 1 << 30
 _CHUNK = 1 << 20
+#: C207 findings whose column is found by re-reading their lines (the rest get column 0)
+_MAX_REREAD = 100
 _DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
 csv.field_size_limit(1 << 30)
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     line: int  # 1-based physical line where the record starts
     cells: list[str]
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """NUL bytes on one byte parity only, as ASCII text in UTF-16 without a byte-order mark."""
+    even, odd = head[0::2], head[1::2]
+    if len(odd) < 2:
+        return False
+    z_even, z_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    return max(z_even, z_odd) > 0.4 and min(z_even, z_odd) < 0.1
 
 
 def _guess_encoding(head: bytes) -> str:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "UTF-16 (it starts with a UTF-16 byte-order mark)"
-    if len(head) > 3 and (head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4):
+    if _looks_utf16(head):
         return "UTF-16 without a byte-order mark"
+    if b"\r" in head and b"\n" not in head:
+        return "Mac Roman (CR line ends: Excel's 'CSV (Macintosh)' export)"
     try:
         head.decode("cp1252")
     except UnicodeDecodeError:
@@ -45,35 +56,45 @@ def _guess_encoding(head: bytes) -> str:
     return "Windows-1252 / Latin-1"
 
 
-def check_bytes(path: Path, log: FindingLog, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
+def check_bytes(
+    path: Path, log: FindingLog, max_bytes: int = DEFAULT_MAX_BYTES
+) -> int | None:
     """Check size, emptiness, NUL bytes and UTF-8 validity without holding the file in memory.
 
-    Returns True when the file can be parsed as UTF-8 text.
+    Returns the number of line feeds when the file can be parsed as UTF-8 text, else None.
     """
     try:
         size = os.path.getsize(path)
     except OSError as exc:
         log.add("F105", f"Cannot read the file: {exc.strerror}.")
-        return False
+        return None
     if size > max_bytes:
         log.add(
             "F101",
             f"The file has {size:,} bytes, above the limit of {max_bytes:,}.",
             hint="Raise the limit with --max-bytes if the file is genuine.",
         )
-        return False
+        return None
     if size == 0:
         log.add("F102", "The file is empty.", hint="Write the header and one row per query.")
-        return False
+        return None
     decoder = codecs.getincrementaldecoder("utf-8")()
-    line, line_start, offset = 1, 0, 0
+    # `line` counts line ends as the CSV reader does (LF, CRLF and a lone CR, old Mac files),
+    # `feeds` counts line feeds only (what the caller needs); `cr_end`: the last chunk ended in CR
+    line, feeds, offset, cr_end = 1, 0, 0, False
     head = b""
+    delimiter = ","
+    tail: bytes | None = b""  # bytes of the current line before this chunk (None: too long)
     try:
         with open(path, "rb") as fh:
             while chunk := fh.read(_CHUNK):
                 if not head:
                     head = chunk[:4096]
-                    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+                    header = next((ln for ln in head.splitlines() if ln.strip()), b"")
+                    delimiter = sniff_delimiter(header.decode("utf-8", "replace"))
+                    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+                        b"\0" in head and _looks_utf16(head)
+                    ):
                         log.add(
                             "F104",
                             "The file is not UTF-8.",
@@ -81,38 +102,40 @@ def check_bytes(path: Path, log: FindingLog, max_bytes: int = DEFAULT_MAX_BYTES)
                             column=1,
                             hint=f"It looks like {_guess_encoding(head)}; save it as UTF-8.",
                         )
-                        return False
+                        return None
                 nul = chunk.find(b"\0")
                 if nul >= 0:
                     before = chunk[:nul]
-                    nl = before.count(b"\n")
                     log.add(
                         "F103",
-                        "The file contains NUL bytes: it is binary, not CSV text.",
-                        line=line + nl,
+                        f"NUL byte at offset {offset + nul:,}: the file is binary, not CSV text.",
+                        line=line + _line_ends(before, cr_end),
+                        column=_cell_at(tail, before, delimiter),
                         hint="Export the submission as a plain-text CSV file.",
                     )
-                    return False
+                    return None
                 try:
                     decoder.decode(chunk, final=False)
                 except UnicodeDecodeError as exc:
                     bad = exc.start
                     before = chunk[:bad]
-                    nl = before.count(b"\n")
-                    start = before.rfind(b"\n") + 1 if nl else line_start - offset
-                    column = len(chunk[max(start, 0) : bad].decode("utf-8", "replace")) + 1
                     log.add(
                         "F104",
                         f"Byte 0x{chunk[bad]:02x} at offset {offset + bad:,} is not valid UTF-8.",
-                        line=line + nl,
-                        column=column,
+                        line=line + _line_ends(before, cr_end),
+                        column=_cell_at(tail, before, delimiter),
                         hint=f"It looks like {_guess_encoding(head)}; save it as UTF-8.",
                     )
-                    return False
+                    return None
                 nl = chunk.count(b"\n")
-                if nl:
-                    line += nl
-                    line_start = offset + chunk.rfind(b"\n") + 1
+                feeds += nl
+                line += _line_ends(chunk, cr_end, nl)
+                cr_end = chunk.endswith(b"\r")
+                last_nl = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
+                if last_nl >= 0:
+                    tail = chunk[last_nl + 1 :]
+                elif tail is not None:
+                    tail = tail + chunk if len(tail) < _CHUNK else None
                 offset += len(chunk)
             try:
                 decoder.decode(b"", final=True)
@@ -123,11 +146,22 @@ def check_bytes(path: Path, log: FindingLog, max_bytes: int = DEFAULT_MAX_BYTES)
                     line=line,
                     hint="The file is truncated or not UTF-8; save it again as UTF-8.",
                 )
-                return False
+                return None
     except OSError as exc:
         log.add("F105", f"Cannot read the file: {exc.strerror}.")
-        return False
-    return True
+        return None
+    return feeds
+
+
+def _line_ends(data: bytes, after_cr: bool, lf: int | None = None) -> int:
+    """Line ends in `data` (LF, CRLF, lone CR); a leading LF after a CR ends no new line.
+
+    `lf` is the number of LFs in `data` when the caller has counted them already.
+    """
+    n = data.count(b"\n") if lf is None else lf
+    if b"\r" in data:  # CR-free text (the usual case) costs one count
+        n += data.count(b"\r") - data.count(b"\r\n")
+    return n - 1 if after_cr and data.startswith(b"\n") else n
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -140,28 +174,72 @@ def sniff_delimiter(first_line: str) -> str:
 
 
 def _unclosed_quote_column(line_text: str, delimiter: str) -> int:
-    """1-based cell number of the field whose quote is never closed."""
-    column, in_quotes, at_field_start = 1, False, True
+    """1-based cell number of the field open at the end of `line_text` (quote-aware).
+
+    For a record whose quote is never closed this is the cell that opens it.
+    """
+    column, in_quotes, at_field_start, after_quote = 1, False, True, False
     for ch in line_text:
         if in_quotes:
             if ch == '"':
-                in_quotes = False
-        elif ch == '"' and at_field_start:
-            in_quotes = True
+                in_quotes, after_quote = False, True
+            continue
+        if ch == '"' and (at_field_start or after_quote):
+            in_quotes = True  # opening quote, or a doubled quote inside a quoted field
         elif ch == delimiter:
             column += 1
-            at_field_start = True
+            at_field_start, after_quote = True, False
             continue
-        at_field_start = False
+        at_field_start = after_quote = False
     return column
 
 
-def _read_line(path: Path, number: int) -> str:
+def _cell_at(tail: bytes | None, before: bytes, delimiter: str) -> int:
+    """Cell number of a byte, from the bytes of its line before it; 0 when the line is too long.
+
+    `tail` is the part of the line read in earlier chunks, `before` the chunk up to the byte.
+    """
+    nl = max(before.rfind(b"\n"), before.rfind(b"\r"))
+    if nl >= 0:
+        prefix = before[nl + 1 :]
+    elif tail is None:
+        return 0
+    else:
+        prefix = tail + before
+    return _unclosed_quote_column(prefix.decode("utf-8", "replace"), delimiter)
+
+
+def _text_after_quote_column(record_text: str, delimiter: str) -> int:
+    """1-based cell number where text follows a closing quote; 0 if there is none."""
+    column, in_quotes, at_field_start, after_quote = 1, False, True, False
+    for ch in record_text:
+        if in_quotes:
+            if ch == '"':
+                in_quotes, after_quote = False, True
+            continue
+        if ch == '"' and (at_field_start or after_quote):
+            in_quotes = True
+        elif ch == delimiter:
+            column += 1
+            at_field_start, after_quote = True, False
+            continue
+        elif after_quote and ch not in "\r\n":
+            return column
+        at_field_start = after_quote = False
+    return 0
+
+
+def _read_line(path: Path, number: int, last: int | None = None) -> str:
+    """Physical lines `number`..`last` (default: just `number`) of a UTF-8 file, joined."""
+    last = number if last is None else last
+    parts: list[str] = []
     with open(path, encoding="utf-8-sig", newline="") as fh:
         for i, text in enumerate(fh, start=1):
-            if i == number:
-                return text
-    return ""
+            if i >= number:
+                parts.append(text)
+            if i >= last:
+                break
+    return "".join(parts)
 
 
 class CsvFile:
@@ -170,15 +248,19 @@ class CsvFile:
     def __init__(self, path: Path, log: FindingLog) -> None:
         self.path = path
         self.log = log
+        first, line = "", 1
         with open(path, encoding="utf-8-sig", newline="") as fh:
-            first = fh.readline()
+            for number, text in enumerate(fh, start=1):  # the header: the first non-blank line
+                if text.strip():
+                    first, line = text, number
+                    break
         self.delimiter = sniff_delimiter(first)
         if self.delimiter != ",":
             name = _DELIMITERS[self.delimiter]
             log.add(
                 "C203",
                 f"The header is separated by {name}s, not commas.",
-                line=1,
+                line=line,
                 hint=f"Write the file with ',' as the delimiter (pandas: to_csv(sep=',')); "
                 f"it was read with the {name} delimiter to check the rest.",
             )
@@ -208,10 +290,15 @@ class CsvFile:
                             hint='Close the quote, or double a quote inside a field ("").',
                         )
                         return
+                    col = 0
+                    if self.log.counts["C207"] < _MAX_REREAD:  # each costs a re-read
+                        col = _text_after_quote_column(
+                            _read_line(self.path, start, reader.line_num), self.delimiter)
                     self.log.add(
                         "C207",
                         f"Malformed quoting: {text}.",
-                        line=reader.line_num,
+                        line=start,
+                        column=col,
                         hint='Quote the whole field and double any quote inside it ("").',
                     )
                     last = reader.line_num

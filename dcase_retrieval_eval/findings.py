@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -32,7 +32,7 @@ def _c(code: str, name: str, severity: Severity, summary: str) -> CodeInfo:
     return CodeInfo(code=code, name=name, severity=severity, summary=summary)
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W = Severity.ERROR, Severity.WARNING
 
 #: The catalogue. F = file, C = CSV structure, Q = queries, A = audio files in a ranking,
 #: M = score matrix, G = ground truth, P = team package.
@@ -82,6 +82,10 @@ CATALOGUE: dict[str, CodeInfo] = {
         _c("P709", "no-systems", E, "A package holds no system."),
         _c("P710", "label-mismatch", E, "The meta label differs from the file name's label."),
         _c("P711", "duplicate-label", E, "Two systems share one label."),
+        _c("P712", "bad-label", E, "A file name's label uses characters other than "
+           "letters, digits, '_', '-' and '.'."),
+        _c("P713", "bad-report", W, "The technical report is not a PDF file."),
+        _c("P714", "unreadable-package", E, "A package folder or member cannot be read."),
     ]
 }
 

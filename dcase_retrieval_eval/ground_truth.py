@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Literal
 
@@ -114,7 +115,7 @@ def load_ground_truth(
     first_line: dict[str, int] = {}
     audio: dict[str, None] = {}
     fmt: GroundTruthFormat | None = None
-    if check_bytes(path, log, max_bytes):
+    if check_bytes(path, log, max_bytes) is not None:
         records = CsvFile(path, log).records()
         header = next(records, None)
         fmt = _detect_format(header.cells) if header else None
@@ -124,14 +125,14 @@ def load_ground_truth(
             log.add(
                 "G605",
                 f"Header {header.cells[:3]!r} matches no ground-truth format.",
-                line=1,
+                line=header.line,
                 hint="Expected 'file_name,caption_1,...', 'query,audio_filenames' "
                 "or 'query,file_name'.",
             )
         else:
             _read_rows(fmt, records, queries, first_line, audio, log)
             if not queries:
-                log.add("G606", "The ground truth holds no query.", line=1)
+                log.add("G606", "The ground truth holds no query.", line=header.line)
     findings = log.sorted()
     if strict and any(f.severity == "error" for f in findings):
         raise InputError(f"{path} is not a usable ground truth", findings)
@@ -140,7 +141,7 @@ def load_ground_truth(
     indptr = np.zeros(len(queries) + 1, np.int64)
     indptr[1:] = np.cumsum([len(v) for v in queries.values()])
     indices = np.fromiter(
-        (index[f] for files in queries.values() for f in files), np.int32, int(indptr[-1])
+        map(index.__getitem__, chain.from_iterable(queries.values())), np.int32, int(indptr[-1])
     )
     return GroundTruth(
         queries=list(queries),
@@ -201,6 +202,10 @@ def _read_rows(
         line, cells = rec.line, rec.cells  # type: ignore[attr-defined]
         if fmt == "clotho":
             file = cells[0]
+            if not file.strip():
+                log.add("C206", "The file_name cell is empty: the row's captions have no file.",
+                        line=line, column=1, hint="Give the audio file name of every row.")
+                continue
             if file in seen_files:
                 log.add(
                     "G603",
@@ -211,7 +216,14 @@ def _read_rows(
                 )
             seen_files.setdefault(file, line)
             audio[file] = None
-            for col, caption in enumerate(cells[1:], start=2):
+            captions = cells[1:]
+            if all(c.strip() and c not in queries for c in captions) and len(
+                    set(captions)) == len(captions):
+                for caption in captions:  # the common case: new, distinct, non-empty captions
+                    queries[caption] = [file]
+                    first_line[caption] = line
+                continue
+            for col, caption in enumerate(captions, start=2):
                 if not caption.strip():
                     log.add("G602", f"Caption {col - 1} of {file!r} is empty.", line=line,
                             column=col, hint="It is not used as a query.")
@@ -222,7 +234,7 @@ def _read_rows(
                 log.add("G602", "A row has no query.", line=line, column=1)
                 continue
             files = _parse_file_list(cells[1])
-            if files is None or not files:
+            if not files or not all(f.strip() for f in files):
                 log.add(
                     "G604",
                     f"{cells[1][:80]!r} is not a non-empty list of file names.",
@@ -254,7 +266,7 @@ def load_query_set(
     log = FindingLog(str(path))
     queries: dict[str, int] = {}
     audio: list[str] = []
-    if check_bytes(path, log, max_bytes):
+    if check_bytes(path, log, max_bytes) is not None:
         records = CsvFile(path, log).records()
         header = next(records, None)
         low = [h.strip().lower() for h in header.cells] if header else []
@@ -270,7 +282,8 @@ def load_query_set(
                 if col < len(rec.cells) and rec.cells[col].strip():
                     queries.setdefault(rec.cells[col], rec.line)
         else:
-            log.add("G605", "The query file has no 'caption' column.", line=1,
+            log.add("G605", "The query file has no 'caption' column.",
+                    line=header.line if header else 0,
                     hint="Give a CSV with a 'caption' column, one query per row.")
     if not queries and not log.counts:
         log.add("G606", "The query file holds no query.")
@@ -302,7 +315,7 @@ def read_audio_list(path: str | Path) -> list[str]:
     """Audio file names from a text file (one per line) or a CSV with a `file_name` column."""
     path = Path(path)
     log = FindingLog(str(path))
-    if not check_bytes(path, log, DEFAULT_MAX_BYTES):
+    if check_bytes(path, log, DEFAULT_MAX_BYTES) is None:
         raise InputError(f"{path} is not a usable audio list", log.sorted())
     records = list(CsvFile(path, log).records())
     if records and [c.strip().lower() for c in records[0].cells][:1] == ["file_name"]:

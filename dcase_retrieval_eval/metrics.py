@@ -27,14 +27,16 @@ def hit_matrix(
     n = ranks.shape[0]
     n_rel = np.diff(rel_indptr)
     if n and np.all(n_rel == 1):
-        return (ranks == rel_indices[:, None]) & (ranks >= 0)
+        exact: BoolArray = (ranks == rel_indices[:, None]) & (ranks >= 0)
+        return exact
     rel_q = np.repeat(np.arange(n, dtype=np.int64), n_rel)
     rel_keys = np.sort(rel_q * n_audio + rel_indices)
     keys = np.arange(n, dtype=np.int64)[:, None] * n_audio + ranks
     pos = np.searchsorted(rel_keys, keys)
     pos[pos == rel_keys.size] = 0
     found = rel_keys[pos] == keys if rel_keys.size else np.zeros(keys.shape, bool)
-    return found & (ranks >= 0)
+    hits: BoolArray = found & (ranks >= 0)
+    return hits
 
 
 def average_precision(
@@ -44,7 +46,7 @@ def average_precision(
     h = hits[:, :k]
     cum = np.cumsum(h, axis=1, dtype=np.float64)
     positions = np.arange(1, h.shape[1] + 1, dtype=np.float64)
-    ap = np.sum(np.where(h, cum / positions, 0.0), axis=1)
+    ap: FloatArray = np.sum(np.where(h, cum / positions, 0.0), axis=1)
     if normalization == "relevant":
         ap = ap / np.maximum(np.asarray(n_relevant, np.float64), 1.0)
     return ap
@@ -53,7 +55,8 @@ def average_precision(
 def recall_at(hits: BoolArray, n_relevant: IntArray, k: int) -> FloatArray:
     """R@k per query: relevant files in the top k over all relevant files of the query."""
     found = np.count_nonzero(hits[:, :k], axis=1).astype(np.float64)
-    return found / np.maximum(np.asarray(n_relevant, np.float64), 1.0)
+    recall: FloatArray = found / np.maximum(np.asarray(n_relevant, np.float64), 1.0)
+    return recall
 
 
 def first_positions(hits: BoolArray) -> list[list[int]]:

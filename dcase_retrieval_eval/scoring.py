@@ -49,7 +49,12 @@ class PerQuery(BaseModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     values: dict[str, npt.NDArray[np.float64]]
-    positions: list[list[int]]
+    hits: npt.NDArray[np.bool_]
+
+    @property
+    def positions(self) -> list[list[int]]:
+        """1-based positions of the relevant files found, per query."""
+        return first_positions(self.hits)
 
 
 class ScoreReport(BaseModel):
@@ -86,7 +91,7 @@ class ScoreReport(BaseModel):
 @dataclass
 class _Measured:
     values: dict[str, npt.NDArray[np.float64]]
-    positions: list[list[int]]
+    hits: npt.NDArray[np.bool_]
 
 
 def measure(alignment: Alignment, gt: GroundTruth, edition: Edition) -> _Measured:
@@ -103,7 +108,7 @@ def measure(alignment: Alignment, gt: GroundTruth, edition: Edition) -> _Measure
         values[f"mAP@{k}"] = average_precision(hits, n_rel, k, edition.ap_normalization)
     for k in edition.recall_ks:
         values[f"R@{k}"] = recall_at(hits, n_rel, k)
-    return _Measured(values, first_positions(hits[:, : max(edition.map_ks)]))
+    return _Measured(values, hits[:, : max(edition.map_ks)])
 
 
 def score_aligned(
@@ -137,6 +142,6 @@ def score_aligned(
         policy=policy,
         metrics=metrics,
         validation=report,
-        per_query=PerQuery(values=measured.values, positions=measured.positions)
+        per_query=PerQuery(values=measured.values, hits=measured.hits)
         if keep_per_query else None,
     )

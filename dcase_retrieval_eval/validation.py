@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -62,7 +63,17 @@ def _normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def _file_hint(name: str, audio: dict[str, int], lowered: dict[str, str]) -> str:
+def _composed(names: list[str]) -> dict[str, str]:
+    """Each name by its NFC form: macOS file systems hand out decomposed (NFD) names."""
+    return {unicodedata.normalize("NFC", a): a for a in names}
+
+
+def _file_hint(name: str, audio: dict[str, int], lowered: dict[str, str],
+               composed: dict[str, str] | None = None) -> str:
+    same = (composed or {}).get(unicodedata.normalize("NFC", name))
+    if same is not None and same != name:
+        return (f"{same!r} is in the audio set: the names differ only in their Unicode "
+                "normalisation (composed vs decomposed accents); write it exactly as listed.")
     stripped = name.strip()
     if stripped != name and stripped in audio:
         return f"Remove the stray whitespace: {stripped!r} is in the audio set."
@@ -85,6 +96,8 @@ def validate_submission(
     for code, n in sub.finding_counts.items():
         kept = sum(1 for f in sub.findings if f.code == code)
         log.counts[code] += n - kept
+    # ground-truth problems (warnings: a strict load raised on errors) belong to the same report
+    log.extend(qs.findings)
     n_q = qs.n_queries
     aligned = np.full((n_q, depth), ABSENT, np.int32)
     stats = dict(missing_queries=0, extra_rows=0, duplicate_rows=0, unknown_files=0,
@@ -120,7 +133,7 @@ def _check_rows(
     aligned: npt.NDArray[np.int32], stats: dict[str, int],
 ) -> None:
     qindex = qs.query_index
-    row_query = np.fromiter((qindex.get(q, -1) for q in sub.queries), np.int64, sub.n_rows)
+    row_query = np.fromiter(map(qindex.get, sub.queries, repeat(-1)), np.int64, sub.n_rows)
     # unknown and duplicate query rows
     unknown_rows = np.flatnonzero(row_query < 0)
     if unknown_rows.size:
@@ -137,6 +150,10 @@ def _check_rows(
             close = norm.get(_normalise(query))
             hint = (f"Did you mean {close!r}? Queries must match the caption exactly."
                     if close else "Only the captions of the query set are queries.")
+            nfc = unicodedata.normalize("NFC", query)
+            if close and nfc == unicodedata.normalize("NFC", close):
+                hint = (f"It differs from {close!r} only in its Unicode normalisation (composed "
+                        "vs decomposed accents); copy the caption exactly as given.")
             log.add("Q302", f"Query {query[:120]!r} is not in the query set.",
                     line=int(sub.lines[r]), column=1, hint=hint)
         stats["extra_rows"] = int(unknown_rows.size)
@@ -145,15 +162,17 @@ def _check_rows(
     sorted_q = row_query[order]
     dup_mask = np.zeros(sorted_q.size, bool)
     dup_mask[1:] = sorted_q[1:] == sorted_q[:-1]
-    first_row = {int(q): int(r) for q, r in zip(sorted_q[~dup_mask], order[~dup_mask], strict=True)}
+    first_q, first_r = sorted_q[~dup_mask], order[~dup_mask]
     for r in np.sort(order[dup_mask]).tolist():
-        q = int(row_query[r])
+        first = int(first_r[np.searchsorted(first_q, row_query[r])])
         log.add("Q303", f"Query {sub.queries[r][:120]!r} has a second row.",
                 line=int(sub.lines[r]), column=1,
-                hint=f"Keep one row per query (first on line {int(sub.lines[first_row[q]])}); "
+                hint=f"Keep one row per query (first on line {int(sub.lines[first])}); "
                 "only the first row is scored.")
     stats["duplicate_rows"] = int(dup_mask.sum())
-    missing = np.setdiff1d(np.arange(qs.n_queries), sorted_q[~dup_mask])
+    covered = np.zeros(qs.n_queries, bool)
+    covered[sorted_q] = True
+    missing = np.flatnonzero(~covered)
     for q in missing.tolist():
         where = f" (line {qs.query_lines[q]} of the query set)" if qs.query_lines else ""
         log.add("Q301", f"Query {qs.queries[q][:120]!r}{where} has no row.",
@@ -162,7 +181,7 @@ def _check_rows(
 
     # map the submission's file names to audio-set indices
     audio = qs.audio_index
-    name_map = np.fromiter((audio.get(n, UNKNOWN) for n in sub.names), np.int32, len(sub.names))
+    name_map = np.fromiter(map(audio.get, sub.names, repeat(UNKNOWN)), np.int32, len(sub.names))
     width = sub.ranks.shape[1]
     take = min(width, max(depth, 1))
     raw = sub.ranks[:, :take]
@@ -176,11 +195,9 @@ def _check_rows(
     for p in range(1, valid.shape[1]):
         rep = (valid[:, p:p + 1] == valid[:, :p]).any(axis=1) & (valid[:, p] >= 0)
         valid[rep, p] = ABSENT
-    rows_first = np.array(sorted(first_row.items()), np.int64).reshape(-1, 2)
-    if rows_first.size:
-        aligned[rows_first[:, 0], :take] = valid[rows_first[:, 1]]
+    aligned[first_q, :take] = valid[first_r]
     # the policy counts what touches the score: defects in the rows that are scored
-    scored = rows_first[:, 1]
+    scored = first_r
     stats["unknown_files"] = int(np.count_nonzero(mapped[scored] == UNKNOWN))
     stats["repeated_files"] = int(np.count_nonzero((valid[scored] == ABSENT) & (mapped[scored] >= 0)))
     stats["short_rows"] = int(np.count_nonzero(sub.n_given[scored] < depth))
@@ -194,11 +211,12 @@ def _check_files(
     unk_rows, unk_cols = np.nonzero(mapped == UNKNOWN)
     if unk_rows.size:
         lowered = {a.casefold(): a for a in qs.audio}
+        composed = _composed(qs.audio)
         shown = max(0, log.max_per_code - log.counts["A401"])
         for r, c in zip(unk_rows[:shown].tolist(), unk_cols[:shown].tolist(), strict=True):
             name = sub.names[int(raw[r, c])]
             log.add("A401", f"{name[:160]!r} is not in the audio set.", line=int(sub.lines[r]),
-                    column=c + 2, hint=_file_hint(name, qs.audio_index, lowered))
+                    column=c + 2, hint=_file_hint(name, qs.audio_index, lowered, composed))
         log.counts["A401"] += int(unk_rows.size) - min(shown, int(unk_rows.size))
     # repeated files within a row (by name, before mapping)
     rep_cells: list[tuple[int, int, int]] = []
@@ -237,15 +255,19 @@ def _check_matrix(sub: Submission, qs: QuerySet, depth: int, log: FindingLog) ->
     columns = set(sub.names)
     missing = [a for a in qs.audio if a not in columns]
     for name in missing[: log.max_per_code]:
-        log.add("M504", f"Audio file {name[:160]!r} has no column.", line=1,
+        log.add("M504", f"Audio file {name[:160]!r} has no column.", line=sub.header_line,
                 hint="Score every audio file of the evaluation set; it is never retrieved.")
-    log.counts["M504"] += max(0, len(missing) - log.max_per_code)
+    if len(missing) > log.max_per_code:
+        log.counts["M504"] += len(missing) - log.max_per_code
     audio = qs.audio_index
     lowered = {a.casefold(): a for a in qs.audio}
-    for col, name in enumerate(sub.names):
+    composed = _composed(qs.audio)
+    for name in sub.names:
         if name and name not in audio:
-            log.add("A401", f"Audio column {name[:160]!r} is not in the audio set.", line=1,
-                    hint=_file_hint(name, audio, lowered))
+            log.add("A401", f"Audio column {name[:160]!r} is not in the audio set.",
+                    line=sub.header_line,
+                    column=sub.column_of.get(name, 0),
+                    hint=_file_hint(name, audio, lowered, composed))
     scores = sub.scores
     if scores is None or scores.size == 0:
         return
@@ -257,11 +279,12 @@ def _check_matrix(sub: Submission, qs: QuerySet, depth: int, log: FindingLog) ->
             log.add("M505", f"The scores at positions {depth} and {depth + 1} are equal "
                     f"({ordered[r, depth - 1]:.6g}).", line=int(sub.lines[r]),
                     hint=f"Ties are broken by {TIE_RULE}; give distinct scores to decide it.")
-    per_row_distinct = np.array([np.unique(r).size for r in scores]) if scores.shape[0] else []
-    constant = int(np.sum(np.asarray(per_row_distinct) <= 1))
-    mostly_tied = int(np.sum(np.asarray(per_row_distinct) < max(2, n_cols // 2)))
+    ordered_rows = np.sort(scores, axis=1)
+    per_row_distinct = 1 + np.count_nonzero(np.diff(ordered_rows, axis=1) != 0, axis=1)
+    constant = int(np.sum(per_row_distinct <= 1))
+    mostly_tied = int(np.sum(per_row_distinct < max(2, n_cols // 2)))
     if constant or mostly_tied > scores.shape[0] // 2:
         log.add("M506", f"{constant} row(s) have one constant score and {mostly_tied} have "
-                "fewer distinct scores than half the columns.", line=1,
+                "fewer distinct scores than half the columns.", line=sub.header_line,
                 hint=f"Tied files are ranked by {TIE_RULE}, never by the ground truth: a "
                 "constant matrix scores at chance level.")

@@ -33,7 +33,7 @@ def test_row_order_changes_nothing(rnd: object, tmp_path_factory: pytest.TempPat
     files = _write_gt(tmp / "gt.csv", 15)
     gt = load_ground_truth(tmp / "gt.csv")
     rows = []
-    for q, caption in enumerate(gt.queries):
+    for caption in gt.queries:
         ranked = rnd.sample(files, 10)  # type: ignore[attr-defined]
         rows.append((caption, ranked))
     write_topk_csv(tmp / "a.csv", rows)
@@ -119,3 +119,20 @@ def test_2022_output_against_2025_annotations(ref2022: Path, ref2025: Path) -> N
         checked += hits > 0
     assert checked > 100
     assert report.metrics["mAP@10"].value == pytest.approx(float(np.mean(ap10)))
+
+
+def test_auto_edition_keeps_2022_for_clotho_with_a_shared_caption(tmp_path: Path) -> None:
+    files = _write_gt(tmp_path / "gt.csv", 12)
+    text = (tmp_path / "gt.csv").read_text(encoding="utf-8")
+    (tmp_path / "gt.csv").write_text(text.replace("caption 0 of clip 1", "caption 0 of clip 0"),
+                                     encoding="utf-8")
+    gt = load_ground_truth(tmp_path / "gt.csv")
+    assert gt.n_relevant.max() == 2
+    rows = [(q, files[:10]) for q in gt.queries]
+    write_topk_csv(tmp_path / "sub.csv", rows)
+    report = score(tmp_path / "sub.csv", gt)
+    assert report.edition == "2022" and report.main_metric == "mAP@10"
+    long_gt = tmp_path / "long.csv"
+    long_gt.write_text("query,file_name\nq,a.wav\nq,b.wav\n", encoding="utf-8")
+    write_topk_csv(tmp_path / "sub2.csv", [("q", ["b.wav", "a.wav"])], k=2)
+    assert score(tmp_path / "sub2.csv", long_gt, lenient=True).edition == "2025"

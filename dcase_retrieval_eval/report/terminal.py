@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -30,7 +32,9 @@ def findings_table(findings: list[Finding], title: str = "") -> Table:
 def print_validation(console: Console, report: ValidationReport, limit: int = 200) -> None:
     if report.findings:
         shown = report.findings[:limit]
-        console.print(findings_table(shown, title=report.path))
+        # one table per file: ground-truth findings are not placed in the submission
+        for file, group in groupby(shown, key=lambda f: f.file or report.path):
+            console.print(findings_table(list(group), title=file))
         total = sum(report.counts.values())
         if total > len(shown):
             console.print(f"... {total - len(shown)} more finding(s) not shown "

@@ -1,0 +1,96 @@
+"""`dcase-eval rank`: a thin click command over `ranking.rank` and `Leaderboard.write`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from .csvread import DEFAULT_MAX_BYTES
+from .editions import EDITIONS
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+EXIT_INVALID = 1
+
+
+def _summary(console: Console, board: object) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from .leaderboard import Leaderboard
+    from .report.leaderboard_formats import num, pvalue
+
+    assert isinstance(board, Leaderboard)
+    table = Table(title=f"edition {board.edition}: {len(board.systems)} systems ranked by "
+                  f"{board.main_metric}")
+    for name in ("rank", "team", "system", board.main_metric, "95% CI", "Holm p", "group"):
+        table.add_column(name, justify="right" if name in ("rank", "Holm p") else "left")
+    for s in board.systems:
+        m = s.metrics[board.main_metric]
+        table.add_row(str(s.rank), Text(s.team), Text(s.label), num(m.value),
+                      f"[{num(m.ci_low)}, {num(m.ci_high)}]",
+                      pvalue(s.vs_best.p_adjusted) if s.vs_best else "best",
+                      "best group" if s.in_best_group else "")
+    console.print(table)
+    for r in board.rejected:
+        console.print(Text(f"not ranked: {r.source} {r.label}: {r.reason}", style="yellow"))
+
+
+@click.command("rank")
+@click.argument("submissions", type=click.Path(exists=True, readable=True, path_type=Path))
+@click.option("--gt", "gt_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
+              help="Ground-truth CSV.")
+@click.option("--out", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the results.")
+@click.option("--edition", type=click.Choice(["auto", *EDITIONS]), default="auto",
+              show_default=True)
+@click.option("--k", type=click.IntRange(min=1), default=None, help="Override the main cut-off.")
+@click.option("--test", type=click.Choice(["randomization", "bootstrap"]),
+              default="randomization", show_default=True)
+@click.option("--rounds", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option("--seed", type=int, default=2022, show_default=True)
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=0.05, show_default=True)
+@click.option("--all-pairs", is_flag=True, help="Test every pair, not only the best vs others.")
+@click.option("--lenient", is_flag=True,
+              help="Rank invalid system outputs too, with the stated scoring policy.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+              show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress bar and no table.")
+def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, k: int | None,
+                 test: str, rounds: int, seed: int, alpha: float, all_pairs: bool,
+                 lenient: bool, max_bytes: int, quiet: bool) -> None:
+    """Rank SUBMISSIONS (a folder of team packages, or a manifest CSV system,team,path) and
+    write results.json/.csv/.md/.tex, index.html and per-query CSVs into --out."""
+    from rich.console import Console
+
+    from .ranking import rank
+
+    console = Console(stderr=True)
+    resolved_out = out_dir.resolve()
+    for inp in (submissions.resolve(), gt_path.resolve()):
+        if resolved_out == inp or inp in resolved_out.parents and inp.is_dir():
+            raise click.UsageError(f"--out {out_dir} lies inside an input; choose another folder")
+    try:
+        board = rank(submissions, gt_path, edition=edition, k=k, test=test,  # type: ignore[arg-type]
+                     rounds=rounds, seed=seed, alpha=alpha, all_pairs=all_pairs,
+                     lenient=lenient, max_bytes=max_bytes, progress=not quiet)
+        written = board.write(out_dir)
+    except InputError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(EXIT_INVALID)
+    except OSError as exc:
+        console.print(f"[bold red]error:[/] cannot write the results: {exc}")
+        sys.exit(EXIT_INVALID)
+    if not quiet:
+        _summary(Console(soft_wrap=False, width=max(Console().width, 120)), board)
+    click.echo(f"wrote {len(written)} files to {out_dir}", err=True)
+    if not board.systems:
+        console.print("[bold red]error:[/] no system could be ranked")
+        sys.exit(EXIT_INVALID)

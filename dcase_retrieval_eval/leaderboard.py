@@ -1,0 +1,171 @@
+"""The leaderboard: a typed result of `rank` that renders itself (JSON, CSV, Markdown, LaTeX, HTML).
+
+Ranking rule (documented in docs/organizer-guide.md): systems are ordered by the edition's main
+metric, highest first. Systems whose main-metric values are exactly equal (as floats) share a rank
+(competition ranking: 1, 2, 2, 4) and are listed by label in code-point order; nothing else, and
+never the ground truth, breaks a tie. The team view keeps each team's first system in that order.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+from .ground_truth import GroundTruth
+from .jackknife import JackknifeStats
+
+TIE_RULE_TEXT = (
+    "exactly equal main-metric values share a rank (1, 2, 2, 4) and are listed by system label "
+    "in Unicode code-point order"
+)
+TestName = Literal["randomization", "bootstrap"]
+
+
+class Comparison(BaseModel):
+    """A paired test of `better` against `other` on the main metric's per-query values."""
+
+    better: str
+    other: str
+    difference: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    p_adjusted: float
+    significant: bool
+
+
+class SystemResult(BaseModel):
+    """One ranked system with its metrics (jackknife CIs) and its test against the best."""
+
+    rank: int
+    label: str
+    team: str
+    system_name: str
+    source: str
+    metrics: dict[str, JackknifeStats]
+    policy: str
+    lenient: bool
+    team_best: bool
+    team_rank: int | None
+    in_best_group: bool
+    vs_best: Comparison | None
+
+
+class Rejected(BaseModel):
+    """A system or package that could not be ranked, and why."""
+
+    label: str
+    team: str
+    source: str
+    reason: str
+    codes: dict[str, int] = {}
+
+
+class HardQuery(BaseModel):
+    """A query that the ranked systems found hardest (lowest mean of the main metric)."""
+
+    query: str
+    relevant: list[str]
+    mean_main_metric: float
+
+
+class Leaderboard(BaseModel):
+    """Everything `rank` decided, with the settings needed to reproduce it."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    edition: str
+    main_metric: str
+    metric_names: list[str]
+    n_queries: int
+    ground_truth: str
+    test: TestName
+    rounds: int
+    seed: int
+    alpha: float
+    all_pairs: bool
+    confidence: float = 0.95
+    tie_rule: str = TIE_RULE_TEXT
+    systems: list[SystemResult]
+    comparisons: list[Comparison]
+    rejected: list[Rejected]
+    hardest_queries: list[HardQuery] = []
+    _per_query: dict[str, dict[str, npt.NDArray[np.float64]]] = PrivateAttr(default_factory=dict)
+    _positions: dict[str, list[list[int]]] = PrivateAttr(default_factory=dict)
+    _queries: list[str] = PrivateAttr(default_factory=list)
+    _relevant: list[list[str]] = PrivateAttr(default_factory=list)
+
+    def attach_per_query(self, values: dict[str, dict[str, npt.NDArray[np.float64]]],
+                         positions: dict[str, list[list[int]]], gt: GroundTruth) -> None:
+        """Keep the per-query vectors (not serialised) for the per-system CSVs."""
+        self._per_query = values
+        self._positions = positions
+        self._queries = list(gt.queries)
+        self._relevant = [gt.relevant(q) for q in range(gt.n_queries)]
+
+    @property
+    def has_per_query(self) -> bool:
+        return bool(self._queries)
+
+    @property
+    def best_group(self) -> list[SystemResult]:
+        """The best system and every system not significantly different from it."""
+        return [s for s in self.systems if s.in_best_group]
+
+    def team_view(self) -> list[SystemResult]:
+        """One row per team, its best system, in team-rank order (Table 2 of the 2022 paper)."""
+        return [s for s in self.systems if s.team_best]
+
+    def per_query(self, label: str) -> dict[str, npt.NDArray[np.float64]]:
+        """Per-query metric vectors of one system (only on a leaderboard made by `rank`)."""
+        return self._per_query[label]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe document: non-finite numbers become null."""
+        doc: dict[str, Any] = _finite(self.model_dump(mode="python"))
+        return doc
+
+    def to_json(self) -> str:
+        from .report.leaderboard_formats import to_json
+
+        return to_json(self)
+
+    def to_csv(self) -> str:
+        from .report.leaderboard_formats import to_csv
+
+        return to_csv(self)
+
+    def to_markdown(self) -> str:
+        from .report.leaderboard_formats import to_markdown
+
+        return to_markdown(self)
+
+    def to_latex(self) -> str:
+        from .report.leaderboard_formats import to_latex
+
+        return to_latex(self)
+
+    def to_html(self) -> str:
+        from .report.html import to_html
+
+        return to_html(self)
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """Write every output into `out_dir` atomically; returns the files written."""
+        from .report.results_dir import write_results
+
+        return write_results(self, Path(out_dir))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value

@@ -1,0 +1,367 @@
+"""Team packages: a zip or a folder of up to four systems, each `<label>.output.csv` plus
+`<label>.meta.yaml`, and optionally a technical report PDF.
+
+Uploads are hostile until proven otherwise. A zip is inspected before anything is written:
+too many members, too many uncompressed bytes or a suspicious compression ratio refuse the whole
+archive (P706, nothing extracted); a member with an absolute path, a `..` part or a link is
+skipped (P705). The rest is extracted only into a private temporary folder that is removed
+afterwards; the organizer's files are never modified. Every problem is a finding, all in one run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import re
+import shutil
+import stat
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from .csvread import DEFAULT_MAX_BYTES
+from .editions import Edition
+from .findings import CATALOGUE, Finding, FindingLog, Severity
+from .ground_truth import QuerySet
+from .meta import SystemMeta, is_label, load_meta
+from .submission import Submission, load_submission
+from .validation import ValidationReport
+
+MAX_SYSTEMS = 4
+OUTPUT_SUFFIX = ".output.csv"
+META_SUFFIXES = (".meta.yaml", ".meta.yml")
+#: Operating-system litter that is skipped silently.
+IGNORED = {".DS_Store", "Thumbs.db", "desktop.ini"}
+IGNORED_DIRS = {"__MACOSX"}
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """Limits checked on the zip's directory before extracting anything."""
+
+    max_members: int = 200
+    max_total_bytes: int = 2 * DEFAULT_MAX_BYTES
+    max_ratio: float = 200.0
+    #: Members smaller than this are exempt from the ratio check (tiny files compress oddly).
+    ratio_min_bytes: int = 1 << 20
+
+
+class PackageSystem(BaseModel):
+    """One system of a package: its label, where its files are, its meta and its validation."""
+
+    label: str
+    output: str | None = None
+    meta_file: str | None = None
+    meta: SystemMeta | None = None
+    validation: ValidationReport | None = None
+
+
+class PackageReport(BaseModel):
+    """Everything found in one package: package-level findings and one report per system."""
+
+    path: str
+    valid: bool
+    systems: list[PackageSystem]
+    technical_reports: list[str]
+    package: ValidationReport
+
+    def reports(self) -> Iterator[ValidationReport]:
+        """The package-level report first, then one per system output, in label order."""
+        yield self.package
+        for system in self.systems:
+            if system.validation is not None:
+                yield system.validation
+
+
+@dataclass
+class OpenedPackage:
+    """A package made readable on disk: files by display name, with the package-level log."""
+
+    path: Path
+    display: str
+    log: FindingLog
+    outputs: dict[str, tuple[Path, str]] = field(default_factory=dict)
+    metas: dict[str, tuple[Path, str]] = field(default_factory=dict)
+    reports: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def _member_parts(name: str) -> list[str] | None:
+    """The path parts of a zip member name, or None when it could escape the folder."""
+    if not name or "\x00" in name or name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+        return None
+    parts = [p for p in re.split(r"[\\/]", name) if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        return None
+    return parts
+
+
+def _is_link(info: zipfile.ZipInfo) -> bool:
+    mode = info.external_attr >> 16
+    return stat.S_ISLNK(mode)
+
+
+def _check_limits(zf: zipfile.ZipFile, limits: ZipLimits, log: FindingLog) -> bool:
+    infos = zf.infolist()
+    ok = True
+    if len(infos) > limits.max_members:
+        log.add("P706", f"The zip holds {len(infos)} members; at most {limits.max_members} are "
+                "accepted.", hint="A package holds at most 4 systems: 8 files and a PDF.")
+        ok = False
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_total_bytes:
+        log.add("P706", f"The zip expands to {total} bytes; at most {limits.max_total_bytes} are "
+                "accepted.", hint="Nothing was extracted.")
+        ok = False
+    for info in infos:
+        if info.file_size < limits.ratio_min_bytes:
+            continue
+        ratio = info.file_size / max(info.compress_size, 1)
+        if ratio > limits.max_ratio:
+            log.add("P706", f"Member {info.filename[:200]!r} expands {ratio:.0f}-fold "
+                    f"({info.compress_size} -> {info.file_size} bytes); at most "
+                    f"{limits.max_ratio:.0f}-fold is accepted.", hint="Nothing was extracted.")
+            ok = False
+    return ok
+
+
+def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: int) -> int:
+    """Stream one member to `target`, never writing more than declared or than `budget`."""
+    written = 0
+    limit = min(info.file_size, budget)
+    with zf.open(info) as src, open(target, "xb") as dst:
+        while chunk := src.read(1 << 20):
+            written += len(chunk)
+            if written > limit:
+                raise OverflowError(info.filename)
+            dst.write(chunk)
+    return written
+
+
+def _extract_zip(
+    path: Path, into: Path, limits: ZipLimits, log: FindingLog
+) -> list[tuple[Path, str]]:
+    """Safe members extracted under `into`, as (file, display name); problems go to `log`."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        log.add("P707", f"{path.name} is not a readable zip archive ({exc}).",
+                hint="Create the archive with a standard zip tool.")
+        return []
+    files: list[tuple[Path, str]] = []
+    with zf:
+        if not _check_limits(zf, limits, log):
+            return []
+        budget = limits.max_total_bytes
+        for info in zf.infolist():
+            shown = info.filename[:200]
+            parts = _member_parts(info.filename)
+            if parts is None:
+                log.add("P705", f"Member {shown!r} has an absolute path or a '..' part; skipped.",
+                        hint="Zip the package with paths relative to its folder.")
+                continue
+            if _is_link(info):
+                log.add("P705", f"Member {shown!r} is a symbolic link; skipped.",
+                        hint="Put the file itself in the zip, not a link to it.")
+                continue
+            if info.is_dir() or not parts:
+                continue
+            if parts[0] in IGNORED_DIRS or parts[-1] in IGNORED:
+                continue
+            if info.flag_bits & 0x1:
+                log.add("P707", f"Member {shown!r} is encrypted; skipped.",
+                        hint="Upload the package without a password.")
+                continue
+            target = into.joinpath(*parts)
+            display = f"{path.name}/{'/'.join(parts)}"
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                budget -= _copy_member(zf, info, target, budget)
+            except FileExistsError:
+                log.add("P705", f"Member {shown!r} appears twice or clashes with a folder; "
+                        "skipped.", hint="Each file may appear once in the zip.")
+                continue
+            except OverflowError:
+                log.add("P706", f"Member {shown!r} expands beyond its declared size or the "
+                        "package limit; the package was refused.", hint="Nothing is used.")
+                return []
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+                    RuntimeError) as exc:
+                log.add("P707", f"Member {shown!r} cannot be decompressed ({exc}).",
+                        hint="Re-create the zip with a standard tool (deflate or stored).")
+                with contextlib.suppress(OSError):
+                    target.unlink()
+                continue
+            files.append((target, display))
+    return files
+
+
+def _scan_folder(path: Path, log: FindingLog) -> list[tuple[Path, str]]:
+    """Regular files under a package folder; links are refused, never followed."""
+    files: list[tuple[Path, str]] = []
+
+    def on_error(exc: OSError) -> None:
+        log.add("P714", f"{exc.filename}: cannot be read ({exc.strerror}).")
+
+    for root, dirs, names in os.walk(path, onerror=on_error, followlinks=False):
+        base = Path(root)
+        for d in sorted(dirs):
+            if (base / d).is_symlink():
+                log.add("P705", f"{(base / d).relative_to(path)} is a link to a folder; "
+                        "skipped.", hint="Put the files themselves in the package.")
+        dirs[:] = sorted(d for d in dirs if d not in IGNORED_DIRS and not (base / d).is_symlink())
+        for name in sorted(names):
+            file = base / name
+            rel = file.relative_to(path).as_posix()
+            if name in IGNORED:
+                continue
+            if file.is_symlink():
+                log.add("P705", f"{rel} is a symbolic link; skipped.",
+                        hint="Put the file itself in the package, not a link to it.")
+                continue
+            if not file.is_file():
+                log.add("P708", f"{rel} is not a regular file; skipped.")
+                continue
+            files.append((file, f"{path.name}/{rel}"))
+    return files
+
+
+def _classify(pkg: OpenedPackage, files: list[tuple[Path, str]]) -> None:
+    log = pkg.log
+    for file, display in files:
+        name = file.name
+        lower = name.lower()
+        kind: str | None = None
+        label = ""
+        if lower.endswith(OUTPUT_SUFFIX):
+            kind, label = "output", name[: -len(OUTPUT_SUFFIX)]
+        else:
+            for suffix in META_SUFFIXES:
+                if lower.endswith(suffix):
+                    kind, label = "meta", name[: -len(suffix)]
+        if kind is None:
+            if lower.endswith(".pdf"):
+                pkg.reports.append((file, display))
+                with contextlib.suppress(OSError), open(file, "rb") as fh:
+                    if fh.read(5) != b"%PDF-":
+                        log.add("P713", f"{display} does not start like a PDF file.",
+                                hint="Upload the technical report as a PDF.")
+            else:
+                log.add("P708", f"{display} is neither a system output, a meta YAML nor a PDF; "
+                        "ignored.", hint="Name files <label>.output.csv and <label>.meta.yaml.")
+            continue
+        if not is_label(label):
+            log.add("P712", f"{display}: the label {label[:80]!r} is not a valid label.",
+                    hint="Use 1-64 letters, digits, '_', '-' or '.', starting with a letter or "
+                    "digit.")
+            continue
+        table = pkg.outputs if kind == "output" else pkg.metas
+        if label in table:
+            log.add("P711", f"{display}: label {label!r} already used by {table[label][1]}.",
+                    hint="Give every system of the package its own label.")
+            continue
+        table[label] = (file, display)
+
+
+@contextlib.contextmanager
+def open_package(path: str | Path, limits: ZipLimits | None = None) -> Iterator[OpenedPackage]:
+    """Make a package (zip or folder) readable; temporary files are removed on exit."""
+    path = Path(path)
+    pkg = OpenedPackage(path=path, display=path.name, log=FindingLog(path.name))
+    tmp: str | None = None
+    try:
+        if path.is_dir():
+            files = _scan_folder(path, pkg.log)
+        else:
+            tmp = tempfile.mkdtemp(prefix="dcase-package-")
+            files = _extract_zip(path, Path(tmp), limits or ZipLimits(), pkg.log)
+        _classify(pkg, files)
+        labels = sorted(set(pkg.outputs) | set(pkg.metas))
+        if not pkg.outputs and not pkg.log.has("P706") and not pkg.log.has("P707"):
+            pkg.log.add("P709", "The package holds no system output (<label>.output.csv).",
+                        hint="Add one <label>.output.csv and <label>.meta.yaml per system.")
+        if len(pkg.outputs) > MAX_SYSTEMS:
+            pkg.log.add("P701", f"The package holds {len(pkg.outputs)} systems; at most "
+                        f"{MAX_SYSTEMS} are accepted.", hint="Submit at most four systems.")
+        for label in labels:
+            if label in pkg.outputs and label not in pkg.metas:
+                pkg.log.add("P702", f"{pkg.outputs[label][1]} has no {label}.meta.yaml.",
+                            hint="Copy examples/meta.example.yaml and fill it in.")
+            if label in pkg.metas and label not in pkg.outputs:
+                pkg.log.add("P703", f"{pkg.metas[label][1]} has no {label}.output.csv.",
+                            hint="Add the system output or remove the meta file.")
+        yield pkg
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def read_meta(pkg: OpenedPackage, label: str) -> SystemMeta | None:
+    """The checked meta of one system (findings go to the package log), None if unusable."""
+    if label not in pkg.metas:
+        return None
+    file, display = pkg.metas[label]
+    meta = load_meta(file, pkg.log, display=display)
+    if meta is not None and meta.label != label:
+        pkg.log.add("P710", f"{display}: label {meta.label!r} differs from the file name's "
+                    f"label {label!r}.", hint="Make the 'label' key equal to the file name stem.")
+        return None
+    return meta
+
+
+def read_output(pkg: OpenedPackage, label: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Submission:
+    """The system output, with paths shown as inside the package rather than the temp folder."""
+    file, display = pkg.outputs[label]
+    sub = load_submission(file, max_bytes=max_bytes)
+    return dataclasses.replace(
+        sub, path=display, findings=[f.model_copy(update={"file": display}) for f in sub.findings])
+
+
+def _package_report(pkg: OpenedPackage, n_queries: int, depth: int) -> ValidationReport:
+    counts = dict(sorted(pkg.log.counts.items()))
+    errors = sum(n for c, n in counts.items() if CATALOGUE[c].severity == Severity.ERROR)
+    warnings = sum(n for c, n in counts.items() if CATALOGUE[c].severity == Severity.WARNING)
+    return ValidationReport(path=pkg.display, format="package", valid=errors == 0, n_rows=0,
+                            n_queries=n_queries, depth=depth, errors=errors, warnings=warnings,
+                            counts=counts, findings=pkg.log.sorted())
+
+
+def validate_package(
+    path: str | Path,
+    against: QuerySet,
+    *,
+    edition: str | Edition = "auto",
+    k: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: ZipLimits | None = None,
+) -> PackageReport:
+    """Check a whole package: its layout, every meta YAML and every system output."""
+    from .api import resolve_edition, validate
+
+    depth = resolve_edition(edition, against, k).depth
+    systems: list[PackageSystem] = []
+    with open_package(path, limits) as pkg:
+        for label in sorted(set(pkg.outputs) | set(pkg.metas)):
+            meta = read_meta(pkg, label)
+            report = None
+            if label in pkg.outputs:
+                report = validate(read_output(pkg, label, max_bytes), against, edition=edition,
+                                  k=k, max_bytes=max_bytes)
+            systems.append(PackageSystem(
+                label=label, output=pkg.outputs.get(label, (None, None))[1],
+                meta_file=pkg.metas.get(label, (None, None))[1], meta=meta, validation=report))
+        package = _package_report(pkg, against.n_queries, depth)
+        technical = [display for _, display in pkg.reports]
+    valid = package.valid and all(s.validation is None or s.validation.valid for s in systems)
+    return PackageReport(path=str(path), valid=valid, systems=systems,
+                         technical_reports=technical, package=package)
+
+
+def all_findings(report: PackageReport) -> list[Finding]:
+    """Every finding of a package report, package-level first."""
+    return [f for r in report.reports() for f in r.findings]

@@ -1,0 +1,308 @@
+"""`rank`: from a folder of team packages (or a manifest) to a `Leaderboard`.
+
+Steps: read every package safely -> keep systems whose meta and output are usable -> score each
+(official metrics, jackknife CIs) -> order by the main metric with the documented tie rule ->
+paired tests against the best (or all pairs), Holm-corrected -> the group not significantly
+different from the best. Which systems are left out, and why, is part of the result.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from .api import resolve_edition
+from .compare import compare
+from .csvread import DEFAULT_MAX_BYTES
+from .editions import Edition
+from .errors import InputError
+from .ground_truth import GroundTruth, load_ground_truth
+from .leaderboard import TIE_RULE_TEXT, HardQuery, Leaderboard, Rejected, SystemResult, TestName
+from .meta import is_label
+from .package import OUTPUT_SUFFIX, ZipLimits, open_package, read_meta, read_output
+from .scoring import ScoreReport, score_aligned
+from .submission import Submission, load_submission
+
+#: Package-level codes that make a whole package unusable for ranking.
+PACKAGE_FATAL = ("P701", "P705", "P706", "P707", "P714")
+HARDEST_SHOWN = 10
+MANIFEST_HEADER = ["system", "team", "path"]
+
+
+@dataclass
+class Candidate:
+    """A system ready to be scored."""
+
+    label: str
+    team: str
+    system_name: str
+    source: str
+    submission: Submission
+
+
+def _is_package_dir(path: Path) -> bool:
+    return any(p.name.lower().endswith(OUTPUT_SUFFIX) for p in path.iterdir() if p.is_file())
+
+
+def _from_package(path: Path, max_bytes: int, limits: ZipLimits | None,
+                  ) -> tuple[list[Candidate], list[Rejected]]:
+    found: list[Candidate] = []
+    rejected: list[Rejected] = []
+    with open_package(path, limits) as pkg:
+        labels = sorted(set(pkg.outputs) | set(pkg.metas))
+        metas = {label: read_meta(pkg, label) for label in labels}
+        fatal = {c: pkg.log.counts[c] for c in PACKAGE_FATAL if pkg.log.counts[c]}
+        for label in labels:
+            meta = metas[label]
+            team = meta.team if meta is not None else path.stem
+            source = pkg.outputs[label][1] if label in pkg.outputs else pkg.metas[label][1]
+            reason = ""
+            if fatal:
+                reason = "the package is unusable: " + ", ".join(fatal)
+            elif label not in pkg.outputs:
+                reason = "no system output (P703)"
+            elif meta is None:
+                reason = "missing or invalid meta-information (P702/P704/P710)"
+            if reason:
+                rejected.append(Rejected(label=label, team=team, source=source, reason=reason,
+                                         codes=dict(pkg.log.counts)))
+                continue
+            assert meta is not None
+            found.append(Candidate(label, meta.team, meta.system_name, source,
+                                   read_output(pkg, label, max_bytes)))
+        if not labels:
+            why = ("the package is unusable: " + ", ".join(fatal)) if fatal else \
+                "no system in the package (P709)"
+            rejected.append(Rejected(label="", team=path.stem, source=path.name, reason=why,
+                                     codes=dict(pkg.log.counts)))
+    return found, rejected
+
+
+def _from_manifest(path: Path, max_bytes: int) -> tuple[list[Candidate], list[Rejected]]:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"{path}: the manifest cannot be read ({exc})") from None
+    if not rows or [c.strip().lower() for c in rows[0]] != MANIFEST_HEADER:
+        raise InputError(f"{path}: a manifest starts with the header 'system,team,path'")
+    found: list[Candidate] = []
+    rejected: list[Rejected] = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != 3:
+            rejected.append(Rejected(label="", team="", source=f"{path.name}:{number}",
+                                     reason=f"line {number} has {len(row)} cells, not 3"))
+            continue
+        label, team, rel = (cell.strip() for cell in row)
+        file = (path.parent / rel) if not Path(rel).is_absolute() else Path(rel)
+        if not is_label(label):
+            reason = "the label must be 1-64 letters, digits, '_', '-' or '.' (P712)"
+        elif not team:
+            reason = "the team is empty"
+        elif not file.is_file():
+            reason = f"no such file: {rel}"
+        else:
+            found.append(Candidate(label, team, label, rel, load_submission(file,
+                                                                             max_bytes=max_bytes)))
+            continue
+        rejected.append(Rejected(label=label, team=team, source=rel, reason=reason))
+    return found, rejected
+
+
+def collect(submissions: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
+            limits: ZipLimits | None = None, bar: _Bar | None = None,
+            ) -> tuple[list[Candidate], list[Rejected]]:
+    """Candidates from a folder of packages, one package, or a manifest CSV `system,team,path`."""
+    bar = bar or _Bar(False)
+    path = Path(submissions)
+    if path.is_file() and path.suffix.lower() == ".csv":
+        return _from_manifest(path, max_bytes)
+    if path.is_file():
+        return _from_package(path, max_bytes, limits)
+    if not path.is_dir():
+        raise InputError(f"{path}: no such file or folder")
+    if _is_package_dir(path):
+        return _from_package(path, max_bytes, limits)
+    found: list[Candidate] = []
+    rejected: list[Rejected] = []
+    children = [c for c in sorted(path.iterdir(), key=lambda p: p.name)
+                if not c.name.startswith(".")]
+    task = bar.task("reading", len(children))
+    for child in children:
+        bar.step(task, child.name)
+        if child.is_symlink():
+            rejected.append(Rejected(label="", team="", source=child.name,
+                                     reason="a link, not a package (P705)"))
+        elif child.is_dir() or child.suffix.lower() == ".zip":
+            more, bad = _from_package(child, max_bytes, limits)
+            found.extend(more)
+            rejected.extend(bad)
+        else:
+            rejected.append(Rejected(label="", team="", source=child.name,
+                                     reason="not a package (a .zip or a folder)"))
+    return found, rejected
+
+
+def _dedupe(cands: list[Candidate], rejected: list[Rejected]) -> list[Candidate]:
+    seen: dict[str, str] = {}
+    kept: list[Candidate] = []
+    for c in cands:
+        if c.label in seen:
+            rejected.append(Rejected(label=c.label, team=c.team, source=c.source,
+                                     reason=f"label already used by {seen[c.label]} (P711)"))
+            continue
+        seen[c.label] = c.source
+        kept.append(c)
+    return kept
+
+
+class _Bar:
+    """A rich progress bar on standard error, or nothing when disabled."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._progress: Progress | None = None
+        if enabled:
+            self._progress = Progress(TextColumn("{task.fields[stage]}"), BarColumn(),
+                                      MofNCompleteColumn(), TextColumn("{task.description}"),
+                                      TimeElapsedColumn(), console=Console(stderr=True),
+                                      transient=True)
+
+    def __enter__(self) -> _Bar:
+        if self._progress is not None:
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def task(self, stage: str, total: int) -> TaskID | None:
+        if self._progress is None:
+            return None
+        return self._progress.add_task("", total=total, stage=stage)
+
+    def step(self, task: TaskID | None, description: str, advance: int = 1) -> None:
+        if self._progress is not None and task is not None:
+            self._progress.update(task, description=description[:40], advance=advance)
+
+
+def _score_all(cands: list[Candidate], gt: GroundTruth, edition: Edition, lenient: bool,
+               confidence: float, bar: _Bar, rejected: list[Rejected],
+               ) -> Iterator[tuple[Candidate, ScoreReport]]:
+    task = bar.task("scoring", len(cands))
+    for c in cands:
+        try:
+            yield c, score_aligned(c.submission, gt, edition, lenient=lenient,
+                                   confidence=confidence)
+        except InputError as exc:
+            counts: dict[str, int] = {}
+            for f in exc.findings:
+                counts[f.code] = counts.get(f.code, 0) + 1
+            rejected.append(Rejected(label=c.label, team=c.team, source=c.source,
+                                     reason=f"invalid system output: {exc}", codes=counts))
+        bar.step(task, c.label)
+
+
+def competition_ranks(values: Sequence[float]) -> list[int]:
+    """1, 2, 2, 4 ranks for values already sorted descending."""
+    ranks: list[int] = []
+    for i, v in enumerate(values):
+        ranks.append(ranks[-1] if i and v == values[i - 1] else i + 1)
+    return ranks
+
+
+def rank(
+    submissions: str | Path,
+    gt: GroundTruth | str | Path,
+    *,
+    edition: str | Edition = "auto",
+    k: int | None = None,
+    test: TestName = "randomization",
+    rounds: int = 10_000,
+    seed: int = 2022,
+    alpha: float = 0.05,
+    all_pairs: bool = False,
+    lenient: bool = False,
+    confidence: float = 0.95,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: ZipLimits | None = None,
+    progress: bool = False,
+) -> Leaderboard:
+    """Score, order and compare every usable system of `submissions` against `gt`."""
+    if test not in ("randomization", "bootstrap"):
+        raise ValueError(f"unknown test {test!r}; choose randomization or bootstrap")
+    if rounds < 1:
+        raise ValueError("rounds must be at least 1")
+    if not 0.0 < alpha < 1.0:
+        raise ValueError("alpha must lie in (0, 1)")
+    truth = gt if isinstance(gt, GroundTruth) else load_ground_truth(gt, max_bytes=max_bytes)
+    ed = resolve_edition(edition, truth, k)
+    with _Bar(progress) as bar:
+        cands, rejected = collect(submissions, max_bytes=max_bytes, limits=limits, bar=bar)
+        cands = _dedupe(cands, rejected)
+        scored = list(_score_all(cands, truth, ed, lenient, confidence, bar, rejected))
+    main = ed.main_metric
+    scored.sort(key=lambda cs: (-cs[1].metrics[main].value, cs[0].label))
+    labels = [c.label for c, _ in scored]
+    per_query = {c.label: r.per_query.values for c, r in scored if r.per_query is not None}
+    matrix = np.column_stack([per_query[lab][main] for lab in labels]) if labels else \
+        np.zeros((truth.n_queries, 0))
+    comparisons = compare(matrix, labels, test=test, rounds=rounds, seed=seed, alpha=alpha,
+                          all_pairs=all_pairs)
+    vs_best = {c.other: c for c in comparisons if labels and c.better == labels[0]}
+    ranks = competition_ranks([r.metrics[main].value for _, r in scored])
+    team_rank: dict[str, int] = {}
+    last_team: tuple[float, int] | None = None
+    results: list[SystemResult] = []
+    for (cand, report), position in zip(scored, ranks, strict=True):
+        first_of_team = cand.team not in team_rank
+        if first_of_team:
+            value = report.metrics[main].value
+            shared = last_team is not None and value == last_team[0]
+            team_rank[cand.team] = last_team[1] if shared and last_team else len(team_rank) + 1
+            last_team = (value, team_rank[cand.team])
+        test_vs_best = vs_best.get(cand.label)
+        results.append(SystemResult(
+            rank=position, label=cand.label, team=cand.team, system_name=cand.system_name,
+            source=cand.source, metrics=report.metrics, policy=report.policy.describe(),
+            lenient=report.policy.mode == "lenient", team_best=first_of_team,
+            team_rank=team_rank[cand.team] if first_of_team else None,
+            in_best_group=test_vs_best is None or not test_vs_best.significant,
+            vs_best=test_vs_best))
+    board = Leaderboard(
+        edition=ed.name, main_metric=main, metric_names=_metric_names(ed),
+        n_queries=truth.n_queries, ground_truth=truth.source, test=test, rounds=rounds,
+        seed=seed, alpha=alpha, all_pairs=all_pairs, confidence=confidence,
+        tie_rule=TIE_RULE_TEXT, systems=results, comparisons=comparisons, rejected=rejected,
+        hardest_queries=_hardest(matrix, truth))
+    board.attach_per_query(per_query, {c.label: r.per_query.positions for c, r in scored
+                                       if r.per_query is not None}, truth)
+    return board
+
+
+def _metric_names(ed: Edition) -> list[str]:
+    return [f"mAP@{k}" for k in ed.map_ks] + [f"R@{k}" for k in ed.recall_ks]
+
+
+def _hardest(matrix: np.ndarray, truth: GroundTruth) -> list[HardQuery]:
+    if matrix.size == 0:
+        return []
+    mean = matrix.mean(axis=1)
+    order = np.argsort(mean, kind="stable")[:HARDEST_SHOWN]
+    return [HardQuery(query=truth.queries[q], relevant=truth.relevant(int(q)),
+                      mean_main_metric=float(mean[q])) for q in order.tolist()]

@@ -1,0 +1,1202 @@
+"""One test per finding code (families F, C, Q, A, M, G) through the command line.
+
+Each test writes a small ground truth and a submission into `tmp_path`, runs
+`dcase-eval validate SUB --gt GT --format json` and asserts the exit code (0 valid, warnings
+allowed; 1 invalid; 2 usage error) and the code, line and column of the finding. Line = the
+1-based physical line where the record starts; column = the 1-based CSV cell; 0 = whole file/line.
+
+Most tests run the click command in-process (fast); a few go through a real subprocess
+(`python -m dcase_retrieval_eval`) to check the installed entry point and that no traceback leaks.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from dcase_retrieval_eval.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+FILES = [f"{c}.wav" for c in "abcdefghijkl"]  # 12 audio files
+HEADER = ["caption", *[f"file_name_{i}" for i in range(1, 11)]]
+GT_HEADER = ["file_name", *[f"caption_{i}" for i in range(1, 6)]]
+
+
+# ---------------------------------------------------------------------------------------------
+# builders
+
+
+def gt_rows() -> list[list[str]]:
+    """Clotho-format rows: 12 files x 5 captions = 60 queries, each with one relevant file."""
+    rows = [
+        ["a.wav", "A dog barks.", "Dog barking loudly.", "A dog, barking twice.",
+         "Barking of a dog.", "The dog barks at night."],
+        ["b.wav", "Rain falls on a roof.", "Heavy rain on metal.", "Rain drumming.",
+         "Water drops on a roof.", "A storm with rain."],
+    ]
+    for f in FILES[2:]:
+        rows.append([f, *[f"Caption {i} of {f[0]}." for i in range(1, 6)]])
+    return rows
+
+
+def queries(rows: list[list[str]] | None = None) -> list[tuple[str, str]]:
+    """(query, relevant file) pairs in ground-truth order."""
+    return [(c, r[0]) for r in (rows or gt_rows()) for c in r[1:] if c.strip()]
+
+
+def topk_rows(pairs: list[tuple[str, str]] | None = None, k: int = 10) -> list[list[str]]:
+    """A valid top-k ranking per query: the relevant file first, then the others by name."""
+    out = []
+    for q, f in pairs or queries():
+        out.append([q, f, *[x for x in FILES if x != f][: k - 1]])
+    return out
+
+
+def csv_text(rows: list[list[str]], *, quoting: int = csv.QUOTE_MINIMAL,
+             delimiter: str = ",", lineterminator: str = "\n") -> str:
+    buf = io.StringIO()
+    csv.writer(buf, quoting=quoting, delimiter=delimiter,
+               lineterminator=lineterminator).writerows(rows)
+    return buf.getvalue()
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    path.write_bytes(content)
+    return path
+
+
+@pytest.fixture
+def gt(tmp_path: Path) -> Path:
+    return write(tmp_path / "gt.csv", csv_text([GT_HEADER, *gt_rows()]))
+
+
+def sub_file(tmp_path: Path, rows: list[list[str]], header: list[str] | None = None,
+             **kw: Any) -> Path:
+    return write(tmp_path / "sub.csv", csv_text([header or HEADER, *rows], **kw))
+
+
+def matrix_rows(pairs: list[tuple[str, str]] | None = None,
+                columns: list[str] | None = None) -> list[list[str]]:
+    """Distinct scores: the relevant file scores 1.0, the others 0.5, 0.49, ... by name."""
+    columns = columns or FILES
+    out = []
+    for q, f in pairs or queries():
+        others = [c for c in columns if c != f]
+        score = {c: 0.5 - 0.01 * i for i, c in enumerate(others)}
+        score[f] = 1.0
+        out.append([q, *[repr(score[c]) for c in columns]])
+    return out
+
+
+def line_of(query: str, rows: list[list[str]]) -> int:
+    """Physical line of the row of `query` in a file written by `csv_text` with a header."""
+    return 2 + [r[0] for r in rows].index(query)
+
+
+# ---------------------------------------------------------------------------------------------
+# running the CLI
+
+
+def cli(*args: str | Path) -> tuple[int, str, str]:
+    """Run the click command in-process; (exit code, stdout, stderr)."""
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception  # a traceback is always a bug
+    return result.exit_code, result.stdout, result.stderr
+
+
+def cli_subprocess(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "250"}
+    return subprocess.run([sys.executable, "-m", "dcase_retrieval_eval", *map(str, args)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+
+
+def validate(sub: Path, gt: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+    code, out, err = cli("validate", sub, "--gt", gt, "--format", "json", *extra)
+    assert code in (0, 1), (code, out, err)
+    return code, json.loads(out)
+
+
+def only(doc: dict[str, Any], code: str) -> dict[str, Any]:
+    """The single finding of `code` in a JSON report (fails if there are 0 or several)."""
+    hits = [f for f in doc["findings"] if f["code"] == code]
+    assert len(hits) == 1, (code, doc["findings"])
+    return hits[0]
+
+
+def where(finding: dict[str, Any]) -> tuple[int, int]:
+    return finding["line"], finding["column"]
+
+
+def codes(doc: dict[str, Any]) -> set[str]:
+    return {f["code"] for f in doc["findings"]}
+
+
+# ---------------------------------------------------------------------------------------------
+# valid files: no findings, exit 0
+
+
+def test_valid_baseline(tmp_path: Path, gt: Path) -> None:
+    code, doc = validate(sub_file(tmp_path, topk_rows()), gt)
+    assert code == 0
+    assert doc["valid"] is True and doc["findings"] == [] and doc["n_rows"] == 60
+
+
+@pytest.mark.parametrize("variant", ["bom", "crlf", "cr", "quote_all", "shuffled",
+                                     "no_final_newline", "blank_lines", "all_at_once"])
+def test_valid_variants(tmp_path: Path, gt: Path, variant: str) -> None:
+    rows = topk_rows()
+    if variant in ("shuffled", "all_at_once"):
+        rows = rows[::-1][30:] + rows[::-1][:30]
+    text = csv_text([HEADER, *rows],
+                    lineterminator={"crlf": "\r\n", "all_at_once": "\r\n", "cr": "\r"}.get(
+                        variant, "\n"),
+                    quoting=csv.QUOTE_ALL if variant in ("quote_all", "all_at_once")
+                    else csv.QUOTE_MINIMAL)
+    if variant in ("no_final_newline", "all_at_once"):
+        text = text.rstrip("\r\n")
+    if variant in ("blank_lines", "all_at_once"):
+        text = "\n" + text.replace("\n", "\n\n", 3)
+    data = text.encode("utf-8")
+    if variant in ("bom", "all_at_once"):
+        data = b"\xef\xbb\xbf" + data
+    code, doc = validate(write(tmp_path / "sub.csv", data), gt)
+    assert (code, doc["findings"], doc["counts"]) == (0, [], {})
+
+
+def test_valid_real_world_file_names(tmp_path: Path) -> None:
+    """Names with spaces, commas, quotes, non-ASCII letters and HTML entities are fine."""
+    names = ["Pensol - le Moulin cours d&#39;eau.wav", "rain, heavy (2).wav", 'say "hi".wav',
+             "Café über.wav", *FILES[:8]]
+    rows = [[n, *[f"{n} caption {i}" for i in range(1, 6)]] for n in names]
+    gt = write(tmp_path / "gt.csv", csv_text([GT_HEADER, *rows]))
+    sub = []
+    for q, f in queries(rows):
+        sub.append([q, f, *[n for n in names if n != f][:9]])
+    code, doc = validate(sub_file(tmp_path, sub), gt)
+    assert (code, doc["findings"]) == (0, [])
+
+
+def test_valid_matrix(tmp_path: Path, gt: Path) -> None:
+    code, doc = validate(sub_file(tmp_path, matrix_rows(), header=["index", *FILES]), gt)
+    assert (code, doc["findings"], doc["format"]) == (0, [], "matrix")
+    assert doc["counts"] == {} and doc["errors"] == doc["warnings"] == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# F: the file as bytes
+
+
+def test_F101_file_too_large(tmp_path: Path, gt: Path) -> None:
+    sub = sub_file(tmp_path, topk_rows())
+    limit = sub.stat().st_size - 1
+    assert gt.stat().st_size <= limit  # the limit applies to the ground truth too
+    code, doc = validate(sub, gt, "--max-bytes", str(limit))
+    f = only(doc, "F101")
+    assert (code, where(f), f["file"]) == (1, (0, 0), str(sub))
+    assert "--max-bytes" in f["hint"]
+    # the same file under a limit it fits is valid
+    assert validate(sub, gt, "--max-bytes", str(limit + 1))[0] == 0
+
+
+def test_F101_ground_truth_too_large(tmp_path: Path, gt: Path) -> None:
+    sub = sub_file(tmp_path, topk_rows())
+    code, doc = validate(sub, gt, "--max-bytes", "100")
+    f = only(doc, "F101")
+    assert (code, where(f), f["file"]) == (1, (0, 0), str(gt))
+    assert doc["valid"] is False
+
+
+def test_F102_empty_file(tmp_path: Path, gt: Path) -> None:
+    code, doc = validate(write(tmp_path / "sub.csv", b""), gt)
+    assert (code, where(only(doc, "F102"))) == (1, (0, 0))
+
+
+def test_F102_only_blank_lines(tmp_path: Path, gt: Path) -> None:
+    code, doc = validate(write(tmp_path / "sub.csv", "\n\r\n  \n"), gt)
+    assert (code, where(only(doc, "F102"))) == (1, (0, 0))
+
+
+def test_F103_nul_bytes(tmp_path: Path, gt: Path) -> None:
+    text = csv_text([HEADER, *topk_rows()])
+    lines = text.split("\n")
+    lines[3] = lines[3].replace("c.wav", "c\0.wav", 1)  # physical line 4, a file cell
+    code, doc = validate(write(tmp_path / "sub.csv", "\n".join(lines)), gt)
+    f = only(doc, "F103")
+    assert code == 1
+    assert (f["line"], f["column"]) == (4, 4)  # the row of 'A dog, barking twice.': cell 4
+
+
+def test_F104_cp1252(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    rows[4][0] = "Café noise."  # line 6, cell 1
+    data = csv_text([HEADER, *rows]).encode("cp1252")
+    code, doc = validate(write(tmp_path / "sub.csv", data), gt)
+    f = only(doc, "F104")
+    assert (code, where(f)) == (1, (6, 1))
+    assert "1252" in f["hint"]
+
+
+def test_F104_cp1252_in_a_file_cell(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    rows[2][3] = "Ré.wav"  # line 4, cell 4
+    data = csv_text([HEADER, *rows]).encode("cp1252")
+    code, doc = validate(write(tmp_path / "sub.csv", data), gt)
+    assert (code, where(only(doc, "F104"))) == (1, (4, 4))
+
+
+def test_F104_on_a_line_across_read_chunks(tmp_path: Path, gt: Path) -> None:
+    """The file is checked in 1 MiB chunks; the cell is still found when its line began earlier."""
+    rows = topk_rows()
+    rows[1][0] = "x" * ((1 << 20) + 100)  # line 3 starts in the first chunk, ends in the second
+    rows[1][7] = "Ré.wav"  # cell 8
+    data = csv_text([HEADER, *rows]).encode("cp1252")
+    code, doc = validate(write(tmp_path / "sub.csv", data), gt)
+    assert (code, where(only(doc, "F104"))) == (1, (3, 8))
+
+
+def test_F104_old_mac_file(tmp_path: Path, gt: Path) -> None:
+    """Excel's 'CSV (Macintosh)': Mac Roman bytes and CR line ends; lines count at each CR."""
+    rows = topk_rows()
+    rows[2][4] = "Ré.wav"  # line 4, cell 5
+    data = csv_text([HEADER, *rows], lineterminator="\r").encode("mac_roman")
+    code, doc = validate(write(tmp_path / "sub.csv", data), gt)
+    f = only(doc, "F104")
+    assert (code, where(f)) == (1, (4, 5))
+    assert "Mac Roman" in f["hint"]
+
+
+def test_F104_cell_in_a_semicolon_file_with_cr_line_ends(tmp_path: Path, gt: Path) -> None:
+    """The cell of a bad byte is counted with the header's delimiter, found past CR line ends."""
+    rows = topk_rows()
+    rows[1][6] = "Ré.wav"  # line 4 (after a blank line), cell 7; a caption below has a comma
+    data = ("\r" + csv_text([HEADER, *rows], delimiter=";", lineterminator="\r")).encode("cp1252")
+    code, doc = validate(write(tmp_path / "sub.csv", data), gt)
+    assert (code, where(only(doc, "F104"))) == (1, (4, 7))
+
+
+def test_F104_line_count_with_crlf_split_across_chunks(tmp_path: Path, gt: Path) -> None:
+    """A CR LF pair cut by the 1 MiB read boundary is one line end, not two."""
+    rows = topk_rows()
+    head = csv_text([HEADER, rows[0]], lineterminator="\r\n").encode()
+    row2 = csv_text([rows[1]], lineterminator="\r\n").encode()
+    rows[1][0] = "x" * ((1 << 20) + 1 - len(head) - len(row2) + len(rows[1][0]))  # CR ends chunk 1
+    rows[3][3] = "Ré.wav"  # line 5, cell 4
+    data = csv_text([HEADER, *rows], lineterminator="\r\n").encode("cp1252")
+    assert data[(1 << 20) - 1 : (1 << 20) + 1] == b"\r\n"
+    code, doc = validate(write(tmp_path / "sub.csv", data), gt)
+    assert (code, where(only(doc, "F104"))) == (1, (5, 4))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_F104_utf16(tmp_path: Path, gt: Path, encoding: str) -> None:
+    """UTF-16 with or without a byte-order mark is 'not UTF-8' with a UTF-16 hint, not binary."""
+    data = csv_text([HEADER, *topk_rows()]).encode(encoding)
+    code, doc = validate(write(tmp_path / "sub.csv", data), gt)
+    f = only(doc, "F104")
+    assert (code, where(f)) == (1, (1, 1))
+    assert "UTF-16" in f["hint"]
+    assert "F103" not in codes(doc)
+
+
+def test_F104_truncated_multibyte_at_end(tmp_path: Path, gt: Path) -> None:
+    text = csv_text([HEADER, *topk_rows()]).rstrip("\n")
+    data = text.encode("utf-8") + "é".encode()[:1]
+    code, doc = validate(write(tmp_path / "sub.csv", data), gt)
+    f = only(doc, "F104")
+    assert code == 1 and f["line"] == 61
+
+
+def test_F105_unreadable(tmp_path: Path, gt: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read error after the argument check (e.g. the file vanished or an I/O error)."""
+    sub = sub_file(tmp_path, topk_rows())
+    import builtins
+
+    real_open = builtins.open
+
+    def failing_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(file) == str(sub):
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", failing_open)
+    code, doc = validate(sub, gt)
+    assert (code, where(only(doc, "F105"))) == (1, (0, 0))
+
+
+# ---------------------------------------------------------------------------------------------
+# C: CSV structure
+
+
+def test_C201_missing_header(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    code, doc = validate(write(tmp_path / "sub.csv", csv_text(rows)), gt)
+    f = only(doc, "C201")
+    assert (code, where(f)) == (1, (1, 0))
+    assert "caption,file_name_1" in f["hint"]
+    # the first line was still read as data: no query is missing
+    assert "Q301" not in codes(doc)
+
+
+def test_C201_ground_truth_given_as_the_submission(tmp_path: Path, gt: Path) -> None:
+    code, doc = validate(gt, gt)
+    f = only(doc, "C201")
+    assert (code, where(f)) == (1, (1, 0))
+    assert "ground-truth file" in f["hint"]
+
+
+def test_C202_wrong_header_cell(tmp_path: Path, gt: Path) -> None:
+    header = HEADER.copy()
+    header[3] = "file_3"
+    code, doc = validate(sub_file(tmp_path, topk_rows(), header=header), gt)
+    f = only(doc, "C202")
+    assert (code, where(f)) == (1, (1, 4))
+    assert "file_name_3" in f["hint"]
+
+
+def test_C202_header_case(tmp_path: Path, gt: Path) -> None:
+    header = ["Caption", *HEADER[1:]]
+    code, doc = validate(sub_file(tmp_path, topk_rows(), header=header), gt)
+    f = only(doc, "C202")
+    assert (code, where(f)) == (1, (1, 1))
+    assert "case" in f["hint"]
+
+
+@pytest.mark.parametrize("cell", [" caption", "caption "])
+def test_C202_header_stray_space(tmp_path: Path, gt: Path, cell: str) -> None:
+    code, doc = validate(sub_file(tmp_path, topk_rows(), header=[cell, *HEADER[1:]]), gt)
+    f = only(doc, "C202")
+    assert (code, where(f)) == (1, (1, 1))
+    assert "spaces" in f["hint"]
+
+
+@pytest.mark.parametrize(("header", "rows", "code", "column"), [
+    (["Caption", *HEADER[1:]], "topk", "C202", 1),
+    (HEADER, "none", "C208", 0),
+    (["index", *FILES, "c.wav"], "matrix_dup", "M503", 14),
+    (["index", *FILES[:-1]], "matrix_short", "M504", 0),
+    (["index", *FILES], "matrix_constant", "M506", 0),
+])
+def test_header_findings_are_on_the_header_line(tmp_path: Path, gt: Path, header: list[str],
+                                                rows: str, code: str, column: int) -> None:
+    """Blank lines before the header: header findings name the header's line, not line 1."""
+    body = {"topk": topk_rows(), "none": [],
+            "matrix_dup": [[*r, "0.0"] for r in matrix_rows()],
+            "matrix_short": [r[:-1] for r in matrix_rows()],
+            "matrix_constant": [[q, *["0.5"] * 12] for q, _ in queries()]}[rows]
+    text = "\n\n" + csv_text([header, *body])
+    _, doc = validate(write(tmp_path / "sub.csv", text), gt)
+    found = [f for f in doc["findings"] if f["code"] == code]
+    assert found and where(found[0]) == (3, column)
+
+
+def test_ground_truth_header_findings_are_on_the_header_line(tmp_path: Path) -> None:
+    gt = write(tmp_path / "gt.csv", "\n" + csv_text([["audio", "text"], ["a.wav", "A dog."]]))
+    _, doc = validate(sub_file(tmp_path, topk_rows()), gt)
+    assert where(only(doc, "G605")) == (2, 0)
+    gt = write(tmp_path / "gt.csv", "\n\n" + csv_text([GT_HEADER]))
+    _, doc = validate(sub_file(tmp_path, topk_rows()), gt)
+    assert where(only(doc, "G606")) == (3, 0)
+
+
+def test_C202_pandas_index_column(tmp_path: Path, gt: Path) -> None:
+    rows = [[str(i), *r] for i, r in enumerate(topk_rows())]
+    code, doc = validate(sub_file(tmp_path, rows, header=["", *HEADER]), gt)
+    f = only(doc, "C202")
+    assert (code, where(f)) == (1, (1, 1))
+    assert "pandas" in f["hint"] and "index=False" in f["hint"]
+    assert codes(doc) == {"C202"}  # the rest was checked with the column ignored
+
+
+def test_C202_pandas_index_column_matrix(tmp_path: Path, gt: Path) -> None:
+    rows = [[str(i), *r] for i, r in enumerate(matrix_rows())]
+    code, doc = validate(sub_file(tmp_path, rows, header=["", "index", *FILES]), gt)
+    f = only(doc, "C202")
+    assert (code, where(f)) == (1, (1, 1))
+    assert "pandas" in f["hint"]
+
+
+@pytest.mark.parametrize(("delimiter", "name"), [(";", "semicolon"), ("\t", "tab")])
+def test_C203_wrong_delimiter(tmp_path: Path, gt: Path, delimiter: str, name: str) -> None:
+    code, doc = validate(sub_file(tmp_path, topk_rows(), delimiter=delimiter), gt)
+    f = only(doc, "C203")
+    assert (code, where(f)) == (1, (1, 0))
+    assert name in f["message"]
+    assert codes(doc) == {"C203"}  # the rest was read with that delimiter and is fine
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_C203_after_leading_blank_lines(tmp_path: Path, gt: Path, delimiter: str) -> None:
+    """Blank lines before the header are skipped (pandas skips them too), not sniffed."""
+    text = "\n\r\n" + csv_text([HEADER, *topk_rows()], delimiter=delimiter)
+    code, doc = validate(write(tmp_path / "sub.csv", text), gt)
+    assert (code, where(only(doc, "C203"))) == (1, (3, 0))
+    assert codes(doc) == {"C203"}
+
+
+@pytest.mark.parametrize(("extra", "column"), [(1, 12), (3, 12), (-1, 11), (-3, 9)])
+def test_C204_wrong_cell_count(tmp_path: Path, gt: Path, extra: int, column: int) -> None:
+    """Column = the first cell that is extra or missing."""
+    rows = topk_rows()
+    rows[6] = rows[6] + ["x.wav"] * extra if extra > 0 else rows[6][:extra]
+    code, doc = validate(sub_file(tmp_path, rows), gt)
+    f = only(doc, "C204")
+    assert (code, where(f)) == (1, (8, column))
+    assert not codes(doc) & {"A403", "A404"}  # one finding for one defect
+
+
+def test_C204_unquoted_comma_in_caption(tmp_path: Path, gt: Path) -> None:
+    text = csv_text([HEADER, *topk_rows()]).replace('"A dog, barking twice."',
+                                                    "A dog, barking twice.")
+    code, doc = validate(write(tmp_path / "sub.csv", text), gt)
+    f = only(doc, "C204")
+    assert (code, where(f)) == (1, (4, 12))
+    assert "Quote" in f["hint"]
+
+
+def test_C204_matrix_row(tmp_path: Path, gt: Path) -> None:
+    rows = matrix_rows()
+    rows[2] = rows[2][:-2]  # 11 cells of 13: cell 12 is the first missing one
+    code, doc = validate(sub_file(tmp_path, rows, header=["index", *FILES]), gt)
+    assert (code, where(only(doc, "C204"))) == (1, (4, 12))
+
+
+def test_C205_unclosed_quote(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    text = csv_text([HEADER, *rows])
+    lines = text.split("\n")
+    lines[9] = lines[9].replace(",", ',"', 3).replace(',"', ",", 2)  # opens cell 4's quote
+    code, doc = validate(write(tmp_path / "sub.csv", "\n".join(lines)), gt)
+    f = only(doc, "C205")
+    assert (code, where(f)) == (1, (10, 4))
+
+
+def test_C205_unclosed_quote_in_first_cell(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    rows[57][0] = "Caption 3 of l."
+    text = csv_text([HEADER, *rows]).replace("Caption 3 of l.,", '"Caption 3 of l.,')
+    code, doc = validate(write(tmp_path / "sub.csv", text), gt)
+    assert (code, where(only(doc, "C205"))) == (1, (59, 1))
+
+
+def test_C205_unclosed_quote_after_doubled_quotes(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    rows[-1][0] = 'He said "hi", then left.'  # written as "He said ""hi"", then left."
+    text = csv_text([HEADER, *rows])
+    head, last = text[: text.rindex('"He said')], text[text.rindex('"He said'):]
+    text = head + last.replace("a.wav,b.wav,", 'a.wav,"b.wav,', 1)
+    code, doc = validate(write(tmp_path / "sub.csv", text), gt)
+    assert (code, where(only(doc, "C205"))) == (1, (61, 4))  # l.wav, a.wav, "b.wav...
+
+
+def test_C206_blank_file_cell(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    rows[10][3] = ""  # file_name_3 is cell 4, line 12
+    code, doc = validate(sub_file(tmp_path, rows), gt)
+    f = only(doc, "C206")
+    assert (code, where(f)) == (1, (12, 4))
+
+
+def test_C206_blank_query_cell(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    rows[20][0] = ""
+    code, doc = validate(sub_file(tmp_path, rows), gt)
+    assert (code, where(only(doc, "C206"))) == (1, (22, 1))
+
+
+def test_C206_blank_matrix_column_name(tmp_path: Path, gt: Path) -> None:
+    rows = [[*r, "0.0"] for r in matrix_rows()]
+    code, doc = validate(sub_file(tmp_path, rows, header=["index", *FILES, ""]), gt)
+    assert (code, where(only(doc, "C206"))) == (1, (1, 14))
+
+
+def test_C207_malformed_quote(tmp_path: Path, gt: Path) -> None:
+    text = csv_text([HEADER, *topk_rows()])
+    lines = text.split("\n")
+    cells = lines[14].split(",")
+    cells[5] = f'"{cells[5]}"x'  # text after the closing quote in cell 6
+    lines[14] = ",".join(cells)
+    code, doc = validate(write(tmp_path / "sub.csv", "\n".join(lines)), gt)
+    f = only(doc, "C207")
+    assert (code, where(f)) == (1, (15, 6))
+
+
+def test_C207_malformed_quote_in_a_multiline_record(tmp_path: Path, gt: Path) -> None:
+    """Line = where the record starts, also when a quoted field holds a newline."""
+    rows = topk_rows()
+    text = csv_text([HEADER, *rows])
+    q = rows[20][0]
+    text = text.replace(f"{q},", f'"{q}\nsecond line" x,', 1)  # line 22, cell 1
+    code, doc = validate(write(tmp_path / "sub.csv", text), gt)
+    assert (code, where(only(doc, "C207"))) == (1, (22, 1))
+
+
+def test_C208_no_rows(tmp_path: Path, gt: Path) -> None:
+    code, doc = validate(sub_file(tmp_path, []), gt)
+    assert (code, where(only(doc, "C208"))) == (1, (1, 0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Q: queries
+
+
+def test_Q301_missing_query(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    gone = rows.pop(7)
+    code, doc = validate(sub_file(tmp_path, rows), gt)
+    f = only(doc, "Q301")
+    assert (code, where(f)) == (1, (0, 0))
+    assert gone[0] in f["message"]
+
+
+@pytest.mark.parametrize("typo", ["a dog barks", "A  dog barks.", "A dog barks!", " A dog barks. ",
+                                  "A DOG BARKS"])
+def test_Q302_unknown_query_close_match(tmp_path: Path, gt: Path, typo: str) -> None:
+    rows = topk_rows()
+    rows[0][0] = typo
+    code, doc = validate(sub_file(tmp_path, rows), gt)
+    f = only(doc, "Q302")
+    assert (code, where(f)) == (1, (2, 1))
+    assert "'A dog barks.'" in f["hint"]
+    assert "Q301" in codes(doc)  # and the real query is missing
+
+
+def test_Q302_unknown_query_no_match(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    rows.append(["A cat meows.", *FILES[:10]])
+    code, doc = validate(sub_file(tmp_path, rows), gt)
+    f = only(doc, "Q302")
+    assert (code, where(f)) == (1, (62, 1))
+    assert "Did you mean" not in f["hint"]
+    assert codes(doc) == {"Q302"}
+
+
+def test_Q303_duplicate_query(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    rows.insert(40, rows[3])
+    code, doc = validate(sub_file(tmp_path, rows), gt)
+    f = only(doc, "Q303")
+    assert (code, where(f)) == (1, (42, 1))
+    assert "line 5" in f["hint"]
+
+
+# ---------------------------------------------------------------------------------------------
+# A: audio files in a ranking
+
+
+@pytest.mark.parametrize(("name", "hint"), [
+    ("c", "Add the extension: 'c.wav'"),
+    (" c.wav", "stray whitespace"),
+    ("c.wav ", "stray whitespace"),
+    ("C.WAV", "Mind the case: 'c.wav'"),
+    ("zzz.wav", "evaluation audio set"),
+])
+def test_A401_unknown_audio_file(tmp_path: Path, gt: Path, name: str, hint: str) -> None:
+    rows = topk_rows()
+    pos = rows[0].index("c.wav")
+    rows[0][pos] = name
+    code, doc = validate(sub_file(tmp_path, rows), gt)
+    f = only(doc, "A401")
+    assert (code, where(f)) == (1, (2, pos + 1))
+    assert hint in f["hint"]
+
+
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+def test_A401_unicode_normalisation_hint(tmp_path: Path, form: str) -> None:
+    """'Café.wav' composed in one file and decomposed in the other (macOS lists NFD names)."""
+    import unicodedata
+
+    other = "NFD" if form == "NFC" else "NFC"
+    name = unicodedata.normalize(form, "Café.wav")
+    rows = gt_rows()
+    rows[2][0] = name  # instead of c.wav
+    gt = gt_file(tmp_path, rows)
+    sub = topk_rows()  # every row ranks c.wav once: write the other form there
+    for r in sub:
+        r[1:] = [unicodedata.normalize(other, name) if x == "c.wav" else x for x in r[1:]]
+    code, doc = validate(sub_file(tmp_path, sub), gt)
+    found = [f for f in doc["findings"] if f["code"] == "A401"]
+    assert code == 1 and len(found) == 60
+    assert "Unicode normalisation" in found[0]["hint"] and repr(name) in found[0]["hint"]
+
+
+def test_Q302_unicode_normalisation_hint(tmp_path: Path) -> None:
+    import unicodedata
+
+    rows = gt_rows()
+    rows[2][1] = unicodedata.normalize("NFC", "Un café bruyant.")
+    gt = gt_file(tmp_path, rows)
+    sub = topk_rows(queries(rows))
+    sub[10][0] = unicodedata.normalize("NFD", sub[10][0])
+    code, doc = validate(sub_file(tmp_path, sub), gt)
+    f = only(doc, "Q302")
+    assert (code, where(f)) == (1, (12, 1))
+    assert "Unicode normalisation" in f["hint"]
+
+
+def test_A401_unknown_matrix_column(tmp_path: Path, gt: Path) -> None:
+    columns = [*FILES, "m.wav"]
+    code, doc = validate(sub_file(tmp_path, matrix_rows(columns=columns),
+                                  header=["index", *columns]), gt)
+    f = only(doc, "A401")
+    assert (code, where(f)) == (1, (1, 14))
+
+
+def test_A402_repeated_file(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    rows[5][6] = rows[5][1]  # position 6 (cell 7) repeats position 1
+    code, doc = validate(sub_file(tmp_path, rows), gt)
+    f = only(doc, "A402")
+    assert (code, where(f)) == (1, (7, 7))
+    assert "position 1" in f["message"]
+
+
+def test_A403_too_few_files_trailing_blanks(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    rows[11][9:] = ["", ""]  # 8 files, then two empty cells
+    code, doc = validate(sub_file(tmp_path, rows), gt)
+    f = only(doc, "A403")
+    assert (code, where(f)) == (1, (13, 10))  # cell 10 is the first one without a file
+    assert "C206" not in codes(doc)
+
+
+def test_A403_too_few_files_short_header(tmp_path: Path, gt: Path) -> None:
+    rows = [r[:10] for r in topk_rows()]
+    code, doc = validate(sub_file(tmp_path, rows, header=HEADER[:10]), gt)
+    found = [f for f in doc["findings"] if f["code"] == "A403"]
+    assert code == 1 and len(found) == 60
+    assert where(found[0]) == (2, 11)
+
+
+def test_A403_header_without_file_columns(tmp_path: Path, gt: Path) -> None:
+    """A header of only 'caption' (found by the fuzz test: the rows lost their alignment)."""
+    rows = [[q] for q, _ in queries()]
+    code, doc = validate(sub_file(tmp_path, rows, header=["caption"]), gt)
+    found = [f for f in doc["findings"] if f["code"] == "A403"]
+    assert code == 1 and len(found) == 60 and doc["n_rows"] == 60
+    assert where(found[0]) == (2, 2)
+
+
+def test_A404_too_many_files(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows(k=11)
+    header = [*HEADER, "file_name_11"]
+    code, doc = validate(sub_file(tmp_path, rows, header=header), gt)
+    found = [f for f in doc["findings"] if f["code"] == "A404"]
+    assert code == 1 and len(found) == 60
+    assert where(found[0]) == (2, 12)
+
+
+def test_A403_A404_follow_k_of_the_edition(tmp_path: Path, gt: Path) -> None:
+    """The 2025 preset needs 16 files: a top-10 file is short for it."""
+    code, doc = validate(sub_file(tmp_path, topk_rows()), gt, "--edition", "2025")
+    assert code == 1 and "A403" in codes(doc) and doc["depth"] == 16
+
+
+# ---------------------------------------------------------------------------------------------
+# M: score matrix
+
+
+def matrix(tmp_path: Path, rows: list[list[str]], columns: list[str] | None = None) -> Path:
+    return sub_file(tmp_path, rows, header=["index", *(columns or FILES)])
+
+
+@pytest.mark.parametrize("bad", ["abc", "", "1,5", "0x1p3"])
+def test_M501_non_numeric_score(tmp_path: Path, gt: Path, bad: str) -> None:
+    rows = matrix_rows()
+    rows[8][5] = bad
+    code, doc = validate(matrix(tmp_path, rows), gt)
+    f = only(doc, "M501")
+    assert (code, where(f)) == (1, (10, 6))
+
+
+@pytest.mark.parametrize("bad", ["nan", "NaN", "inf", "-inf", "Infinity", "1e400"])
+def test_M502_non_finite_score(tmp_path: Path, gt: Path, bad: str) -> None:
+    rows = matrix_rows()
+    rows[9][2] = bad
+    code, doc = validate(matrix(tmp_path, rows), gt)
+    f = only(doc, "M502")
+    assert (code, where(f)) == (1, (11, 3))
+    assert "M501" not in codes(doc)
+
+
+def test_M503_duplicate_audio_column(tmp_path: Path, gt: Path) -> None:
+    columns = [*FILES, "c.wav"]
+    rows = [[*r, "0.0"] for r in matrix_rows()]
+    code, doc = validate(matrix(tmp_path, rows, columns=columns), gt)
+    f = only(doc, "M503")
+    assert (code, where(f)) == (1, (1, 14))
+    assert "column 4" in f["message"]
+
+
+def test_M504_missing_audio_column_is_a_warning(tmp_path: Path, gt: Path) -> None:
+    columns = [c for c in FILES if c != "k.wav"]
+    pairs = [(q, f) for q, f in queries() if f != "k.wav"]
+    rows = matrix_rows(pairs, columns) + [[q, *["0.1"] * 11] for q, f in queries() if f == "k.wav"]
+    # the k.wav queries get a constant row; give them distinct scores to avoid other warnings
+    for r in rows[-5:]:
+        r[1:] = [repr(0.9 - 0.01 * i) for i in range(11)]
+    code, doc = validate(matrix(tmp_path, rows, columns), gt)
+    f = only(doc, "M504")
+    assert (code, where(f), f["severity"]) == (0, (1, 0), "warning")
+    assert "k.wav" in f["message"]
+    assert doc["valid"] is True
+
+
+def test_M505_tie_at_cutoff_is_a_warning(tmp_path: Path, gt: Path) -> None:
+    rows = matrix_rows()
+    # row on line 14 (query of c.wav): make the 10th and 11th best scores equal
+    r = rows[12]
+    ranked = sorted(range(1, 13), key=lambda j: -float(r[j]))
+    r[ranked[10]] = r[ranked[9]]
+    code, doc = validate(matrix(tmp_path, rows), gt)
+    f = only(doc, "M505")
+    assert (code, where(f), f["severity"]) == (0, (14, 0), "warning")
+
+
+def test_M506_constant_matrix_warns(tmp_path: Path, gt: Path) -> None:
+    rows = [[q, *["0.5"] * 12] for q, _ in queries()]
+    code, doc = validate(matrix(tmp_path, rows), gt)
+    f = only(doc, "M506")
+    assert (code, where(f), f["severity"]) == (0, (1, 0), "warning")
+    assert doc["valid"] is True
+
+
+def test_constant_matrix_scores_at_chance_level(tmp_path: Path, gt: Path) -> None:
+    """The tie rule never looks at the ground truth: a constant matrix is not a perfect system.
+
+    The columns are written in ground-truth order on purpose, the order a naive tie-break by
+    column would follow. With ties broken by file name every query gets the ranking a, b, ..., l:
+    each file has 5 of the 60 queries, so mAP@10 = (1 + 1/2 + ... + 1/10) / 12 and R@1 = 1/12,
+    which is exactly the expected value of a uniformly random ranking.
+    """
+    pairs = queries()
+    rows = [[q, *["0.5"] * 12] for q, _ in pairs]
+    sub = matrix(tmp_path, rows)
+    code, out, err = cli("score", sub, "--gt", gt, "--format", "json")
+    assert code == 0, (out, err)
+    doc = json.loads(out)
+    h10 = sum(1 / r for r in range(1, 11))
+    assert doc["metrics"]["mAP@10"]["value"] == pytest.approx(h10 / 12, abs=1e-12)
+    assert doc["metrics"]["R@1"]["value"] == pytest.approx(1 / 12, abs=1e-12)
+    assert doc["metrics"]["R@10"]["value"] == pytest.approx(10 / 12, abs=1e-12)
+    # reversing the column order changes nothing
+    rev = matrix(tmp_path, rows, columns=FILES[::-1])
+    code2, out2, _ = cli("score", rev, "--gt", gt, "--format", "json")
+    assert code2 == 0
+    assert json.loads(out2)["metrics"] == doc["metrics"]
+
+
+# ---------------------------------------------------------------------------------------------
+# G: ground truth
+
+
+def gt_file(tmp_path: Path, rows: list[list[str]], header: list[str] | None = None) -> Path:
+    return write(tmp_path / "gt.csv", csv_text([header or GT_HEADER, *rows]))
+
+
+def test_G601_duplicate_caption(tmp_path: Path) -> None:
+    rows = gt_rows()
+    rows[4][3] = "Rain drumming."  # e.wav, line 6, cell 4: also b.wav's caption_3
+    gt = gt_file(tmp_path, rows)
+    sub = sub_file(tmp_path, topk_rows(list(dict(queries(rows)).items())))
+    # (--edition auto would pick 2025 for a query with two relevant files: depth 16)
+    code, doc = validate(sub, gt, "--edition", "2022")
+    f = only(doc, "G601")
+    assert (code, where(f), f["severity"]) == (0, (6, 4), "warning")
+    assert f["file"] == str(gt)
+
+
+def test_ground_truth_findings_get_their_own_table(tmp_path: Path) -> None:
+    """In the text view a ground-truth warning is not shown as if it were in the submission."""
+    (tmp_path / "g").mkdir()
+    (tmp_path / "s").mkdir()
+    rows = gt_rows()
+    rows[4][3] = "Rain drumming."
+    gt = gt_file(tmp_path / "g", rows)
+    sub_rows = topk_rows(list(dict(queries(rows)).items()))
+    sub_rows[0][3] = "c"
+    sub = sub_file(tmp_path / "s", sub_rows)
+    code, out, _ = cli("validate", sub, "--gt", gt, "--edition", "2022")
+    assert code == 1
+    tables = out.split(str(tmp_path))  # each table's title starts with the full path
+    gt_table = next(t for t in tables if t.startswith("/g/gt.csv"))
+    sub_table = next(t for t in tables if t.startswith("/s/sub.csv"))
+    assert "G601" in gt_table and "A401" not in gt_table
+    assert "A401" in sub_table and "G601" not in sub_table
+
+
+def test_G602_empty_caption(tmp_path: Path) -> None:
+    rows = gt_rows()
+    rows[2][5] = ""  # c.wav caption_5: line 4, cell 6
+    gt = gt_file(tmp_path, rows)
+    code, doc = validate(sub_file(tmp_path, topk_rows(queries(rows))), gt)
+    f = only(doc, "G602")
+    assert (code, where(f), f["severity"]) == (0, (4, 6), "warning")
+    assert doc["n_queries"] == 59
+
+
+def test_G603_duplicate_file(tmp_path: Path) -> None:
+    rows = gt_rows()
+    rows.append(["d.wav", *[f"More about d {i}." for i in range(1, 6)]])  # line 14
+    gt = gt_file(tmp_path, rows)
+    code, doc = validate(sub_file(tmp_path, topk_rows(queries(rows))), gt)
+    f = only(doc, "G603")
+    assert (code, where(f), f["severity"]) == (0, (14, 1), "warning")
+
+
+def test_G603_duplicate_file_in_correspondence(tmp_path: Path) -> None:
+    rows = [["A dog barks.", "['a.wav', 'b.wav', 'a.wav']"],
+            *[[f"Query {f}", f"['{f}']"] for f in FILES[1:]]]
+    gt = gt_file(tmp_path, rows, header=["query", "audio_filenames"])
+    pairs = [(r[0], "a.wav" if i == 0 else FILES[i]) for i, r in enumerate(rows)]
+    code, doc = validate(sub_file(tmp_path, matrix_rows(pairs), header=["index", *FILES]), gt)
+    f = only(doc, "G603")
+    assert (code, where(f), f["severity"]) == (0, (2, 2), "warning")
+
+
+def test_G604_bad_file_list(tmp_path: Path) -> None:
+    rows = [[f"Query {f}", f"['{f}']"] for f in FILES]
+    rows[3][1] = "__import__('os').system('echo pwned')"
+    gt = gt_file(tmp_path, rows, header=["query", "audio_filenames"])
+    code, doc = validate(sub_file(tmp_path, matrix_rows([(r[0], FILES[0]) for r in rows]),
+                                  header=["index", *FILES]), gt)
+    f = only(doc, "G604")
+    assert (code, where(f)) == (1, (5, 2))
+    assert doc["valid"] is False
+
+
+@pytest.mark.parametrize("text", ["[]", "['a.wav', 3]", "[unclosed", ""])
+def test_G604_bad_file_list_variants(tmp_path: Path, text: str) -> None:
+    rows = [[f"Query {f}", f"['{f}']"] for f in FILES]
+    rows[0][1] = text
+    gt = gt_file(tmp_path, rows, header=["query", "audio_filenames"])
+    code, doc = validate(sub_file(tmp_path, topk_rows()), gt)
+    assert (code, where(only(doc, "G604"))) == (1, (2, 2))
+
+
+def test_C206_blank_file_name_in_the_ground_truth(tmp_path: Path) -> None:
+    """A caption without a file would be a query whose relevant file is '' (never rankable)."""
+    rows = gt_rows()
+    rows[3][0] = ""  # line 5
+    gt = gt_file(tmp_path, rows)
+    code, doc = validate(sub_file(tmp_path, topk_rows()), gt)
+    f = only(doc, "C206")
+    assert (code, where(f), f["file"]) == (1, (5, 1), str(gt))
+
+
+def test_G604_blank_name_in_a_file_list(tmp_path: Path) -> None:
+    rows = [[f"Query {f}", f"['{f}']"] for f in FILES]
+    rows[2][1] = "['c.wav', '']"
+    gt = gt_file(tmp_path, rows, header=["query", "audio_filenames"])
+    code, doc = validate(sub_file(tmp_path, topk_rows()), gt)
+    assert (code, where(only(doc, "G604"))) == (1, (4, 2))
+
+
+def test_G605_unknown_gt_format(tmp_path: Path) -> None:
+    gt = gt_file(tmp_path, gt_rows(), header=["audio", "text1", "text2", "text3", "text4",
+                                               "text5"])
+    code, doc = validate(sub_file(tmp_path, topk_rows()), gt)
+    assert (code, where(only(doc, "G605"))) == (1, (1, 0))
+
+
+def test_G606_no_queries(tmp_path: Path) -> None:
+    gt = gt_file(tmp_path, [])
+    code, doc = validate(sub_file(tmp_path, topk_rows()), gt)
+    assert (code, where(only(doc, "G606"))) == (1, (1, 0))
+
+
+def test_G606_only_empty_captions(tmp_path: Path) -> None:
+    gt = gt_file(tmp_path, [[f, "", "", "", "", ""] for f in FILES])
+    code, doc = validate(sub_file(tmp_path, topk_rows()), gt)
+    assert code == 1 and where(only(doc, "G606")) == (1, 0)
+
+
+def test_gt_byte_problems_are_reported_with_exit_1(tmp_path: Path) -> None:
+    gt = write(tmp_path / "gt.csv", csv_text([GT_HEADER, *gt_rows()]).encode("cp1252") + b"\xe9")
+    code, doc = validate(sub_file(tmp_path, topk_rows()), gt)
+    assert code == 1 and only(doc, "F104")["file"] == str(gt)
+
+
+# ---------------------------------------------------------------------------------------------
+# all findings of a file in one run, sorted by line
+
+
+def test_all_findings_in_one_run_sorted(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    rows[2][4] = "c"  # A401 line 4
+    rows[5][6] = rows[5][1]  # A402 line 7
+    rows[10][3] = ""  # C206 line 12
+    rows.insert(20, rows[0])  # Q303 line 22
+    rows[30][0] = "a dog barks"  # Q302 line 32 (a duplicate of row 0's query otherwise)
+    code, doc = validate(sub_file(tmp_path, rows), gt)
+    assert code == 1
+    placed = [(f["line"], f["code"]) for f in doc["findings"] if f["line"]]
+    assert placed == sorted(placed)
+    assert {"A401", "A402", "C206", "Q303", "Q302"} <= codes(doc)
+    assert doc["errors"] == sum(1 for f in doc["findings"] if f["severity"] == "error")
+
+
+def test_findings_beyond_the_cap_are_counted(tmp_path: Path, gt: Path) -> None:
+    """At most 1,000 findings of one code are kept; `counts` and `errors` hold the full number."""
+    rows = topk_rows() + [[f"Unknown query {i}.", *FILES[:10]] for i in range(1200)]
+    code, doc = validate(sub_file(tmp_path, rows), gt)
+    kept = [f for f in doc["findings"] if f["code"] == "Q302"]
+    assert code == 1 and len(kept) == 1000 and doc["counts"]["Q302"] == 1200
+    assert doc["errors"] == 1200
+    assert [f["line"] for f in kept] == list(range(62, 1062))
+
+
+# ---------------------------------------------------------------------------------------------
+# usage errors: exit 2
+
+
+def test_usage_no_such_file(tmp_path: Path, gt: Path) -> None:
+    code, _, err = cli("validate", tmp_path / "nope.csv", "--gt", gt)
+    assert code == 2 and "does not exist" in err
+
+
+def test_usage_no_such_gt(tmp_path: Path) -> None:
+    sub = sub_file(tmp_path, topk_rows())
+    assert cli("validate", sub, "--gt", tmp_path / "nope.csv")[0] == 2
+
+
+def test_usage_folder_as_gt(tmp_path: Path) -> None:
+    sub = sub_file(tmp_path, topk_rows())
+    code, _, err = cli("validate", sub, "--gt", tmp_path)
+    assert code == 2 and "directory" in err
+
+
+def test_usage_bad_option(tmp_path: Path, gt: Path) -> None:
+    sub = sub_file(tmp_path, topk_rows())
+    assert cli("validate", sub, "--gt", gt, "--no-such-option")[0] == 2
+    assert cli("validate", sub, "--gt", gt, "--format", "xml")[0] == 2
+    assert cli("validate", sub, "--gt", gt, "--max-bytes", "0")[0] == 2
+    assert cli("validate", sub)[0] == 2  # neither --gt nor --queries
+    assert cli("score", sub, "--gt", gt, "--k", "0")[0] == 2
+
+
+def test_usage_errors_through_the_entry_point(tmp_path: Path, gt: Path) -> None:
+    """The real process: exit 2 for usage, 1 for an invalid file, never a traceback."""
+    proc = cli_subprocess("validate", tmp_path / "nope.csv", "--gt", gt, "--format", "json")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr + proc.stdout
+    bad = write(tmp_path / "sub.csv", b"\x00\xff\xfe garbage")
+    proc = cli_subprocess("validate", bad, "--gt", gt, "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert json.loads(proc.stdout)["findings"]
+
+
+def test_text_output_has_table_and_summary(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    rows[2][4] = "c"
+    code, out, _ = cli("validate", sub_file(tmp_path, rows), "--gt", gt)
+    assert code == 1
+    assert "A401" in out and "INVALID" in out and "1 error(s)" in out
+
+
+# ---------------------------------------------------------------------------------------------
+# score: strict refusal, lenient policy, safe outputs
+
+
+def test_score_refuses_invalid_submission(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    rows.pop(3)
+    rows[0][5] = rows[0][1]
+    sub = sub_file(tmp_path, rows)
+    code, out, _ = cli("score", sub, "--gt", gt, "--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["valid"] is False and {"Q301", "A402"} <= {f["code"] for f in doc["findings"]}
+
+
+def test_score_lenient_prints_policy(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    rows.pop(3)  # one missing query: AP 0
+    rows[0][5] = rows[0][1]  # a repeat counted once
+    sub = sub_file(tmp_path, rows)
+    code, out, err = cli("score", sub, "--gt", gt, "--format", "json", "--lenient")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["policy"]["mode"] == "lenient"
+    assert doc["policy"]["missing_queries"] == 1
+    assert doc["policy"]["repeated_files_counted_once"] == 1
+    assert "lenient" in err and "1 missing queries scored 0" in err
+    # every other query has its relevant file first
+    assert doc["metrics"]["mAP@10"]["value"] == pytest.approx(59 / 60, abs=1e-12)
+    code, out, _ = cli("score", sub, "--gt", gt, "--lenient")
+    assert code == 0 and "policy: lenient" in out
+
+
+def test_score_strict_and_lenient_through_the_entry_point(tmp_path: Path, gt: Path) -> None:
+    rows = topk_rows()
+    rows[3][2] = "c"  # an unknown file
+    sub = sub_file(tmp_path, rows)
+    proc = cli_subprocess("score", sub, "--gt", gt)
+    assert proc.returncode == 1 and "A401" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+    proc = cli_subprocess("score", sub, "--gt", gt, "--lenient")
+    assert proc.returncode == 0, proc.stderr
+    assert "policy: lenient" in proc.stdout and "1 unknown files counted as misses" in proc.stdout
+    assert "mAP@10" in proc.stdout
+
+
+def test_score_valid_submission_is_strict(tmp_path: Path, gt: Path) -> None:
+    code, out, _ = cli("score", sub_file(tmp_path, topk_rows()), "--gt", gt, "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["policy"]["mode"] == "strict"
+    assert doc["metrics"]["mAP@10"]["value"] == 1.0
+
+
+@pytest.mark.parametrize("option", ["--per-query", "--output"])
+@pytest.mark.parametrize("victim", ["sub", "gt"])
+def test_output_equal_to_an_input_is_refused(tmp_path: Path, gt: Path, option: str,
+                                             victim: str) -> None:
+    sub = sub_file(tmp_path, topk_rows())
+    target = sub if victim == "sub" else gt
+    before = {p: p.read_bytes() for p in (sub, gt)}
+    code, out, err = cli("score", sub, "--gt", gt, option, target, "--format", "json")
+    assert code != 0
+    assert "refusing" in out + err
+    assert {p: p.read_bytes() for p in (sub, gt)} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gt.csv", "sub.csv"]
+
+
+@pytest.mark.parametrize("option", ["--per-query", "--output"])
+def test_output_equal_to_the_audio_list_is_refused(tmp_path: Path, gt: Path, option: str) -> None:
+    sub = sub_file(tmp_path, topk_rows())
+    audio_list = write(tmp_path / "audio.txt", "\n".join(FILES) + "\n")
+    before = audio_list.read_bytes()
+    code, out, err = cli("score", sub, "--gt", gt, "--audio-list", audio_list,
+                         option, audio_list, "--format", "json")
+    assert code != 0 and "refusing" in out + err
+    assert audio_list.read_bytes() == before
+
+
+def test_per_query_and_output_on_one_file_is_refused(tmp_path: Path, gt: Path) -> None:
+    """Two outputs on one path: the second would silently replace the first."""
+    sub = sub_file(tmp_path, topk_rows())
+    both = tmp_path / "out.csv"
+    code, out, err = cli("score", sub, "--gt", gt, "--per-query", both, "--output", both)
+    assert code == 2 and "same file" in err
+    assert not both.exists()
+
+
+def test_output_through_a_link_to_an_input_is_refused(tmp_path: Path, gt: Path) -> None:
+    sub = sub_file(tmp_path, topk_rows())
+    link = tmp_path / "link.csv"
+    link.symlink_to(sub)
+    before = sub.read_bytes()
+    code, _, _ = cli("score", sub, "--gt", gt, "--output", link)
+    assert code != 0 and sub.read_bytes() == before
+
+
+def test_outputs_are_written_atomically(tmp_path: Path, gt: Path) -> None:
+    sub = sub_file(tmp_path, topk_rows())
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    per_query, output = out_dir / "per_query.csv", out_dir / "scores.json"
+    output.write_text("old")
+    code, stdout, err = cli("score", sub, "--gt", gt, "--format", "json",
+                            "--per-query", per_query, "--output", output)
+    assert code == 0, err
+    assert stdout == ""
+    assert sorted(p.name for p in out_dir.iterdir()) == ["per_query.csv", "scores.json"]
+    assert json.loads(output.read_text())["n_queries"] == 60
+    with per_query.open(newline="", encoding="utf-8") as fh:
+        table = list(csv.reader(fh))
+    assert len(table) == 61
+
+
+def test_text_output_to_a_file_leaks_no_handle(tmp_path: Path, gt: Path) -> None:
+    import gc
+    import warnings
+
+    sub = sub_file(tmp_path, topk_rows())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, _, _ = cli("score", sub, "--gt", gt, "--output", tmp_path / "scores.txt")
+        gc.collect()
+    assert code == 0 and "mAP@10" in (tmp_path / "scores.txt").read_text()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_failed_output_leaves_no_temp_file(tmp_path: Path, gt: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crash while writing keeps the previous output and leaves no partial or temp file."""
+    sub = sub_file(tmp_path, topk_rows())
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    output = out_dir / "scores.json"
+    output.write_text("old")
+    from dcase_retrieval_eval import safe_io
+
+    def boom(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(safe_io.os, "fsync", boom)
+    result = CliRunner().invoke(main, ["score", str(sub), "--gt", str(gt), "--format", "json",
+                                       "--output", str(output)])
+    assert result.exit_code != 0
+    assert output.read_text() == "old"
+    assert [p.name for p in out_dir.iterdir()] == ["scores.json"]
+
+
+# ---------------------------------------------------------------------------------------------
+# participants: a query file and an audio folder or list instead of the ground truth
+
+
+@pytest.fixture
+def participant(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """(queries.csv, audio folder, audio list) equivalent to the `gt` fixture."""
+    qfile = write(tmp_path / "queries.csv", csv_text([["caption"], *[[q] for q, _ in queries()]]))
+    folder = tmp_path / "audio"
+    folder.mkdir()
+    for f in FILES:
+        (folder / f).write_bytes(b"RIFF")
+    (folder / "notes.txt").write_text("not audio")
+    listing = write(tmp_path / "audio.txt", "\n".join(FILES) + "\n")
+    return qfile, folder, listing
+
+
+@pytest.mark.parametrize("source", ["--audio-dir", "--audio-list"])
+def test_participant_validation_finds_the_same(tmp_path: Path, gt: Path,
+                                               participant: tuple[Path, Path, Path],
+                                               source: str) -> None:
+    qfile, folder, listing = participant
+    rows = topk_rows()
+    rows[0][4] = "C.WAV"
+    rows[12][0] = "caption 3 of c"
+    sub = sub_file(tmp_path, rows)
+    code, out, _ = cli("validate", sub, "--queries", qfile,
+                       source, folder if source == "--audio-dir" else listing, "--format", "json")
+    via_gt = validate(sub, gt)
+    assert code == via_gt[0] == 1
+    doc = json.loads(out)
+    assert [(f["code"], f["line"], f["column"], f["hint"]) for f in doc["findings"]] == \
+        [(f["code"], f["line"], f["column"], f["hint"]) for f in via_gt[1]["findings"]]
+    assert "Did you mean 'Caption 3 of c.'" in only(doc, "Q302")["hint"]
+    assert "Mind the case: 'c.wav'" in only(doc, "A401")["hint"]
+    code, _, _ = cli("validate", sub_file(tmp_path, topk_rows()), "--queries", qfile,
+                     source, folder if source == "--audio-dir" else listing)
+    assert code == 0
+
+
+def test_participant_usage_errors(tmp_path: Path, participant: tuple[Path, Path, Path]) -> None:
+    qfile, folder, listing = participant
+    sub = sub_file(tmp_path, topk_rows())
+    assert cli("validate", sub, "--queries", qfile)[0] == 2  # no audio set
+    assert cli("validate", sub, "--queries", qfile, "--audio-dir", listing)[0] == 2  # a file
+    assert cli("validate", sub, "--queries", qfile, "--audio-list", folder)[0] == 2  # a folder
+    assert cli("validate", sub, "--queries", qfile, "--audio-dir", folder,
+               "--audio-list", listing)[0] == 2

@@ -1,0 +1,274 @@
+"""`rank` end to end: packages in, RESULTS/ out, checked against the scorer and the tie rule."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from dcase_retrieval_eval.api import score
+from dcase_retrieval_eval.ground_truth import load_ground_truth
+from dcase_retrieval_eval.ranking import competition_ranks, rank
+from dcase_retrieval_eval.statistical_tests import holm
+from dcase_retrieval_eval.submission import write_topk_csv
+
+from .conftest import run_cli
+from .organizer_data import make_challenge, meta_doc, system_rankings, write_system
+
+TEAMS = {
+    "Alpha": [("A_1", 0.9), ("A_2", 0.4)],
+    "Beta | <b>": [("B_1", 0.85)],
+    "Gamma": [("G_1", 0.2), ("G_2", 0.3)],
+    "Delta": [("D_1", 0.6)],
+}
+
+
+@pytest.fixture(scope="module")
+def challenge(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("challenge")
+    gt_path, uploads = make_challenge(root, TEAMS, seed=3, zipped=["Gamma"], n_files=60)
+    gt = load_ground_truth(gt_path)
+    # one package whose only output is invalid, one whose meta is broken, one stray file
+    bad = uploads / "pkg_bad_output"
+    write_system(bad, gt, "E_1", "Epsilon", 0.5, seed=9)
+    rows = system_rankings(gt, 0.5, seed=9)[:-1]
+    write_topk_csv(bad / "E_1.output.csv", rows)
+    broken = uploads / "pkg_bad_meta"
+    write_system(broken, gt, "Z_1", "Zeta", 0.5, seed=10)
+    (broken / "Z_1.meta.yaml").write_text(yaml.safe_dump(meta_doc("Z_1", "Zeta", ensemble=3)))
+    (uploads / "readme.txt").write_text("not a package")
+    return gt_path, uploads
+
+
+@pytest.fixture(scope="module")
+def ranked(challenge: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory,
+           ) -> tuple[Path, dict]:
+    gt_path, uploads = challenge
+    out = tmp_path_factory.mktemp("results") / "RESULTS"
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in uploads.rglob("*")
+              if p.is_file()}
+    result = run_cli("rank", uploads, "--gt", gt_path, "--out", out, "--rounds", "2000",
+                     "--seed", "7")
+    assert result.returncode == 0, result.stderr
+    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in uploads.rglob("*")
+             if p.is_file()}
+    assert before == after
+    return out, json.loads((out / "results.json").read_text(encoding="utf-8"))
+
+
+def test_results_folder_is_complete(ranked: tuple[Path, dict]) -> None:
+    out, doc = ranked
+    names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    expected = {"results.json", "results.csv", "results.md", "results.tex", "index.html",
+                *(f"per_query/{s['label']}.csv" for s in doc["systems"])}
+    assert names == expected  # no temporary files left behind
+
+
+def test_order_values_and_scores_match_the_scorer(challenge: tuple[Path, Path],
+                                                  ranked: tuple[Path, dict]) -> None:
+    gt_path, uploads = challenge
+    _, doc = ranked
+    labels = [s["label"] for s in doc["systems"]]
+    assert sorted(labels) == ["A_1", "A_2", "B_1", "D_1", "G_1", "G_2"]
+    mains = [s["metrics"]["mAP@10"]["value"] for s in doc["systems"]]
+    assert mains == sorted(mains, reverse=True)
+    assert [s["rank"] for s in doc["systems"]] == competition_ranks(mains)
+    for s in doc["systems"]:
+        if s["label"].startswith("G_"):
+            continue  # inside a zip; checked through the per-query file below
+        direct = score(uploads / _folder_of(uploads, s["label"]) / f"{s['label']}.output.csv",
+                       gt_path)
+        for name, stats in direct.metrics.items():
+            assert s["metrics"][name]["value"] == stats.value
+            assert s["metrics"][name]["ci_low"] == stats.ci_low
+            assert s["metrics"][name]["ci_high"] == stats.ci_high
+
+
+def _folder_of(uploads: Path, label: str) -> str:
+    return next(p.parent.name for p in uploads.rglob(f"{label}.output.csv"))
+
+
+def test_per_query_files_average_to_the_leaderboard(ranked: tuple[Path, dict]) -> None:
+    out, doc = ranked
+    for s in doc["systems"]:
+        with open(out / "per_query" / f"{s['label']}.csv", encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        assert len(rows) == doc["n_queries"]
+        mean = float(np.mean([float(r["mAP@10"]) for r in rows]))
+        assert mean == pytest.approx(s["metrics"]["mAP@10"]["value"], abs=1e-12)
+
+
+def test_team_view_and_rejections(ranked: tuple[Path, dict]) -> None:
+    _, doc = ranked
+    best = [s for s in doc["systems"] if s["team_best"]]
+    assert [s["team"] for s in best] == list(dict.fromkeys(s["team"] for s in doc["systems"]))
+    assert [s["team_rank"] for s in best] == [1, 2, 3, 4]
+    assert sorted({s["team"] for s in best}) == sorted(TEAMS)
+    reasons = {r["source"]: r["reason"] for r in doc["rejected"]}
+    assert "invalid system output" in reasons["pkg_bad_output/E_1.output.csv"]
+    assert "meta-information" in reasons["pkg_bad_meta/Z_1.output.csv"]
+    assert "not a package" in reasons["readme.txt"]
+
+
+def test_significance_group_is_consistent(ranked: tuple[Path, dict]) -> None:
+    _, doc = ranked
+    systems = doc["systems"]
+    assert systems[0]["vs_best"] is None and systems[0]["in_best_group"]
+    tests = [s["vs_best"] for s in systems[1:]]
+    np.testing.assert_allclose([t["p_adjusted"] for t in tests],
+                               holm([t["p_value"] for t in tests]))
+    for s in systems[1:]:
+        assert s["in_best_group"] == (s["vs_best"]["p_adjusted"] > doc["alpha"])
+        assert s["vs_best"]["ci_low"] <= s["vs_best"]["difference"] <= s["vs_best"]["ci_high"]
+    # the weakest system (quality 0.2) is clearly worse than the best (0.9)
+    assert not systems[-1]["in_best_group"]
+    assert len(doc["comparisons"]) == len(systems) - 1
+
+
+def test_other_formats_agree_with_json(ranked: tuple[Path, dict]) -> None:
+    out, doc = ranked
+    with open(out / "results.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["label"] for r in rows] == [s["label"] for s in doc["systems"]]
+    assert [float(r["mAP@10"]) for r in rows] == [s["metrics"]["mAP@10"]["value"]
+                                                  for s in doc["systems"]]
+    assert [r["in_best_group"] == "1" for r in rows] == [s["in_best_group"]
+                                                         for s in doc["systems"]]
+    md = (out / "results.md").read_text(encoding="utf-8")
+    assert r"Beta \| \<b\>" in md and "<b>" not in md
+    tex = (out / "results.tex").read_text(encoding="utf-8")
+    assert r"Beta \textbar{} \textless{}b\textgreater{}" in tex
+    assert tex.count(r"\begin{tabular}") == 2
+
+
+def test_deterministic_for_a_seed(challenge: tuple[Path, Path]) -> None:
+    gt_path, uploads = challenge
+    a = rank(uploads, gt_path, rounds=1500, seed=5).to_json()
+    b = rank(uploads, gt_path, rounds=1500, seed=5).to_json()
+    c = rank(uploads, gt_path, rounds=1500, seed=6)
+    assert a == b
+    assert [x.p_value for x in c.comparisons] != [x["p_value"] for x in
+                                                  json.loads(a)["comparisons"]]
+
+
+def test_exact_ties_share_a_rank(tmp_path: Path) -> None:
+    gt_path, uploads = make_challenge(tmp_path, {"T1": [("b_twin", 0.7)], "T2": [("c_low", 0.1)],
+                                                 "T3": [("a_twin", 0.7)]}, seed=1)
+    src = next(uploads.rglob("b_twin.output.csv"))
+    shutil.copy(src, next(uploads.rglob("a_twin.output.csv")))
+    board = rank(uploads, gt_path, rounds=500)
+    assert [(s.rank, s.label) for s in board.systems] == [(1, "a_twin"), (1, "b_twin"),
+                                                           (3, "c_low")]
+    assert [s.team_rank for s in board.team_view()] == [1, 1, 3]
+    assert board.systems[1].vs_best is not None and board.systems[1].vs_best.p_value == 1.0
+
+
+def test_manifest_and_all_pairs_and_bootstrap(challenge: tuple[Path, Path],
+                                              tmp_path: Path) -> None:
+    gt_path, uploads = challenge
+    manifest = tmp_path / "manifest.csv"
+    lines = ["system,team,path"]
+    for label in ("A_1", "A_2", "B_1", "D_1"):
+        lines.append(f"{label},T {label[0]},{next(uploads.rglob(f'{label}.output.csv'))}")
+    lines.append("missing_1,T m,nowhere.csv")
+    manifest.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    result = run_cli("rank", manifest, "--gt", gt_path, "--out", out, "--rounds", "500",
+                     "--all-pairs", "--test", "bootstrap", "--quiet")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert doc["test"] == "bootstrap" and doc["all_pairs"] is True
+    assert len(doc["systems"]) == 4 and len(doc["comparisons"]) == 6
+    np.testing.assert_allclose([c["p_adjusted"] for c in doc["comparisons"]],
+                               holm([c["p_value"] for c in doc["comparisons"]]))
+    assert [r["label"] for r in doc["rejected"]] == ["missing_1"]
+
+
+def test_bad_inputs_fail_cleanly(challenge: tuple[Path, Path], tmp_path: Path) -> None:
+    gt_path, uploads = challenge
+    bad = tmp_path / "manifest.csv"
+    bad.write_text("name,path\nx,y\n")
+    result = run_cli("rank", bad, "--gt", gt_path, "--out", tmp_path / "o")
+    assert result.returncode == 1 and "system,team,path" in result.stderr
+    assert "Traceback" not in result.stderr
+    inside = run_cli("rank", uploads, "--gt", gt_path, "--out", uploads / "results")
+    assert inside.returncode == 2 and not (uploads / "results").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    none = run_cli("rank", empty, "--gt", gt_path, "--out", tmp_path / "o2", "--quiet")
+    assert none.returncode == 1 and "no system could be ranked" in none.stderr
+    assert json.loads((tmp_path / "o2" / "results.json").read_text())["systems"] == []
+
+
+def test_hostile_package_in_the_uploads_is_listed(tmp_path: Path) -> None:
+    gt_path, uploads = make_challenge(tmp_path, {"T1": [("a_1", 0.7)]}, seed=2)
+    with zipfile.ZipFile(uploads / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("b_1.output.csv", b"\0" * (16 << 20))
+    board = rank(uploads, gt_path, rounds=100)
+    assert [s.label for s in board.systems] == ["a_1"]
+    assert [(r.source, r.reason, r.codes) for r in board.rejected] == [
+        ("bomb.zip", "the package is unusable: P706", {"P706": 1})]
+
+
+def test_rerun_removes_stale_per_query_files(challenge: tuple[Path, Path],
+                                             tmp_path: Path) -> None:
+    gt_path, uploads = challenge
+    out = tmp_path / "out"
+    (out / "per_query").mkdir(parents=True)
+    (out / "per_query" / "Old_1.csv").write_text("stale")
+    rank(uploads, gt_path, rounds=100).write(out)
+    assert not (out / "per_query" / "Old_1.csv").exists()
+
+
+def _write_matrix(path: Path, queries: list[str], audio: list[str], scores: np.ndarray) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["index", *audio])
+        for q, row in zip(queries, scores, strict=True):
+            writer.writerow([q, *(repr(float(v)) for v in row)])
+
+
+def test_2025_multi_relevant_score_matrices(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    audio = [f"clip_{i:02d}.wav" for i in range(30)]
+    queries = [f"query number {q}" for q in range(30)]
+    # every file is relevant somewhere, so all 30 are in the ground truth's audio set
+    relevant = [sorted({q, *rng.choice(30, size=int(rng.integers(0, 3)), replace=False).tolist()})
+                for q in range(30)]
+    gt_path = tmp_path / "gt.csv"
+    with open(gt_path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["query", "audio_filenames"])
+        for q, rel in zip(queries, relevant, strict=True):
+            writer.writerow([q, repr([audio[i] for i in rel])])
+    lines = ["system,team,path"]
+    for s, boost in enumerate((2.0, 0.5, 0.0)):
+        scores = rng.random((30, 30))
+        for q, rel in enumerate(relevant):
+            scores[q, rel] += boost
+        _write_matrix(tmp_path / f"m{s}.csv", queries, audio, scores)
+        lines.append(f"M_{s},team {s},m{s}.csv")
+    (tmp_path / "manifest.csv").write_text("\n".join(lines) + "\n")
+    board = rank(tmp_path / "manifest.csv", gt_path, rounds=200)
+    assert board.edition == "2025" and board.main_metric == "mAP@16"
+    assert board.metric_names == ["mAP@16", "mAP@10", "R@1", "R@5", "R@10"]
+    assert [s.label for s in board.systems] == ["M_0", "M_1", "M_2"]
+    for s in board.systems:
+        direct = score(tmp_path / f"m{s.label[-1]}.csv", gt_path)
+        assert s.metrics["mAP@16"].value == direct.metrics["mAP@16"].value
+
+
+def test_csv_neutralises_spreadsheet_formulas(tmp_path: Path) -> None:
+    gt_path, uploads = make_challenge(tmp_path, {"=HYPERLINK(\"http://x\")": [("f_1", 0.5)],
+                                                 "-1+2": [("g_1", 0.4)]}, seed=5)
+    board = rank(uploads, gt_path, rounds=100)
+    rows = list(csv.DictReader(board.to_csv().splitlines()))
+    assert sorted(r["team"] for r in rows) == ["'-1+2", "'=HYPERLINK(\"http://x\")"]
+    assert sorted(s.team for s in board.systems) == ["-1+2", "=HYPERLINK(\"http://x\")"]
