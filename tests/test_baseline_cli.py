@@ -59,3 +59,17 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     result = runner.invoke(baseline_group, ["predict", "--run", str(tmp_path), "--data",
                                             str(tmp_path), "--out", str(tmp_path / "s.csv")])
     assert result.exit_code == 2 and "best.pt" in result.output
+
+
+def test_features_command_names_a_corrupt_wav_and_goes_on(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("gensim")
+    data = tmp_path / "challenge"
+    runner = CliRunner()
+    assert runner.invoke(synth_command, [str(data), "--clips-per-split", "2", "--min-seconds",
+                                         "1", "--max-seconds", "1"]).exit_code == 0
+    (data / "evaluation" / "broken, (1).wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEfmt ")
+    result = runner.invoke(baseline_group, ["features", "--data", str(data), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "broken, (1).wav" in result.output
+    assert "evaluation: 2 clips" in result.output and "1 skipped" in result.output
