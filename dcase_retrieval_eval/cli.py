@@ -122,12 +122,8 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
 
 def _validate_package(path: Path, against: Any, edition: str, k: int | None, fmt: str,
                       max_bytes: int) -> None:
-    """Team packages are handled by the organizer workflow (`package.py`)."""
-    try:
-        from .package import validate_package
-    except ImportError:
-        raise click.UsageError(f"{path} is a folder or zip: package validation is not "
-                               "available in this build") from None
+    """A team package (zip or folder): every system checked, all findings in one run."""
+    from .package import validate_package
     from .report.terminal import print_validation
 
     report = validate_package(path, against, edition=edition, k=k, max_bytes=max_bytes)
@@ -211,10 +207,8 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
 
 
 def _run_codabench(dirs: tuple[Path, Path], edition: str, k: int | None, lenient: bool) -> None:
-    try:
-        from .codabench import run_codabench
-    except ImportError:
-        raise click.UsageError("the Codabench mode is not available in this build") from None
+    from .codabench import run_codabench
+
     try:
         run_codabench(dirs[0], dirs[1], edition=edition, k=k, lenient=lenient)
     except InputError as exc:
