@@ -173,13 +173,12 @@ def sniff_delimiter(first_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _unclosed_quote_column(line_text: str, delimiter: str) -> int:
-    """1-based cell number of the field open at the end of `line_text` (quote-aware).
-
-    For a record whose quote is never closed this is the cell that opens it.
-    """
+def _scan_cells(text: str, delimiter: str) -> tuple[int, int]:
+    """Walk `text` with CSV quoting rules: (cell open at the end, first cell where text follows
+    a closing quote or 0). One state machine serves both the C205 and the C207 findings."""
     column, in_quotes, at_field_start, after_quote = 1, False, True, False
-    for ch in line_text:
+    stray = 0
+    for ch in text:
         if in_quotes:
             if ch == '"':
                 in_quotes, after_quote = False, True
@@ -190,8 +189,18 @@ def _unclosed_quote_column(line_text: str, delimiter: str) -> int:
             column += 1
             at_field_start, after_quote = True, False
             continue
+        elif after_quote and ch not in "\r\n" and not stray:
+            stray = column
         at_field_start = after_quote = False
-    return column
+    return column, stray
+
+
+def _unclosed_quote_column(line_text: str, delimiter: str) -> int:
+    """1-based cell number of the field open at the end of `line_text` (quote-aware).
+
+    For a record whose quote is never closed this is the cell that opens it.
+    """
+    return _scan_cells(line_text, delimiter)[0]
 
 
 def _cell_at(tail: bytes | None, before: bytes, delimiter: str) -> int:
@@ -211,22 +220,7 @@ def _cell_at(tail: bytes | None, before: bytes, delimiter: str) -> int:
 
 def _text_after_quote_column(record_text: str, delimiter: str) -> int:
     """1-based cell number where text follows a closing quote; 0 if there is none."""
-    column, in_quotes, at_field_start, after_quote = 1, False, True, False
-    for ch in record_text:
-        if in_quotes:
-            if ch == '"':
-                in_quotes, after_quote = False, True
-            continue
-        if ch == '"' and (at_field_start or after_quote):
-            in_quotes = True
-        elif ch == delimiter:
-            column += 1
-            at_field_start, after_quote = True, False
-            continue
-        elif after_quote and ch not in "\r\n":
-            return column
-        at_field_start = after_quote = False
-    return 0
+    return _scan_cells(record_text, delimiter)[1]
 
 
 def _read_line(path: Path, number: int, last: int | None = None) -> str:

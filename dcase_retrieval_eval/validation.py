@@ -280,7 +280,8 @@ def _check_matrix(sub: Submission, qs: QuerySet, depth: int, log: FindingLog) ->
                     f"({ordered[r, depth - 1]:.6g}).", line=int(sub.lines[r]),
                     hint=f"Ties are broken by {TIE_RULE}; give distinct scores to decide it.")
     ordered_rows = np.sort(scores, axis=1)
-    per_row_distinct = 1 + np.count_nonzero(np.diff(ordered_rows, axis=1) != 0, axis=1)
+    with np.errstate(invalid="ignore"):  # inf - inf in rows already reported as M502
+        per_row_distinct = 1 + np.count_nonzero(np.diff(ordered_rows, axis=1) != 0, axis=1)
     constant = int(np.sum(per_row_distinct <= 1))
     mostly_tied = int(np.sum(per_row_distinct < max(2, n_cols // 2)))
     if constant or mostly_tied > scores.shape[0] // 2:
