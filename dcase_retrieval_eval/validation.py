@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
 
-from .findings import Finding, FindingLog, Severity
+from .findings import CATALOGUE, Finding, FindingLog, Severity
 from .ground_truth import AUDIO_SUFFIXES, QuerySet
 from .submission import ABSENT, TIE_RULE, Submission
 
@@ -123,8 +123,6 @@ def validate_submission(
 
 
 def _severity(code: str) -> Severity:
-    from .findings import CATALOGUE
-
     return CATALOGUE[code].severity
 
 
