@@ -1,8 +1,9 @@
 """Whole-process time and peak memory of `dcase-eval score` against a naive reference.
 
 The reference is `naive_reference.py`: what the organizers' script does (a per-query Python loop
-and astropy's O(n^2) jackknife). Each run is a fresh process; its time is the best wall-clock time of
-three runs and its peak memory the process's VmHWM (see `peak_memory.py`). Workloads: the 5,225-query
+and astropy's O(n^2) jackknife). Each run is a fresh process; its time is the best wall-clock
+time of three runs and its peak memory the process's VmHWM (see `peak_memory.py`). Workloads: the
+5,225-query
 2022 reference (when ../shared is present) and generated 50,000 and 1,000,000-query challenges.
 The naive run is skipped with a note when astropy's n x (n-1) matrix would not fit in the memory
 available now.

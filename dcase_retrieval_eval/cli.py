@@ -91,7 +91,8 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
     if audio_dir is not None and audio_list is not None:
         raise click.UsageError("give either --audio-dir or --audio-list, not both")
     if queries_path is not None and audio_dir is None and audio_list is None:
-        raise click.UsageError("--queries needs the audio set: --audio-dir DIR or --audio-list FILE")
+        raise click.UsageError(
+            "--queries needs the audio set: --audio-dir DIR or --audio-list FILE")
     try:
         against: QuerySet
         if gt_path is not None:

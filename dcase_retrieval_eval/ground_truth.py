@@ -1,4 +1,4 @@
-"""Ground truth and query sets: which captions are queries, which audio files exist, which are relevant.
+"""Ground truth and query sets: the queries, the audio files, and which files are relevant.
 
 Three ground-truth formats are read (see docs/formats.md):
 - Clotho captions CSV `file_name,caption_1..caption_N`: each caption is a query for its row's file;

@@ -52,7 +52,9 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def refuse_overwriting_inputs(outputs: Iterable[Path | None], inputs: Iterable[Path | None]) -> None:
+def refuse_overwriting_inputs(
+    outputs: Iterable[Path | None], inputs: Iterable[Path | None]
+) -> None:
     """Raise if an output path is one of the inputs (same file, even through a link)."""
     ins = [Path(p).resolve() for p in inputs if p is not None]
     for out in outputs:

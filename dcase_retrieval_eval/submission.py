@@ -68,7 +68,8 @@ def _header_kind(cells: list[str]) -> tuple[SubmissionFormat | None, int]:
     low = [c.strip().lower() for c in cells]
     offset = 1 if low and low[0] in ("", "unnamed: 0") and len(low) > 1 else 0
     rest = low[offset:]
-    if rest and rest[0] == "caption" and all(_FILE_COL.match(c) for c in rest[1:]) and len(rest) > 1:
+    files_named = all(_FILE_COL.match(c) for c in rest[1:])
+    if rest and rest[0] == "caption" and files_named and len(rest) > 1:
         return "topk", offset
     if rest and rest[0] == "index":
         return "matrix", offset
@@ -177,7 +178,8 @@ def _read_topk(
         """Turn the pending names into indices, so that only one copy of each name lives."""
         fresh: set[str] = {n for n in dict.fromkeys(flat).keys() - ids.keys() if n}
         if fresh:
-            ids.update(zip(sorted(fresh), range(len(ids) - 2, len(ids) - 2 + len(fresh)), strict=True))
+            first = len(ids) - 2  # the two sentinels hold no index
+            ids.update(zip(sorted(fresh), range(first, first + len(fresh)), strict=True))
         chunks.append(np.fromiter(map(ids.__getitem__, flat), np.int32, len(flat)))
         flat.clear()
 

@@ -197,7 +197,8 @@ def _check_rows(
     # the policy counts what touches the score: defects in the rows that are scored
     scored = first_r
     stats["unknown_files"] = int(np.count_nonzero(mapped[scored] == UNKNOWN))
-    stats["repeated_files"] = int(np.count_nonzero((valid[scored] == ABSENT) & (mapped[scored] >= 0)))
+    repeated = (valid[scored] == ABSENT) & (mapped[scored] >= 0)
+    stats["repeated_files"] = int(np.count_nonzero(repeated))
     stats["short_rows"] = int(np.count_nonzero(sub.n_given[scored] < depth))
 
 

@@ -19,7 +19,8 @@ def _assert_matches(metrics: dict[str, dict[str, float]], expected: dict[str, ob
     assert set(metrics) == set(exp_metrics)
     for name, exp in exp_metrics.items():
         for field in FIELDS:
-            assert metrics[name][field] == pytest.approx(exp[field], abs=1e-12, rel=0), (name, field)
+            got = metrics[name][field]
+            assert got == pytest.approx(exp[field], abs=1e-12, rel=0), (name, field)
 
 
 def test_cli_json_reproduces_expected(ref2022: Path) -> None:
@@ -54,5 +55,6 @@ def test_csv_output_and_per_query_file(ref2022: Path, tmp_path: Path) -> None:
     assert rows[0].startswith("metric,value,jackknife_estimate")
     assert rows[1].startswith("mAP@10,0.0679344573555")
     lines = per_query.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 5226 and lines[0] == "query,relevant_files,positions_found,mAP@10,R@1,R@5,R@10"
+    assert len(lines) == 5226
+    assert lines[0] == "query,relevant_files,positions_found,mAP@10,R@1,R@5,R@10"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["per_query.csv", "scores.csv"]
