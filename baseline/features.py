@@ -21,6 +21,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from scipy.io import wavfile
 from scipy.signal import resample_poly
 
+from dcase_retrieval_eval.safe_io import atomic_path
+
 from .config import FeatureConfig
 
 F32 = npt.NDArray[np.float32]
@@ -164,12 +166,11 @@ def _save_cache(path: Path, signature: str, sf: SplitFeatures, n_mels: int) -> N
     offsets = np.zeros(len(sf.features) + 1, np.int64)
     offsets[1:] = np.cumsum([f.shape[0] for f in sf.features])
     data = np.concatenate(sf.features) if sf.features else np.zeros((0, n_mels), np.float32)
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, features=data, offsets=offsets, names=np.array(sf.names, dtype=str),
-             skipped_names=np.array(list(sf.skipped), dtype=str),
-             skipped_reasons=np.array(list(sf.skipped.values()), dtype=str),
-             seconds=np.float64(sf.seconds), signature=np.array(signature))
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        np.savez(tmp, features=data, offsets=offsets, names=np.array(sf.names, dtype=str),
+                 skipped_names=np.array(list(sf.skipped), dtype=str),
+                 skipped_reasons=np.array(list(sf.skipped.values()), dtype=str),
+                 seconds=np.float64(sf.seconds), signature=np.array(signature))
 
 
 def split_features(data_dir: str | Path, split: str, cfg: FeatureConfig,

@@ -32,6 +32,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from dcase_retrieval_eval.safe_io import atomic_path, write_text_atomic
+
 from .config import BaselineConfig, dump_config
 from .data import Normalizer, Pairs, batches, make_pairs, pad_batch, read_captions
 from .features import split_features
@@ -81,7 +83,7 @@ def _word_vectors(run: Path, cfg: BaselineConfig, word2vec: str | Path | None,
     if word2vec is not None:
         console.print(f"loading word vectors from {word2vec}")
         kv = load_vectors(word2vec)
-        _write_atomic(run / "text.json",
+        write_text_atomic(run / "text.json",
                       json.dumps({"word2vec": str(Path(word2vec).resolve())}, indent=2))
     elif saved.exists():
         kv = load_vectors(saved)
@@ -109,16 +111,9 @@ def load_caption_encoder(run: Path, word2vec: str | Path | None = None) -> Capti
     return CaptionEncoder(load_vectors(word2vec), cfg.text.lowercase)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def _save_atomic(obj: dict[str, Any], path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def _epoch_loss(model: CRNN, pairs: Pairs, text: torch.Tensor, norm: Normalizer,
@@ -158,7 +153,7 @@ def write_log(run: Path, history: list[dict[str, float]]) -> None:
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     writer.writerows(history)
-    _write_atomic(run / "log.csv", buf.getvalue())
+    write_text_atomic(run / "log.csv", buf.getvalue())
     import matplotlib
 
     matplotlib.use("Agg")
@@ -176,10 +171,9 @@ def write_log(run: Path, history: list[dict[str, float]]) -> None:
     ax.set_ylabel("triplet loss")
     ax.legend()
     fig.tight_layout()
-    tmp = run / "loss.tmp.png"
-    fig.savefig(tmp, dpi=100)
+    with atomic_path(run / "loss.png") as tmp:
+        fig.savefig(tmp, dpi=100)
     plt.close(fig)
-    tmp.replace(run / "loss.png")
 
 
 def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
@@ -196,7 +190,7 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
             raise RunMismatchError(f"{run} holds a run with another configuration; "
                                    "use a new RUN_DIR (or the same --config to resume)")
     else:
-        _write_atomic(run / "config.yaml", config_text)
+        write_text_atomic(run / "config.yaml", config_text)
     if (run / "result.json").exists():
         result = TrainResult(**json.loads((run / "result.json").read_text(encoding="utf-8")))
         console.print(f"{run} is already trained ({result.reason}); nothing to do")
@@ -287,6 +281,6 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
             reason = "early_stop"
     result = TrainResult(epochs=len(history), best_epoch=best_epoch, best_val_loss=best_val,
                          reason=reason, seconds=round(time.perf_counter() - t_start, 1))
-    _write_atomic(run / "result.json", json.dumps(asdict(result), indent=2))
+    write_text_atomic(run / "result.json", json.dumps(asdict(result), indent=2))
     console.print(f"done ({reason}): best validation loss {best_val:.4f} at epoch {best_epoch}")
     return result

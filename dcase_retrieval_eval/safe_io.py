@@ -13,43 +13,39 @@ from .errors import InputError
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path, encoding: str = "utf-8") -> Iterator[TextIO]:
-    """Write to a temporary file beside `path`, then rename it over `path` on success only.
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path`, renamed over `path` when the block succeeds.
 
-    A crash or an exception leaves the previous file (if any) untouched and no partial file behind.
+    It keeps `path`'s suffix, so writers that pick a format from the name (NumPy's savez,
+    matplotlib's savefig) write the right thing. A crash or an exception leaves the previous
+    file (if any) untouched and no partial file behind.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}",
+                               dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+        yield Path(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path, encoding: str = "utf-8") -> Iterator[TextIO]:
+    """A text file handle whose content replaces `path` only once it is completely written."""
+    with atomic_path(path) as tmp, open(tmp, "w", encoding=encoding, newline="") as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def write_text_atomic(path: Path, text: str) -> None:
     with atomic_writer(path) as fh:
         fh.write(text)
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def refuse_overwriting_inputs(

@@ -96,12 +96,7 @@ class _Measured:
 
 def measure(alignment: Alignment, gt: GroundTruth, edition: Edition) -> _Measured:
     """Per-query metric vectors for every metric of the edition."""
-    depth = max(edition.depth, alignment.ranks.shape[1])
-    ranks = alignment.ranks
-    if ranks.shape[1] < depth:
-        pad = np.full((ranks.shape[0], depth - ranks.shape[1]), -1, np.int32)
-        ranks = np.hstack([ranks, pad])
-    hits = hit_matrix(ranks, gt.rel_indptr, gt.rel_indices, len(gt.audio))
+    hits = hit_matrix(alignment.ranks, gt.rel_indptr, gt.rel_indices, len(gt.audio))
     n_rel = gt.n_relevant
     values: dict[str, npt.NDArray[np.float64]] = {}
     for k in edition.map_ks:
