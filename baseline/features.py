@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from scipy.io import wavfile
 from scipy.signal import resample_poly
 
-from dcase_retrieval_eval.safe_io import atomic_path
+from dcase_retrieval_eval.io.atomic import atomic_path
 
 from .config import FeatureConfig
 

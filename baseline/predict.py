@@ -14,7 +14,7 @@ import numpy.typing as npt
 import torch
 from rich.console import Console
 
-from dcase_retrieval_eval.submission import write_topk_csv
+from dcase_retrieval_eval import write_topk_csv
 
 from .config import load_config
 from .data import Normalizer, batches, pad_batch, read_captions

@@ -32,7 +32,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from dcase_retrieval_eval.safe_io import atomic_path, write_text_atomic
+from dcase_retrieval_eval.io.atomic import atomic_path, write_text_atomic
 
 from .config import BaselineConfig, dump_config
 from .data import Normalizer, Pairs, batches, make_pairs, pad_batch, read_captions

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def bench_features(data: Path) -> tuple[float, float]:
     """(audio seconds, wall seconds) of extracting the development split without cache."""
-    from baseline.config import FeatureConfig
-    from baseline.features import LogMel, list_wavs, read_wav
+    from dcase_retrieval_baseline.config import FeatureConfig
+    from dcase_retrieval_baseline.features import LogMel, list_wavs, read_wav
 
     cfg = FeatureConfig()
     extractor = LogMel(cfg)
@@ -40,14 +40,19 @@ def bench_features(data: Path) -> tuple[float, float]:
 def bench_epoch(data: Path, threads: int, repeats: int) -> tuple[float, float, int]:
     """(baseline epoch seconds, plain loop seconds, pairs): best of `repeats` each."""
     import torch
-
-    from baseline.config import BaselineConfig
-    from baseline.data import Normalizer, batches, make_pairs, pad_batch, read_captions
-    from baseline.features import split_features
-    from baseline.loss import sample_imposters, triplet_loss
-    from baseline.model import CRNN
-    from baseline.text import CaptionEncoder, train_word2vec
-    from baseline.train import _epoch_loss, set_determinism
+    from dcase_retrieval_baseline.config import BaselineConfig
+    from dcase_retrieval_baseline.data import (
+        Normalizer,
+        batches,
+        make_pairs,
+        pad_batch,
+        read_captions,
+    )
+    from dcase_retrieval_baseline.features import split_features
+    from dcase_retrieval_baseline.loss import sample_imposters, triplet_loss
+    from dcase_retrieval_baseline.model import CRNN
+    from dcase_retrieval_baseline.text import CaptionEncoder, train_word2vec
+    from dcase_retrieval_baseline.train import _epoch_loss, set_determinism
 
     cfg = BaselineConfig.model_validate({"train": {"threads": threads}})
     set_determinism(0, threads)
@@ -99,10 +104,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2, help="epochs timed (best kept)")
     args = parser.parse_args()
 
+    from dcase_retrieval_baseline.synth import synthesize
     from rich.console import Console
     from rich.table import Table
-
-    from baseline.synth import synthesize
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "synth"

@@ -31,8 +31,8 @@ from scipy import stats
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dcase_retrieval_eval.compare import compare  # noqa: E402
-from dcase_retrieval_eval.ranking import rank  # noqa: E402
+from dcase_retrieval_eval.challenge.compare import compare  # noqa: E402
+from dcase_retrieval_eval.challenge.ranking import rank  # noqa: E402
 
 
 def write_gt(folder: Path, n_files: int, captions: int) -> Path:

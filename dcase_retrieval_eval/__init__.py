@@ -1,6 +1,7 @@
 """dcase-retrieval-eval: validate, score and rank DCASE language-based audio retrieval submissions.
 
-Public API: `load_ground_truth`, `load_query_set`, `load_submission`, `validate`, `score`, `rank`.
+Public API: `load_ground_truth`, `load_query_set`, `load_submission`, `validate`, `score`, `rank`,
+`write_results` (a leaderboard's results folder).
 Heavy modules (the baseline, torch, gensim) are never imported from here.
 """
 
@@ -11,23 +12,24 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load_ground_truth": "ground_truth",
-    "load_query_set": "ground_truth",
-    "GroundTruth": "ground_truth",
-    "QuerySet": "ground_truth",
-    "load_submission": "submission",
-    "write_topk_csv": "submission",
-    "Submission": "submission",
+    "load_ground_truth": "formats.ground_truth",
+    "load_query_set": "formats.ground_truth",
+    "GroundTruth": "formats.ground_truth",
+    "QuerySet": "formats.ground_truth",
+    "load_submission": "formats.submission",
+    "write_topk_csv": "formats.submission",
+    "Submission": "formats.submission",
     "validate": "api",
     "score": "api",
-    "ScoreReport": "scoring",
-    "ValidationReport": "validation",
+    "ScoreReport": "measure.scoring",
+    "ValidationReport": "check.validation",
     "Finding": "findings",
     "InputError": "errors",
     "EDITIONS": "editions",
     "get_edition": "editions",
-    "rank": "ranking",
-    "Leaderboard": "ranking",
+    "rank": "challenge.ranking",
+    "Leaderboard": "challenge.ranking",
+    "write_results": "report.results_dir",
 }
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .csvread import DEFAULT_MAX_BYTES
-from .editions import Edition, get_edition
-from .ground_truth import GroundTruth, QuerySet, load_ground_truth
-from .scoring import ScoreReport, score_aligned
-from .submission import Submission, SubmissionFormat, load_submission
-from .validation import ValidationReport, validate_submission
+from .check.validation import ValidationReport, validate_submission
+from .editions import Edition, resolve_edition
+from .formats.ground_truth import GroundTruth, QuerySet, load_ground_truth
+from .formats.submission import Submission, SubmissionFormat, load_submission
+from .io.csvread import DEFAULT_MAX_BYTES
+from .measure.scoring import ScoreReport, score_aligned
 
 
 def _as_submission(submission: Submission | str | Path, max_bytes: int) -> Submission:
@@ -20,20 +20,6 @@ def _as_submission(submission: Submission | str | Path, max_bytes: int) -> Submi
 
 def _as_ground_truth(gt: GroundTruth | str | Path) -> GroundTruth:
     return gt if isinstance(gt, GroundTruth) else load_ground_truth(gt)
-
-
-def resolve_edition(edition: str | Edition, gt: QuerySet, k: int | None = None) -> Edition:
-    """`auto` picks 2025 for the 2025 correspondence format and for a long-format ground truth
-    with several relevant files per query; else 2022. A Clotho captions file stays 2022 even when
-    a caption is shared by two files (G601): that is a quirk of the data, not another edition."""
-    if isinstance(edition, Edition):
-        return edition.with_k(k) if k is not None else edition
-    if edition == "auto":
-        multi = isinstance(gt, GroundTruth) and (
-            gt.format == "correspondence"
-            or (gt.format == "long" and bool((gt.n_relevant > 1).any())))
-        edition = "2025" if multi else "2022"
-    return get_edition(edition, k)
 
 
 def validate(

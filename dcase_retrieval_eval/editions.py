@@ -70,3 +70,22 @@ def get_edition(name: str, k: int | None = None) -> Edition:
     except KeyError:
         raise ValueError(f"unknown edition {name!r}; choose from {', '.join(EDITIONS)}") from None
     return edition.with_k(k) if k is not None else edition
+
+
+def resolve_edition(edition: str | Edition, gt: object, k: int | None = None) -> Edition:
+    """`auto` picks 2025 for the 2025 correspondence format and for a long-format ground truth
+    with several relevant files per query; else 2022. A Clotho captions file stays 2022 even when
+    a caption is shared by two files (G601): that is a quirk of the data, not another edition.
+
+    `gt` is a `QuerySet` or `GroundTruth`; it is read by its attributes (`format`, `n_relevant`)
+    so that this shared vocabulary needs nothing from `formats/`.
+    """
+    if isinstance(edition, Edition):
+        return edition.with_k(k) if k is not None else edition
+    if edition == "auto":
+        fmt = getattr(gt, "format", None)
+        n_relevant = getattr(gt, "n_relevant", None)
+        multi = fmt == "correspondence" or (
+            fmt == "long" and n_relevant is not None and bool((n_relevant > 1).any()))
+        edition = "2025" if multi else "2022"
+    return get_edition(edition, k)

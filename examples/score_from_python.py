@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from dcase_retrieval_eval import load_ground_truth, score, validate
-from dcase_retrieval_eval.demo import make_challenge
+from dcase_retrieval_eval.cli.demo import make_challenge
 
 with tempfile.TemporaryDirectory() as tmp:
     gt_path, systems = make_challenge(Path(tmp), n_files=100, seed=7)

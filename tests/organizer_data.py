@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from dcase_retrieval_eval.ground_truth import GroundTruth, load_ground_truth
-from dcase_retrieval_eval.submission import write_topk_csv
+from dcase_retrieval_eval.formats.ground_truth import GroundTruth, load_ground_truth
+from dcase_retrieval_eval.formats.submission import write_topk_csv
 
 WORDS = ["bird", "rain", "car", "door", "wind", "water", "dog", "engine", "bell", "crowd",
          "train", "street", "river", "fire", "glass", "wood", "metal", "paper", "child", "voice",

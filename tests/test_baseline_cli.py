@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dcase_retrieval_eval import cli_baseline
-from dcase_retrieval_eval.cli_baseline import baseline_group, synth_command
+from dcase_retrieval_eval.cli import baseline as cli_baseline
+from dcase_retrieval_eval.cli.baseline import baseline_group, synth_command
 
 
 def test_synth_command_writes_the_layout(tmp_path: Path) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from dcase_retrieval_baseline.config import BaselineConfig, dump_config, load_config
 from pydantic import ValidationError
-
-from baseline.config import BaselineConfig, dump_config, load_config
 
 
 def test_defaults_are_the_papers() -> None:

@@ -6,10 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy.io import wavfile
-
-from baseline.config import FeatureConfig
-from baseline.features import (
+from dcase_retrieval_baseline.config import FeatureConfig
+from dcase_retrieval_baseline.features import (
     LogMel,
     frame_count,
     hz_to_mel,
@@ -17,6 +15,7 @@ from baseline.features import (
     read_wav,
     split_features,
 )
+from scipy.io import wavfile
 
 CFG = FeatureConfig()
 

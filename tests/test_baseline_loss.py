@@ -7,7 +7,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from baseline.loss import sample_imposters, triplet_loss  # noqa: E402
+from dcase_retrieval_baseline.loss import sample_imposters, triplet_loss  # noqa: E402
 
 
 def test_hand_computed_batch() -> None:

@@ -6,10 +6,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from dcase_retrieval_baseline.config import ModelConfig  # noqa: E402
+from dcase_retrieval_baseline.model import CRNN, ConvBlock  # noqa: E402
 from torch import nn  # noqa: E402
-
-from baseline.config import ModelConfig  # noqa: E402
-from baseline.model import CRNN, ConvBlock  # noqa: E402
 
 
 def test_l4_pooling_on_a_hand_example() -> None:

@@ -10,10 +10,10 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("gensim")
 
-from baseline.config import BaselineConfig, dump_config, load_config  # noqa: E402
-from baseline.predict import predict  # noqa: E402
-from baseline.synth import synthesize  # noqa: E402
-from baseline.train import RunMismatchError, train  # noqa: E402
+from dcase_retrieval_baseline.config import BaselineConfig, dump_config, load_config  # noqa: E402
+from dcase_retrieval_baseline.predict import predict  # noqa: E402
+from dcase_retrieval_baseline.synth import synthesize  # noqa: E402
+from dcase_retrieval_baseline.train import RunMismatchError, train  # noqa: E402
 
 SMALL = {
     "model": {"conv_channels": [4, 4, 8, 8, 8], "gru_hidden": 8, "embed_dim": 16},
@@ -112,7 +112,7 @@ def test_mismatched_dimensions_are_refused() -> None:
 
 
 def test_cuda_without_a_gpu_is_refused_in_one_sentence() -> None:
-    from baseline.train import resolve_device
+    from dcase_retrieval_baseline.train import resolve_device
 
     assert resolve_device("cpu").type == "cpu"
     if torch.cuda.is_available():

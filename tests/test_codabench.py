@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from dcase_retrieval_eval.api import score
-from dcase_retrieval_eval.codabench import metric_key
-from dcase_retrieval_eval.ground_truth import load_ground_truth
-from dcase_retrieval_eval.submission import write_topk_csv
+from dcase_retrieval_eval.formats.ground_truth import load_ground_truth
+from dcase_retrieval_eval.formats.submission import write_topk_csv
+from dcase_retrieval_eval.hosting.codabench import metric_key
 
 from .conftest import run_cli
 from .organizer_data import make_gt, system_rankings

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dcase_retrieval_eval import score, validate
-from dcase_retrieval_eval.demo import make_challenge
+from dcase_retrieval_eval.cli.demo import make_challenge
 from tests.conftest import run_cli
 
 

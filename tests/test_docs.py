@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dcase_retrieval_eval.cli import main
+from dcase_retrieval_eval.cli.main import main
 from dcase_retrieval_eval.findings import CATALOGUE
-from dcase_retrieval_eval.ground_truth import load_ground_truth
+from dcase_retrieval_eval.formats.ground_truth import load_ground_truth
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "findings.md"
 TEXT = DOC.read_text(encoding="utf-8")
@@ -89,7 +89,7 @@ def test_sections_are_in_catalogue_order() -> None:
 def test_line_column_and_tie_rule_are_explained() -> None:
     assert "## Where: line and column" in TEXT
     assert "physical" in TEXT and "CSV cell" in TEXT
-    from dcase_retrieval_eval.submission import TIE_RULE
+    from dcase_retrieval_eval.formats.submission import TIE_RULE
 
     assert "## Ties in a score matrix" in TEXT
     assert "descending order, breaking ties by file name in ascending Unicode code-point" in TEXT
@@ -214,7 +214,7 @@ P_BUILT = ["P701", "P702", "P703", "P704", "P705", "P706", "P707", "P708", "P709
 
 @pytest.mark.parametrize("code", P_BUILT)
 def test_package_example_reports_what_the_page_says(code: str, tmp_path: Path) -> None:
-    pytest.importorskip("dcase_retrieval_eval.package")
+    pytest.importorskip("dcase_retrieval_eval.formats.package")
     if code not in CATALOGUE:
         pytest.skip(f"{code} is not in this build's catalogue")
     claim = re.search(rf"Reported as: `{code}` at line (\d+), column (\d+)", SECTIONS[code][1])

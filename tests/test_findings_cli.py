@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from dcase_retrieval_eval.cli import main
+from dcase_retrieval_eval.cli.main import main
 
 REPO = Path(__file__).resolve().parents[1]
 FILES = [f"{c}.wav" for c in "abcdefghijkl"]  # 12 audio files
@@ -1139,7 +1139,7 @@ def test_failed_output_leaves_no_temp_file(tmp_path: Path, gt: Path,
     out_dir.mkdir()
     output = out_dir / "scores.json"
     output.write_text("old")
-    from dcase_retrieval_eval import safe_io
+    from dcase_retrieval_eval.io import atomic as safe_io
 
     def boom(fd: int) -> None:
         raise OSError(28, "No space left on device")

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dcase_retrieval_eval import load_ground_truth, score, validate
-from dcase_retrieval_eval.cli import main
+from dcase_retrieval_eval.cli.main import main
 from dcase_retrieval_eval.errors import InputError
 from dcase_retrieval_eval.findings import CATALOGUE
 
@@ -118,7 +118,7 @@ any_input = st.one_of(
 
 
 def _check_report(report: object, data: bytes) -> None:
-    from dcase_retrieval_eval.validation import ValidationReport
+    from dcase_retrieval_eval.check.validation import ValidationReport
 
     assert isinstance(report, ValidationReport)
     errors = [f for f in report.findings if f.severity == "error"]

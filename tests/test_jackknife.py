@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from dcase_retrieval_eval.jackknife import jackknife_mean
+from dcase_retrieval_eval.measure.jackknife import jackknife_mean
 
 astropy_jackknife = pytest.importorskip("astropy.stats.jackknife")
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dcase_retrieval_eval.metrics import average_precision, hit_matrix, recall_at
+from dcase_retrieval_eval.measure.metrics import average_precision, hit_matrix, recall_at
 
 
 def _csr(rel: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dcase_retrieval_eval.ground_truth import GroundTruth, load_ground_truth
-from dcase_retrieval_eval.meta import SystemMeta, meta_findings_for
-from dcase_retrieval_eval.package import ZipLimits, all_findings, validate_package
-from dcase_retrieval_eval.submission import write_topk_csv
+from dcase_retrieval_eval.check.package_check import all_findings, validate_package
+from dcase_retrieval_eval.formats.ground_truth import GroundTruth, load_ground_truth
+from dcase_retrieval_eval.formats.meta import SystemMeta, meta_findings_for
+from dcase_retrieval_eval.formats.package import ZipLimits
+from dcase_retrieval_eval.formats.submission import write_topk_csv
 
 from .conftest import ROOT, run_cli
 from .organizer_data import make_gt, meta_doc, system_rankings, write_system, zip_folder

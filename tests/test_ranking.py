@@ -14,10 +14,12 @@ import pytest
 import yaml
 
 from dcase_retrieval_eval.api import score
-from dcase_retrieval_eval.ground_truth import load_ground_truth
-from dcase_retrieval_eval.ranking import competition_ranks, rank
-from dcase_retrieval_eval.statistical_tests import holm
-from dcase_retrieval_eval.submission import write_topk_csv
+from dcase_retrieval_eval.challenge.ranking import competition_ranks, rank
+from dcase_retrieval_eval.challenge.significance import holm
+from dcase_retrieval_eval.formats.ground_truth import load_ground_truth
+from dcase_retrieval_eval.formats.submission import write_topk_csv
+from dcase_retrieval_eval.report.leaderboard_formats import to_csv, to_json
+from dcase_retrieval_eval.report.results_dir import write_results
 
 from .conftest import run_cli
 from .organizer_data import make_challenge, meta_doc, system_rankings, write_system
@@ -150,8 +152,8 @@ def test_other_formats_agree_with_json(ranked: tuple[Path, dict]) -> None:
 
 def test_deterministic_for_a_seed(challenge: tuple[Path, Path]) -> None:
     gt_path, uploads = challenge
-    a = rank(uploads, gt_path, rounds=1500, seed=5).to_json()
-    b = rank(uploads, gt_path, rounds=1500, seed=5).to_json()
+    a = to_json(rank(uploads, gt_path, rounds=1500, seed=5))
+    b = to_json(rank(uploads, gt_path, rounds=1500, seed=5))
     c = rank(uploads, gt_path, rounds=1500, seed=6)
     assert a == b
     assert [x.p_value for x in c.comparisons] != [x["p_value"] for x in
@@ -223,7 +225,7 @@ def test_rerun_removes_stale_per_query_files(challenge: tuple[Path, Path],
     out = tmp_path / "out"
     (out / "per_query").mkdir(parents=True)
     (out / "per_query" / "Old_1.csv").write_text("stale")
-    rank(uploads, gt_path, rounds=100).write(out)
+    write_results(rank(uploads, gt_path, rounds=100), out)
     assert not (out / "per_query" / "Old_1.csv").exists()
 
 
@@ -269,6 +271,6 @@ def test_csv_neutralises_spreadsheet_formulas(tmp_path: Path) -> None:
     gt_path, uploads = make_challenge(tmp_path, {"=HYPERLINK(\"http://x\")": [("f_1", 0.5)],
                                                  "-1+2": [("g_1", 0.4)]}, seed=5)
     board = rank(uploads, gt_path, rounds=100)
-    rows = list(csv.DictReader(board.to_csv().splitlines()))
+    rows = list(csv.DictReader(to_csv(board).splitlines()))
     assert sorted(r["team"] for r in rows) == ["'-1+2", "'=HYPERLINK(\"http://x\")"]
     assert sorted(s.team for s in board.systems) == ["-1+2", "=HYPERLINK(\"http://x\")"]

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from dcase_retrieval_eval.compare import compare, family
-from dcase_retrieval_eval.statistical_tests import holm, paired_bootstrap, paired_randomization
-from dcase_retrieval_eval.statistical_tests.bootstrap import bootstrap_means
+from dcase_retrieval_eval.challenge.compare import compare, family
+from dcase_retrieval_eval.challenge.significance import holm, paired_bootstrap, paired_randomization
+from dcase_retrieval_eval.challenge.significance.bootstrap import bootstrap_means
 
 
 def _scipy_p(x: np.ndarray, y: np.ndarray, n_resamples: int) -> float:
@@ -159,7 +159,7 @@ def test_randomization_is_sign_symmetric_and_bounded(d: list[float], seed: int) 
 
 
 def test_bootstrap_chunking_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from dcase_retrieval_eval.statistical_tests import bootstrap
+    from dcase_retrieval_eval.challenge.significance import bootstrap
 
     d = np.random.default_rng(1).normal(0.02, 0.3, (80, 7))
     whole = paired_bootstrap(d, rounds=300, seed=2)

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import dcase_retrieval_eval.submission as submission_module
+import dcase_retrieval_eval.formats.submission as submission_module
 from dcase_retrieval_eval import load_submission, write_topk_csv
-from dcase_retrieval_eval.submission import TIE_RULE
+from dcase_retrieval_eval.formats.submission import TIE_RULE
 
 
 def _named_rows(sub: submission_module.Submission) -> list[tuple[int, str, list[str]]]:

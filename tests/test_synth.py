@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from dcase_retrieval_baseline import SPLITS
+from dcase_retrieval_baseline.synth import NOUNS, PLURALS, SAMPLE_RATE, plan_split, synthesize
 from scipy.io import wavfile
-
-from baseline import SPLITS
-from baseline.synth import NOUNS, PLURALS, SAMPLE_RATE, plan_split, synthesize
 
 SIZES = (4, 2, 3)
 SECONDS = (1.0, 1.5)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from .leaderboard_formats import num, pvalue
 
 if TYPE_CHECKING:
-    from ..leaderboard import Leaderboard, SystemResult
+    from ..challenge.leaderboard import Leaderboard, SystemResult
 
 SORT_SCRIPT = """(function () {
   "use strict";

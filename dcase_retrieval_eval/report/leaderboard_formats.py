@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..leaderboard import Leaderboard, SystemResult
+    from ..challenge.leaderboard import Leaderboard, SystemResult
 
 
 def num(value: float | None, digits: int = 4) -> str:

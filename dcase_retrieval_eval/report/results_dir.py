@@ -7,10 +7,12 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..safe_io import atomic_writer, write_text_atomic
+from ..io.atomic import atomic_writer, write_text_atomic
+from .html import to_html
+from .leaderboard_formats import to_csv, to_json, to_latex, to_markdown
 
 if TYPE_CHECKING:
-    from ..leaderboard import Leaderboard
+    from ..challenge.leaderboard import Leaderboard
 
 PER_QUERY_DIR = "per_query"
 
@@ -39,13 +41,14 @@ def _remove_stale(folder: Path, keep: set[str]) -> None:
             file.unlink()
 
 
-def write_results(board: Leaderboard, out_dir: Path) -> list[Path]:
+def write_results(board: Leaderboard, out_dir: str | Path) -> list[Path]:
     """results.json/.csv/.md/.tex, index.html and per_query/<label>.csv."""
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for name, text in (("results.json", board.to_json()), ("results.csv", board.to_csv()),
-                       ("results.md", board.to_markdown()), ("results.tex", board.to_latex()),
-                       ("index.html", board.to_html())):
+    for name, text in (("results.json", to_json(board)), ("results.csv", to_csv(board)),
+                       ("results.md", to_markdown(board)), ("results.tex", to_latex(board)),
+                       ("index.html", to_html(board))):
         write_text_atomic(out_dir / name, text)
         written.append(out_dir / name)
     if board.has_per_query:

@@ -7,9 +7,9 @@ import io
 import json
 from pathlib import Path
 
-from ..ground_truth import GroundTruth
-from ..safe_io import atomic_writer
-from ..scoring import ScoreReport
+from ..formats.ground_truth import GroundTruth
+from ..io.atomic import atomic_writer
+from ..measure.scoring import ScoreReport
 
 
 def score_json(report: ScoreReport) -> str:

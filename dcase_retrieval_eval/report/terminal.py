@@ -8,9 +8,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..check.validation import ValidationReport
 from ..findings import Finding
-from ..scoring import ScoreReport
-from ..validation import ValidationReport
+from ..measure.scoring import ScoreReport
 
 _STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
@@ -55,3 +55,38 @@ def print_score(console: Console, report: ScoreReport) -> None:
     console.print(table)
     console.print(f"policy: {report.policy.describe()}")
     console.print(f"ties: {report.policy.tie_rule}", style="dim")
+
+
+class ProgressBar:
+    """A transient rich bar on stderr that `rank` drives through its progress callback: one bar
+    per stage, advanced by `__call__(stage, done, total, item)`."""
+
+    def __init__(self) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self._progress = Progress(TextColumn("{task.fields[stage]}"), BarColumn(),
+                                  MofNCompleteColumn(), TextColumn("{task.description}"),
+                                  TimeElapsedColumn(), console=Console(stderr=True),
+                                  transient=True)
+        self._tasks: dict[str, object] = {}
+
+    def __enter__(self) -> ProgressBar:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def __call__(self, stage: str, done: int, total: int, item: str) -> None:
+        from rich.markup import escape
+
+        if stage not in self._tasks:
+            self._tasks[stage] = self._progress.add_task("", total=total, stage=stage)
+        self._progress.update(self._tasks[stage], completed=done,  # type: ignore[arg-type]
+                              description=escape(item[:40]))

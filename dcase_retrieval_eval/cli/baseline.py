@@ -47,7 +47,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     errors: list[type[BaseException]] = [FileNotFoundError, FileExistsError, NotADirectoryError,
                                          PermissionError, ValueError, yaml.YAMLError]
     try:
-        from baseline.train import RunMismatchError
+        from dcase_retrieval_baseline.train import RunMismatchError
 
         errors.append(RunMismatchError)
     except ImportError:
@@ -80,10 +80,9 @@ def _parse_clips(_ctx: Any, _param: Any, value: str) -> tuple[int, int, int]:
 def synth_command(out_dir: Path, clips_per_split: tuple[int, int, int], seed: int,
                   min_seconds: float, max_seconds: float) -> None:
     """Write a synthetic challenge in the Clotho layout to OUT_DIR (numpy and scipy only)."""
+    from dcase_retrieval_baseline.synth import synthesize
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from baseline.synth import synthesize
 
     console = Console(stderr=True)
     columns = (TextColumn("[bold]synth"), BarColumn(), MofNCompleteColumn())
@@ -125,11 +124,10 @@ def features_command(data_dir: Path, cache_dir: Path | None, config_file: Path |
                      quiet: bool) -> None:
     """Compute and cache the log mel-band energies of every split present in DATA."""
     _require_extra()
+    from dcase_retrieval_baseline import SPLITS
+    from dcase_retrieval_baseline.config import load_config
+    from dcase_retrieval_baseline.features import split_features
     from rich.console import Console
-
-    from baseline import SPLITS
-    from baseline.config import load_config
-    from baseline.features import split_features
 
     console = Console(stderr=True)
     try:
@@ -159,10 +157,9 @@ def train_command(data_dir: Path, run_dir: Path, config_file: Path | None,
                   word2vec: Path | None, cache_dir: Path | None, quiet: bool) -> None:
     """Train the baseline on DATA's development split, validating on its validation split."""
     _require_extra()
+    from dcase_retrieval_baseline.config import load_config
+    from dcase_retrieval_baseline.train import train
     from rich.console import Console
-
-    from baseline.config import load_config
-    from baseline.train import train
 
     try:
         cfg = load_config(config_file)
@@ -197,9 +194,8 @@ def predict_command(run_dir: Path, data_dir: Path, split: str, out_file: Path,
                     word2vec: Path | None, cache_dir: Path | None, quiet: bool) -> None:
     """Rank the split's clips for each of its captions and write the top-10 CSV."""
     _require_extra()
+    from dcase_retrieval_baseline.predict import predict
     from rich.console import Console
-
-    from baseline.predict import predict
 
     try:
         predict(run_dir, data_dir, split, out_file, 10, word2vec, cache_dir,

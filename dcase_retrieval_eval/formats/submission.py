@@ -23,10 +23,10 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from .csvread import DEFAULT_MAX_BYTES, CsvFile, Record, check_bytes
-from .fastread import FAST_PATH_MIN_BYTES, read_clean_topk
-from .findings import Finding, FindingLog
-from .safe_io import atomic_writer
+from ..findings import Finding, FindingLog
+from ..io.atomic import atomic_writer
+from ..io.csvread import DEFAULT_MAX_BYTES, CsvFile, Record, check_bytes
+from ..io.fastread import FAST_PATH_MIN_BYTES, read_clean_topk
 
 SubmissionFormat = Literal["topk", "matrix"]
 ABSENT = -1  # no cell at that position (short row)

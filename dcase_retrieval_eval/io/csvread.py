@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
-from .findings import FindingLog
+from ..findings import FindingLog
 
 #: Default size limit for one CSV (1 GiB); a million-query top-10 file is about 300 MB.
 DEFAULT_MAX_BYTES = 1 << 30

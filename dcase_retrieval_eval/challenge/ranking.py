@@ -9,32 +9,23 @@ different from the best. Which systems are left out, and why, is part of the res
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
-from .api import resolve_edition
+from ..editions import Edition, resolve_edition
+from ..errors import InputError
+from ..formats.ground_truth import GroundTruth, load_ground_truth
+from ..formats.meta import is_label
+from ..formats.package import OUTPUT_SUFFIX, ZipLimits, open_package, read_meta, read_output
+from ..formats.submission import Submission, load_submission
+from ..io.csvread import DEFAULT_MAX_BYTES
+from ..measure.scoring import ScoreReport, score_aligned
 from .compare import compare
-from .csvread import DEFAULT_MAX_BYTES
-from .editions import Edition
-from .errors import InputError
-from .ground_truth import GroundTruth, load_ground_truth
 from .leaderboard import TIE_RULE_TEXT, HardQuery, Leaderboard, Rejected, SystemResult, TestName
-from .meta import is_label
-from .package import OUTPUT_SUFFIX, ZipLimits, open_package, read_meta, read_output
-from .scoring import ScoreReport, score_aligned
-from .submission import Submission, load_submission
 
 #: Package-level codes that make a whole package unusable for ranking.
 PACKAGE_FATAL = ("P701", "P705", "P706", "P707", "P714")
@@ -128,7 +119,7 @@ def collect(submissions: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
             limits: ZipLimits | None = None, bar: _Bar | None = None,
             ) -> tuple[list[Candidate], list[Rejected]]:
     """Candidates from a folder of packages, one package, or a manifest CSV `system,team,path`."""
-    bar = bar or _Bar(False)
+    bar = bar or _Bar(None)
     path = Path(submissions)
     if path.is_file() and path.suffix.lower() == ".csv":
         return _from_manifest(path, max_bytes)
@@ -142,9 +133,9 @@ def collect(submissions: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
     rejected: list[Rejected] = []
     children = [c for c in sorted(path.iterdir(), key=lambda p: p.name)
                 if not c.name.startswith(".")]
-    task = bar.task("reading", len(children))
+    bar.start("reading", len(children))
     for child in children:
-        bar.step(task, child.name)
+        bar.step(child.name)
         if child.is_symlink():
             rejected.append(Rejected(label="", team="", source=child.name,
                                      reason="a link, not a package (P705)"))
@@ -171,40 +162,39 @@ def _dedupe(cands: list[Candidate], rejected: list[Rejected]) -> list[Candidate]
     return kept
 
 
+#: Told of every step: `progress(stage, done, total, item)`, stage "reading" or "scoring".
+ProgressCallback = Callable[[str, int, int, str], None]
+
+
+def print_progress(stage: str, done: int, total: int, item: str) -> None:
+    """The plain progress reporter behind `rank(progress=True)`: one line per step on stderr."""
+    print(f"{stage} {done}/{total} {item}", file=sys.stderr, flush=True)
+
+
 class _Bar:
-    """A rich progress bar on standard error, or nothing when disabled."""
+    """Counts the steps of each stage and forwards them to the caller's callback, if any."""
 
-    def __init__(self, enabled: bool) -> None:
-        self._progress: Progress | None = None
-        if enabled:
-            self._progress = Progress(TextColumn("{task.fields[stage]}"), BarColumn(),
-                                      MofNCompleteColumn(), TextColumn("{task.description}"),
-                                      TimeElapsedColumn(), console=Console(stderr=True),
-                                      transient=True)
+    def __init__(self, callback: ProgressCallback | None) -> None:
+        self._callback = callback
+        self._stage = ""
+        self._done = 0
+        self._total = 0
 
-    def __enter__(self) -> _Bar:
-        if self._progress is not None:
-            self._progress.start()
-        return self
+    def start(self, stage: str, total: int) -> None:
+        self._stage, self._done, self._total = stage, 0, total
+        if self._callback is not None:
+            self._callback(stage, 0, total, "")
 
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-    def task(self, stage: str, total: int) -> TaskID | None:
-        if self._progress is None:
-            return None
-        return self._progress.add_task("", total=total, stage=stage)
-
-    def step(self, task: TaskID | None, description: str, advance: int = 1) -> None:
-        if self._progress is not None and task is not None:
-            self._progress.update(task, description=description[:40], advance=advance)
+    def step(self, description: str) -> None:
+        self._done += 1
+        if self._callback is not None:
+            self._callback(self._stage, self._done, self._total, description)
 
 
 def _score_all(cands: list[Candidate], gt: GroundTruth, edition: Edition, lenient: bool,
                confidence: float, bar: _Bar, rejected: list[Rejected],
                ) -> Iterator[tuple[Candidate, ScoreReport]]:
-    task = bar.task("scoring", len(cands))
+    bar.start("scoring", len(cands))
     for c in cands:
         try:
             yield c, score_aligned(c.submission, gt, edition, lenient=lenient,
@@ -215,7 +205,7 @@ def _score_all(cands: list[Candidate], gt: GroundTruth, edition: Edition, lenien
                 counts[f.code] = counts.get(f.code, 0) + 1
             rejected.append(Rejected(label=c.label, team=c.team, source=c.source,
                                      reason=f"invalid system output: {exc}", codes=counts))
-        bar.step(task, c.label)
+        bar.step(c.label)
 
 
 def competition_ranks(values: Sequence[float]) -> list[int]:
@@ -241,9 +231,12 @@ def rank(
     confidence: float = 0.95,
     max_bytes: int = DEFAULT_MAX_BYTES,
     limits: ZipLimits | None = None,
-    progress: bool = False,
+    progress: bool | ProgressCallback = False,
 ) -> Leaderboard:
-    """Score, order and compare every usable system of `submissions` against `gt`."""
+    """Score, order and compare every usable system of `submissions` against `gt`.
+
+    `progress`: a `ProgressCallback`, or True for plain lines on stderr (the CLI passes a bar).
+    """
     if test not in ("randomization", "bootstrap"):
         raise ValueError(f"unknown test {test!r}; choose randomization or bootstrap")
     if rounds < 1:
@@ -252,10 +245,11 @@ def rank(
         raise ValueError("alpha must lie in (0, 1)")
     truth = gt if isinstance(gt, GroundTruth) else load_ground_truth(gt, max_bytes=max_bytes)
     ed = resolve_edition(edition, truth, k)
-    with _Bar(progress) as bar:
-        cands, rejected = collect(submissions, max_bytes=max_bytes, limits=limits, bar=bar)
-        cands = _dedupe(cands, rejected)
-        scored = list(_score_all(cands, truth, ed, lenient, confidence, bar, rejected))
+    callback = print_progress if progress is True else progress or None
+    bar = _Bar(callback)
+    cands, rejected = collect(submissions, max_bytes=max_bytes, limits=limits, bar=bar)
+    cands = _dedupe(cands, rejected)
+    scored = list(_score_all(cands, truth, ed, lenient, confidence, bar, rejected))
     main = ed.main_metric
     scored.sort(key=lambda cs: (-cs[1].metrics[main].value, cs[0].label))
     labels = [c.label for c, _ in scored]

@@ -1,16 +1,18 @@
-"""`dcase-eval rank`: a thin click command over `ranking.rank` and `Leaderboard.write`."""
+"""`dcase-eval rank`: a thin click command over `challenge.ranking.rank` and
+`report.results_dir.write_results`."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from .csvread import DEFAULT_MAX_BYTES
-from .editions import EDITIONS
-from .errors import InputError
+from ..editions import EDITIONS
+from ..errors import InputError
+from ..io.csvread import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -22,8 +24,8 @@ def _summary(console: Console, board: object) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from .leaderboard import Leaderboard
-    from .report.leaderboard_formats import num, pvalue
+    from ..challenge.leaderboard import Leaderboard
+    from ..report.leaderboard_formats import num, pvalue
 
     assert isinstance(board, Leaderboard)
     table = Table(title=f"edition {board.edition}: {len(board.systems)} systems ranked by "
@@ -70,7 +72,9 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
     write results.json/.csv/.md/.tex, index.html and per-query CSVs into --out."""
     from rich.console import Console
 
-    from .ranking import rank
+    from ..challenge.ranking import rank
+    from ..report.results_dir import write_results
+    from ..report.terminal import ProgressBar
 
     console = Console(stderr=True)
     resolved_out = out_dir.resolve()
@@ -78,10 +82,12 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
         if resolved_out == inp or inp in resolved_out.parents and inp.is_dir():
             raise click.UsageError(f"--out {out_dir} lies inside an input; choose another folder")
     try:
-        board = rank(submissions, gt_path, edition=edition, k=k, test=test,  # type: ignore[arg-type]
-                     rounds=rounds, seed=seed, alpha=alpha, all_pairs=all_pairs,
-                     lenient=lenient, max_bytes=max_bytes, progress=not quiet)
-        written = board.write(out_dir)
+        with contextlib.nullcontext(None) if quiet else ProgressBar() as bar:
+            board = rank(submissions, gt_path, edition=edition, k=k,
+                         test=test,  # type: ignore[arg-type]
+                         rounds=rounds, seed=seed, alpha=alpha, all_pairs=all_pairs,
+                         lenient=lenient, max_bytes=max_bytes, progress=bar or False)
+        written = write_results(board, out_dir)
     except InputError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         sys.exit(EXIT_INVALID)

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .leaderboard import Comparison, TestName
-from .statistical_tests import holm, paired_bootstrap, paired_randomization
+from .significance import holm, paired_bootstrap, paired_randomization
 
 
 def family(n_systems: int, all_pairs: bool) -> list[tuple[int, int]]:

@@ -23,15 +23,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel
-
-from .csvread import DEFAULT_MAX_BYTES
-from .editions import Edition
-from .findings import CATALOGUE, Finding, FindingLog, Severity
-from .ground_truth import QuerySet
+from ..findings import FindingLog
+from ..io.csvread import DEFAULT_MAX_BYTES
 from .meta import SystemMeta, is_label, load_meta
 from .submission import Submission, load_submission
-from .validation import ValidationReport
 
 MAX_SYSTEMS = 4
 OUTPUT_SUFFIX = ".output.csv"
@@ -50,33 +45,6 @@ class ZipLimits:
     max_ratio: float = 200.0
     #: Members smaller than this are exempt from the ratio check (tiny files compress oddly).
     ratio_min_bytes: int = 1 << 20
-
-
-class PackageSystem(BaseModel):
-    """One system of a package: its label, where its files are, its meta and its validation."""
-
-    label: str
-    output: str | None = None
-    meta_file: str | None = None
-    meta: SystemMeta | None = None
-    validation: ValidationReport | None = None
-
-
-class PackageReport(BaseModel):
-    """Everything found in one package: package-level findings and one report per system."""
-
-    path: str
-    valid: bool
-    systems: list[PackageSystem]
-    technical_reports: list[str]
-    package: ValidationReport
-
-    def reports(self) -> Iterator[ValidationReport]:
-        """The package-level report first, then one per system output, in label order."""
-        yield self.package
-        for system in self.systems:
-            if system.validation is not None:
-                yield system.validation
 
 
 @dataclass
@@ -320,48 +288,3 @@ def read_output(pkg: OpenedPackage, label: str, max_bytes: int = DEFAULT_MAX_BYT
     sub = load_submission(file, max_bytes=max_bytes)
     return dataclasses.replace(
         sub, path=display, findings=[f.model_copy(update={"file": display}) for f in sub.findings])
-
-
-def _package_report(pkg: OpenedPackage, n_queries: int, depth: int) -> ValidationReport:
-    counts = dict(sorted(pkg.log.counts.items()))
-    errors = sum(n for c, n in counts.items() if CATALOGUE[c].severity == Severity.ERROR)
-    warnings = sum(n for c, n in counts.items() if CATALOGUE[c].severity == Severity.WARNING)
-    return ValidationReport(path=pkg.display, format="package", valid=errors == 0, n_rows=0,
-                            n_queries=n_queries, depth=depth, errors=errors, warnings=warnings,
-                            counts=counts, findings=pkg.log.sorted())
-
-
-def validate_package(
-    path: str | Path,
-    against: QuerySet,
-    *,
-    edition: str | Edition = "auto",
-    k: int | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    limits: ZipLimits | None = None,
-) -> PackageReport:
-    """Check a whole package: its layout, every meta YAML and every system output."""
-    from .api import resolve_edition, validate
-
-    depth = resolve_edition(edition, against, k).depth
-    systems: list[PackageSystem] = []
-    with open_package(path, limits) as pkg:
-        for label in sorted(set(pkg.outputs) | set(pkg.metas)):
-            meta = read_meta(pkg, label)
-            report = None
-            if label in pkg.outputs:
-                report = validate(read_output(pkg, label, max_bytes), against, edition=edition,
-                                  k=k, max_bytes=max_bytes)
-            systems.append(PackageSystem(
-                label=label, output=pkg.outputs.get(label, (None, None))[1],
-                meta_file=pkg.metas.get(label, (None, None))[1], meta=meta, validation=report))
-        package = _package_report(pkg, against.n_queries, depth)
-        technical = [display for _, display in pkg.reports]
-    valid = package.valid and all(s.validation is None or s.validation.valid for s in systems)
-    return PackageReport(path=str(path), valid=valid, systems=systems,
-                         technical_reports=technical, package=package)
-
-
-def all_findings(report: PackageReport) -> list[Finding]:
-    """Every finding of a package report, package-level first."""
-    return [f for r in report.reports() for f in r.findings]

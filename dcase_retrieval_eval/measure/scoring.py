@@ -9,13 +9,13 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
-from .editions import Edition
-from .errors import InputError
-from .ground_truth import GroundTruth
+from ..check.validation import Alignment, ValidationReport, validate_submission
+from ..editions import Edition
+from ..errors import InputError
+from ..formats.ground_truth import GroundTruth
+from ..formats.submission import TIE_RULE, Submission
 from .jackknife import JackknifeStats, jackknife_mean
 from .metrics import average_precision, first_positions, hit_matrix, recall_at
-from .submission import TIE_RULE, Submission
-from .validation import Alignment, ValidationReport, validate_submission
 
 
 class Policy(BaseModel):

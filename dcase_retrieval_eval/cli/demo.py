@@ -15,10 +15,10 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from .api import score, validate
-from .ground_truth import load_ground_truth
-from .safe_io import atomic_writer
-from .submission import write_topk_csv
+from ..api import score, validate
+from ..formats.ground_truth import load_ground_truth
+from ..formats.submission import write_topk_csv
+from ..io.atomic import atomic_writer
 
 _SOURCES = ["dog", "rain", "car engine", "church bell", "crowd", "stream", "train", "bird",
             "door", "wind", "typewriter", "fire", "clock", "siren", "frog", "thunder"]

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
-from .errors import InputError
+from ..errors import InputError
 
 
 @contextlib.contextmanager

@@ -19,9 +19,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from .csvread import DEFAULT_MAX_BYTES, CsvFile, check_bytes
-from .errors import InputError
-from .findings import Finding, FindingLog
+from ..errors import InputError
+from ..findings import Finding, FindingLog
+from ..io.csvread import DEFAULT_MAX_BYTES, CsvFile, check_bytes
 
 GroundTruthFormat = Literal["clotho", "correspondence", "long"]
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".aif", ".aiff", ".m4a")

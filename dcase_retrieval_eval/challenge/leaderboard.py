@@ -9,15 +9,14 @@ never the ground truth, breaks a tie. The team view keeps each team's first syst
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
-from .ground_truth import GroundTruth
-from .jackknife import JackknifeStats
+from ..formats.ground_truth import GroundTruth
+from ..measure.jackknife import JackknifeStats
 
 TIE_RULE_TEXT = (
     "exactly equal main-metric values share a rank (1, 2, 2, 4) and are listed by system label "
@@ -128,37 +127,6 @@ class Leaderboard(BaseModel):
         """A JSON-safe document: non-finite numbers become null."""
         doc: dict[str, Any] = _finite(self.model_dump(mode="python"))
         return doc
-
-    def to_json(self) -> str:
-        from .report.leaderboard_formats import to_json
-
-        return to_json(self)
-
-    def to_csv(self) -> str:
-        from .report.leaderboard_formats import to_csv
-
-        return to_csv(self)
-
-    def to_markdown(self) -> str:
-        from .report.leaderboard_formats import to_markdown
-
-        return to_markdown(self)
-
-    def to_latex(self) -> str:
-        from .report.leaderboard_formats import to_latex
-
-        return to_latex(self)
-
-    def to_html(self) -> str:
-        from .report.html import to_html
-
-        return to_html(self)
-
-    def write(self, out_dir: str | Path) -> list[Path]:
-        """Write every output into `out_dir` atomically; returns the files written."""
-        from .report.results_dir import write_results
-
-        return write_results(self, Path(out_dir))
 
 
 def _finite(value: Any) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from .editions import APNormalization
+from ..editions import APNormalization
 
 IntArray = npt.NDArray[np.int64] | npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]

@@ -16,9 +16,9 @@ import re
 from html import escape
 from pathlib import Path
 
-from .errors import InputError
-from .findings import Finding
-from .safe_io import write_text_atomic
+from ..errors import InputError
+from ..findings import Finding
+from ..io.atomic import write_text_atomic
 
 IGNORED_SUFFIXES = (".yaml", ".yml", ".pdf", ".txt", ".md", ".json")
 
@@ -76,10 +76,10 @@ def _findings_html(findings: list[Finding], limit: int = 500) -> str:
 def run_codabench(input_dir: str | Path, output_dir: str | Path, *, edition: str = "auto",
                   k: int | None = None, lenient: bool = False) -> dict[str, float | None]:
     """Score INPUT_DIR/res against INPUT_DIR/ref; write scores.json and detailed_results.html."""
-    from .api import resolve_edition
-    from .ground_truth import load_ground_truth
-    from .scoring import score_aligned
-    from .submission import load_submission
+    from ..editions import resolve_edition
+    from ..formats.ground_truth import load_ground_truth
+    from ..formats.submission import load_submission
+    from ..measure.scoring import score_aligned
 
     input_dir, output_dir = Path(input_dir), Path(output_dir)
     gt = load_ground_truth(_single_csv(input_dir / "ref", "reference ground truth"))

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .csvread import DEFAULT_MAX_BYTES
-from .editions import EDITIONS
-from .errors import InputError
+from ..editions import EDITIONS
+from ..errors import InputError
+from ..io.csvread import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -43,7 +43,7 @@ def _fail_with_findings(exc: InputError, fmt: str) -> None:
                "findings": [f.model_dump(mode="json") for f in exc.findings]}
         click.echo(json.dumps(doc, indent=2))
     else:
-        from .report.terminal import findings_table
+        from ..report.terminal import findings_table
 
         console = _console()
         if exc.findings:
@@ -75,8 +75,8 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
              audio_dir: Path | None, audio_list: Path | None, edition: str, k: int | None,
              fmt: str, max_bytes: int) -> None:
     """Check SUBMISSION (a CSV, or a team package: a zip or a folder) and list every defect."""
-    from .api import validate as run_validate
-    from .ground_truth import (
+    from ..api import validate as run_validate
+    from ..formats.ground_truth import (
         QuerySet,
         list_audio_dir,
         load_ground_truth,
@@ -115,7 +115,7 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
     if fmt == "json":
         click.echo(report.model_dump_json(indent=2))
     else:
-        from .report.terminal import print_validation
+        from ..report.terminal import print_validation
 
         print_validation(_console(), report)
     sys.exit(0 if report.valid else EXIT_INVALID)
@@ -124,8 +124,8 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
 def _validate_package(path: Path, against: Any, edition: str, k: int | None, fmt: str,
                       max_bytes: int) -> None:
     """A team package (zip or folder): every system checked, all findings in one run."""
-    from .package import validate_package
-    from .report.terminal import print_validation
+    from ..check.package_check import validate_package
+    from ..report.terminal import print_validation
 
     report = validate_package(path, against, edition=edition, k=k, max_bytes=max_bytes)
     if fmt == "json":
@@ -164,10 +164,10 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
         return
     if submission is None or gt_path is None:
         raise click.UsageError("give SUBMISSION and --gt GT.csv (or --codabench IN OUT)")
-    from .api import score as run_score
-    from .ground_truth import list_audio_dir, load_ground_truth, read_audio_list
-    from .report.tabular import score_csv, score_json, write_per_query
-    from .safe_io import refuse_overwriting_inputs, write_text_atomic
+    from ..api import score as run_score
+    from ..formats.ground_truth import list_audio_dir, load_ground_truth, read_audio_list
+    from ..io.atomic import refuse_overwriting_inputs, write_text_atomic
+    from ..report.tabular import score_csv, score_json, write_per_query
 
     if per_query is not None and output is not None and per_query.resolve() == output.resolve():
         raise click.UsageError("--per-query and --output name the same file")
@@ -186,7 +186,7 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
     if per_query is not None:
         write_per_query(per_query, report, gt)
     if fmt == "text":
-        from .report.terminal import print_score
+        from ..report.terminal import print_score
 
         if output is not None:
             from rich.console import Console
@@ -208,7 +208,7 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
 
 
 def _run_codabench(dirs: tuple[Path, Path], edition: str, k: int | None, lenient: bool) -> None:
-    from .codabench import run_codabench
+    from ..hosting.codabench import run_codabench
 
     try:
         run_codabench(dirs[0], dirs[1], edition=edition, k=k, lenient=lenient)
@@ -233,7 +233,7 @@ def demo(out_dir: Path | None, seed: int, n_files: int) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def codes(fmt: str) -> None:
     """List every finding code with its severity and meaning."""
-    from .findings import CATALOGUE
+    from ..findings import CATALOGUE
 
     if fmt == "json":
         click.echo(json.dumps([c.model_dump(mode="json") for c in CATALOGUE.values()], indent=2))
@@ -244,8 +244,8 @@ def codes(fmt: str) -> None:
 
 def _register_commands() -> None:
     """Commands kept in their own modules; each imports its heavy parts only when run."""
-    from .cli_baseline import baseline_group, synth_command
-    from .cli_rank import rank_command
+    from .baseline import baseline_group, synth_command
+    from .rank import rank_command
 
     for command in (rank_command, synth_command, baseline_group):
         main.add_command(command)

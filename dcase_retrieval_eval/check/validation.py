@@ -15,9 +15,9 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
 
-from .findings import CATALOGUE, Finding, FindingLog, Severity
-from .ground_truth import AUDIO_SUFFIXES, QuerySet
-from .submission import ABSENT, TIE_RULE, Submission
+from ..findings import CATALOGUE, Finding, FindingLog, Severity
+from ..formats.ground_truth import AUDIO_SUFFIXES, QuerySet
+from ..formats.submission import ABSENT, TIE_RULE, Submission
 
 UNKNOWN = -3
 

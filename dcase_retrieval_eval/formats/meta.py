@@ -14,7 +14,7 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from .findings import Finding, FindingLog
+from ..findings import Finding, FindingLog
 
 #: A system label is also a file-name stem, so it is kept to portable characters.
 LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"

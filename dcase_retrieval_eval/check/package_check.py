@@ -1,0 +1,87 @@
+"""A whole team package checked: its layout findings (from `formats.package`), every meta YAML
+and every system output validated against the query set, in one report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from ..editions import Edition, resolve_edition
+from ..findings import CATALOGUE, Finding, Severity
+from ..formats.ground_truth import QuerySet
+from ..formats.meta import SystemMeta
+from ..formats.package import OpenedPackage, ZipLimits, open_package, read_meta, read_output
+from ..io.csvread import DEFAULT_MAX_BYTES
+from .validation import ValidationReport, validate_submission
+
+
+class PackageSystem(BaseModel):
+    """One system of a package: its label, where its files are, its meta and its validation."""
+
+    label: str
+    output: str | None = None
+    meta_file: str | None = None
+    meta: SystemMeta | None = None
+    validation: ValidationReport | None = None
+
+
+class PackageReport(BaseModel):
+    """Everything found in one package: package-level findings and one report per system."""
+
+    path: str
+    valid: bool
+    systems: list[PackageSystem]
+    technical_reports: list[str]
+    package: ValidationReport
+
+    def reports(self) -> Iterator[ValidationReport]:
+        """The package-level report first, then one per system output, in label order."""
+        yield self.package
+        for system in self.systems:
+            if system.validation is not None:
+                yield system.validation
+
+
+def _package_report(pkg: OpenedPackage, n_queries: int, depth: int) -> ValidationReport:
+    counts = dict(sorted(pkg.log.counts.items()))
+    errors = sum(n for c, n in counts.items() if CATALOGUE[c].severity == Severity.ERROR)
+    warnings = sum(n for c, n in counts.items() if CATALOGUE[c].severity == Severity.WARNING)
+    return ValidationReport(path=pkg.display, format="package", valid=errors == 0, n_rows=0,
+                            n_queries=n_queries, depth=depth, errors=errors, warnings=warnings,
+                            counts=counts, findings=pkg.log.sorted())
+
+
+def validate_package(
+    path: str | Path,
+    against: QuerySet,
+    *,
+    edition: str | Edition = "auto",
+    k: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: ZipLimits | None = None,
+) -> PackageReport:
+    """Check a whole package: its layout, every meta YAML and every system output."""
+    depth = resolve_edition(edition, against, k).depth
+    systems: list[PackageSystem] = []
+    with open_package(path, limits) as pkg:
+        for label in sorted(set(pkg.outputs) | set(pkg.metas)):
+            meta = read_meta(pkg, label)
+            report = None
+            if label in pkg.outputs:
+                report, _ = validate_submission(read_output(pkg, label, max_bytes), against,
+                                                 depth)
+            systems.append(PackageSystem(
+                label=label, output=pkg.outputs.get(label, (None, None))[1],
+                meta_file=pkg.metas.get(label, (None, None))[1], meta=meta, validation=report))
+        package = _package_report(pkg, against.n_queries, depth)
+        technical = [display for _, display in pkg.reports]
+    valid = package.valid and all(s.validation is None or s.validation.valid for s in systems)
+    return PackageReport(path=str(path), valid=valid, systems=systems,
+                         technical_reports=technical, package=package)
+
+
+def all_findings(report: PackageReport) -> list[Finding]:
+    """Every finding of a package report, package-level first."""
+    return [f for r in report.reports() for f in r.findings]
