@@ -343,6 +343,15 @@ def test_manifest_refuses_names_that_spoof(challenge: tuple[Path, Path], tmp_pat
     assert "\u202e" not in board.rejected[0].team and "U+202E" in board.rejected[0].reason
 
 
+def test_a_package_named_to_spoof_is_listed_escaped(tmp_path: Path) -> None:
+    gt_path, uploads = make_challenge(tmp_path, {"A_T": [("A_T_task6b_1", 0.7)]}, seed=12)
+    (uploads / "Alph\u202eA").mkdir()
+    (uploads / "Alph\u202eA" / "notes.txt").write_text("no system here")
+    board = rank(uploads, gt_path, rounds=100)
+    [rejected] = board.rejected
+    assert rejected.team == "Alph\\u202eA" and "P709" in rejected.reason
+
+
 def test_one_dcase_package_alone_is_ranked(tmp_path: Path) -> None:
     gt_path, uploads = make_challenge(tmp_path, {"Doe_UniX": [("Doe_UniX_task6b_1", 0.8),
                                                               ("Doe_UniX_task6b_2", 0.4)]},

@@ -68,6 +68,12 @@ def _is_package_dir(path: Path) -> bool:
     return False
 
 
+def shown_name(text: str) -> str:
+    """`text` as it may appear in results: with control or bidirectional-override characters
+    written as escapes, so that no upload's name can display as another team's."""
+    return text.encode("unicode_escape").decode("ascii") if unsafe_characters(text) else text
+
+
 #: What reading one hostile package may raise beyond its findings; it rejects that package only.
 PACKAGE_READ_ERRORS = (OSError, ValueError, UnicodeError, RecursionError, zipfile.BadZipFile,
                        EOFError)
@@ -80,8 +86,8 @@ def _from_package(path: Path, max_bytes: int, limits: ZipLimits | None, task: st
         return _read_package(path, max_bytes, limits, task)
     except PACKAGE_READ_ERRORS as exc:
         reason = f"the package cannot be read ({type(exc).__name__}: {str(exc)[:200]})"
-        return [], [Rejected(label="", team=path.stem, source=path.name, reason=reason,
-                             codes={"P714": 1})]
+        return [], [Rejected(label="", team=shown_name(path.stem), source=path.name,
+                             reason=reason, codes={"P714": 1})]
 
 
 def _read_package(path: Path, max_bytes: int, limits: ZipLimits | None, task: str | None,
@@ -94,7 +100,7 @@ def _read_package(path: Path, max_bytes: int, limits: ZipLimits | None, task: st
         fatal = {c: pkg.log.counts[c] for c in PACKAGE_FATAL if pkg.log.counts[c]}
         for label in labels:
             meta = metas[label]
-            team = meta.team if meta is not None else path.stem
+            team = meta.team if meta is not None else shown_name(path.stem)
             source = pkg.outputs[label][1] if label in pkg.outputs else pkg.metas[label][1]
             reason = ""
             if fatal:
@@ -115,7 +121,8 @@ def _read_package(path: Path, max_bytes: int, limits: ZipLimits | None, task: st
         if not labels:
             why = ("the package is unusable: " + ", ".join(fatal)) if fatal else \
                 "no system in the package (P709)"
-            rejected.append(Rejected(label="", team=path.stem, source=path.name, reason=why,
+            rejected.append(Rejected(label="", team=shown_name(path.stem), source=path.name,
+                                     reason=why,
                                      codes=dict(pkg.log.counts)))
     return found, rejected
 
@@ -148,7 +155,7 @@ def _from_manifest(path: Path, max_bytes: int) -> tuple[list[Candidate], list[Re
             reason = (f"the team name holds control or bidirectional-override characters "
                       f"({', '.join(bad[:5])}) (P725)")
             codes = {"P725": 1}
-            team = team.encode("unicode_escape").decode("ascii")
+            team = shown_name(team)
         elif not file.is_file():
             reason = f"no such file: {rel}"
         else:
