@@ -221,12 +221,17 @@ def test_hostile_package_in_the_uploads_is_listed(tmp_path: Path) -> None:
 
 def test_rerun_removes_stale_per_query_files(challenge: tuple[Path, Path],
                                              tmp_path: Path) -> None:
+    """Per-query files of an earlier run's systems go; a file the tool did not write stays."""
     gt_path, uploads = challenge
     out = tmp_path / "out"
-    (out / "per_query").mkdir(parents=True)
-    (out / "per_query" / "Old_1.csv").write_text("stale")
-    write_results(rank(uploads, gt_path, rounds=100), out)
-    assert not (out / "per_query" / "Old_1.csv").exists()
+    board = rank(uploads, gt_path, rounds=100)
+    write_results(board, out)
+    (out / "per_query" / "Old_1.csv").write_text("a user's file")
+    board.systems = board.systems[1:]
+    gone = out / "per_query" / f"{rank(uploads, gt_path, rounds=100).systems[0].label}.csv"
+    assert gone.exists()
+    write_results(board, out)
+    assert not gone.exists() and (out / "per_query" / "Old_1.csv").exists()
 
 
 def _write_matrix(path: Path, queries: list[str], audio: list[str], scores: np.ndarray) -> None:

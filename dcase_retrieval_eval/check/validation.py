@@ -99,7 +99,9 @@ def validate_submission(
     # ground-truth problems (warnings: a strict load raised on errors) belong to the same report
     log.extend(qs.findings)
     n_q = qs.n_queries
-    aligned = np.full((n_q, depth), ABSENT, np.int32)
+    # no wider than the rankings given: positions past them are empty whatever k is, and a huge
+    # k (`--k 1000000000`) must not allocate queries x k
+    aligned = np.full((n_q, max(1, min(depth, sub.ranks.shape[1]))), ABSENT, np.int32)
     stats = dict(missing_queries=0, extra_rows=0, duplicate_rows=0, unknown_files=0,
                  repeated_files=0, short_rows=0)
     readable = not any(f.code.startswith("F") for f in sub.findings)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple, TextIO
@@ -64,10 +65,16 @@ def check_bytes(
     Returns the number of line feeds when the file can be parsed as UTF-8 text, else None.
     """
     try:
-        size = os.path.getsize(path)
+        st = os.stat(path)
     except OSError as exc:
         log.add("F105", f"Cannot read the file: {exc.strerror}.")
         return None
+    if not stat.S_ISREG(st.st_mode):
+        # a pipe or device has no size and cannot be re-read for line-exact findings
+        log.add("F105", "The file is not a regular file (a pipe, a device or a folder).",
+                hint="Save the content to a file and give that file.")
+        return None
+    size = st.st_size
     if size > max_bytes:
         log.add(
             "F101",

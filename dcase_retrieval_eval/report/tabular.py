@@ -5,15 +5,32 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from pathlib import Path
+from typing import Any
 
 from ..formats.ground_truth import GroundTruth
 from ..io.atomic import atomic_writer
 from ..measure.scoring import ScoreReport
 
 
+def strict_json(value: Any) -> Any:
+    """`value` with every NaN or infinity replaced by None (JSON `null`).
+
+    JSON has no NaN: Python writes a bare `NaN` that strict parsers (JavaScript's JSON.parse, jq,
+    Go, Rust's serde) reject. An undefined statistic (the standard error of one query) is null.
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
+
+
 def score_json(report: ScoreReport) -> str:
-    return json.dumps(report.to_dict(), indent=2, allow_nan=True) + "\n"
+    return json.dumps(strict_json(report.to_dict()), indent=2, allow_nan=False) + "\n"
 
 
 def score_csv(report: ScoreReport) -> str:
