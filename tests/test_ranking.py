@@ -19,7 +19,7 @@ from dcase_retrieval_eval.challenge.significance import holm
 from dcase_retrieval_eval.formats.ground_truth import load_ground_truth
 from dcase_retrieval_eval.formats.submission import write_topk_csv
 from dcase_retrieval_eval.report.leaderboard_formats import to_csv, to_json
-from dcase_retrieval_eval.report.results_dir import write_results
+from dcase_retrieval_eval.report.results_dir import RECORD, write_results
 
 from .conftest import run_cli
 from .organizer_data import make_challenge, meta_doc, system_rankings, write_system
@@ -70,7 +70,9 @@ def test_results_folder_is_complete(ranked: tuple[Path, dict]) -> None:
     names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     expected = {"results.json", "results.csv", "results.md", "results.tex", "index.html",
                 *(f"per_query/{s['label']}.csv" for s in doc["systems"])}
-    assert names == expected  # no temporary files left behind
+    assert names == expected | {RECORD}  # no temporary files left behind
+    recorded = json.loads((out / RECORD).read_text(encoding="utf-8"))["files"]
+    assert {f["path"] for f in recorded} == expected  # the record of what the run wrote
 
 
 def test_order_values_and_scores_match_the_scorer(challenge: tuple[Path, Path],
