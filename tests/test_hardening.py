@@ -328,3 +328,160 @@ def test_item10_a_pipe_is_refused_not_called_empty(small: tuple[Path, Path],
 
     codes = [f.code for f in load_submission(fifo).findings]
     assert codes == ["F105"]
+
+
+# --- item 12: a caption shared by two files under the 2022 preset ---------------------------
+
+
+def test_item12_shared_caption_counts_the_last_file_and_ap_stays_at_most_1(
+        tmp_path: Path) -> None:
+    gt_path = tmp_path / "gt.csv"
+    gt_path.write_text("file_name,caption_1,caption_2\n"
+                       "a.wav,A dog barks.,Rain on a roof.\n"
+                       "b.wav,A dog barks.,Wind in trees.\n", encoding="utf-8")
+    sub = tmp_path / "sub.csv"
+    header = "caption," + ",".join(f"file_name_{i}" for i in range(1, 4))
+    sub.write_text(f"{header}\n"
+                   "A dog barks.,a.wav,b.wav,x.wav\n"
+                   "Rain on a roof.,a.wav,b.wav,x.wav\n"
+                   "Wind in trees.,a.wav,b.wav,x.wav\n", encoding="utf-8")
+    pq = tmp_path / "pq.csv"
+    code, out, err = cli("score", sub, "--gt", gt_path, "--format", "json", "--lenient",
+                         "--audio-list", _audio_list(tmp_path, ["a.wav", "b.wav", "x.wav"]),
+                         "--per-query", pq)
+    doc = json.loads(out)
+    assert code == 0 and doc["edition"] == "2022", err
+    # the shared caption's one relevant file is b.wav (the later row): AP 1/2, R@1 0
+    import csv as _csv
+
+    rows = list(_csv.DictReader(pq.open(encoding="utf-8")))
+    shared = next(r for r in rows if r["query"] == "A dog barks.")
+    assert json.loads(shared["relevant_files"]) == ["b.wav"]
+    assert shared["positions_found"] == "2" and float(shared["mAP@10"]) == 0.5
+    assert all(float(r["mAP@10"]) <= 1.0 for r in rows)
+    assert doc["metrics"]["mAP@10"]["value"] == pytest.approx((0.5 + 1.0 + 0.5) / 3)
+    # the 2025 preset counts both files: AP (1/1 + 2/2) / 2 = 1
+    code, out, _ = cli("score", sub, "--gt", gt_path, "--format", "json", "--lenient",
+                       "--edition", "2025", "--audio-list", tmp_path / "audio.txt")
+    per_2025 = json.loads(out)["metrics"]["mAP@10"]["value"]
+    assert code == 0 and per_2025 <= 1.0
+
+
+def _audio_list(folder: Path, names: list[str]) -> Path:
+    path = folder / "audio.txt"
+    path.write_text("\n".join(names) + "\n", encoding="utf-8")
+    return path
+
+
+# --- item 13: a score matrix without audio columns -------------------------------------------
+
+
+def test_item13_matrix_without_audio_columns_is_invalid(small: tuple[Path, Path],
+                                                         tmp_path: Path) -> None:
+    _, gt_path = small
+    queries = load_ground_truth(gt_path).queries
+    sub = tmp_path / "matrix.csv"
+    sub.write_text("index\n" + "\n".join(queries) + "\n", encoding="utf-8")
+    code, out, _ = cli("validate", sub, "--gt", gt_path, "--format", "json")
+    assert code == 1 and "M507" in json.loads(out)["counts"]
+    assert cli("score", sub, "--gt", gt_path)[0] == 1
+
+
+# --- item 15: only plain decimal and scientific notation are scores --------------------------
+
+
+@pytest.mark.parametrize("cell", ["1_000", "١٫٥", " 1.5 ", "0x1p-2", "1,5", "½"])
+def test_item15_only_plain_numbers_are_scores(tmp_path: Path, cell: str) -> None:
+    gt_path = tmp_path / "gt.csv"
+    gt_path.write_text("query,file_name\nA dog barks.,a.wav\nRain.,b.wav\n", encoding="utf-8")
+    sub = tmp_path / "m.csv"
+    sub.write_text(f'index,a.wav,b.wav\nA dog barks.,"{cell}",0.25\nRain.,1e-3,-.5\n',
+                   encoding="utf-8")
+    code, out, _ = cli("validate", sub, "--gt", gt_path, "--format", "json")
+    doc = json.loads(out)
+    assert code == 1 and doc["counts"] == {"M501": 1}
+    assert [(f["line"], f["column"]) for f in doc["findings"]] == [(2, 2)]
+
+
+# --- item 17: a ground-truth row wider than its header -----------------------------------------
+
+
+def test_item17_gt_row_with_extra_cells_is_an_error(small: tuple[Path, Path],
+                                                    tmp_path: Path) -> None:
+    sub, _ = small
+    gt_path = tmp_path / "gt_wide.csv"
+    gt_path.write_text("file_name,caption_1,caption_2\n"
+                       "a.wav,A dog barks.,Rain on a roof.\n"
+                       "b.wav,Wind in trees.,A door creaks.,An extra caption.\n",
+                       encoding="utf-8")
+    code, out, _ = cli("validate", sub, "--gt", gt_path, "--format", "json")
+    doc = json.loads(out)
+    assert code == 1 and [(f["code"], f["line"], f["column"]) for f in doc["findings"]] == [
+        ("C204", 3, 4)]
+    assert "ground truth" in doc["findings"][0]["message"]
+
+
+# --- item 20: findings about a ground truth speak of the ground truth --------------------------
+
+
+@pytest.mark.parametrize("content", [b"", b"file_name,caption_1\na.wav,A dog\0 barks.\n",
+                                     b"file_name,caption_1\na.wav,Caf\xe9\n"])
+def test_item20_ground_truth_findings_do_not_speak_of_a_submission(
+        small: tuple[Path, Path], tmp_path: Path, content: bytes) -> None:
+    sub, _ = small
+    gt_path = tmp_path / "gt_bad.csv"
+    gt_path.write_bytes(content)
+    code, out, _ = cli("validate", sub, "--gt", gt_path, "--format", "json")
+    doc = json.loads(out)
+    assert code == 1 and doc["findings"]
+    for finding in doc["findings"]:
+        text = (finding["message"] + " " + finding["hint"]).lower()
+        assert "submission" not in text and "per query" not in text, finding
+    assert any("ground truth" in (f["message"] + f["hint"]) for f in doc["findings"]) or \
+        doc["findings"][0]["code"] == "F104"
+
+
+# --- item 11: --per-query is linear -------------------------------------------------------------
+
+
+def test_item11_per_query_costs_little_next_to_scoring(tmp_path: Path) -> None:
+    """50,000 queries: the old writer recomputed every query's positions per row (about 15
+    minutes here); now the file costs less than the scoring itself."""
+    import time
+
+    import numpy as np
+
+    from dcase_retrieval_eval.api import score
+    from dcase_retrieval_eval.report.tabular import write_per_query
+
+    n_files, rng = 10_000, np.random.default_rng(0)
+    gt_path, sub = tmp_path / "gt.csv", tmp_path / "sub.csv"
+    files = [f"clip {i:05d}.wav" for i in range(n_files)]
+    with open(gt_path, "w", encoding="utf-8") as fh:
+        fh.write("file_name," + ",".join(f"caption_{j}" for j in range(1, 6)) + "\n")
+        fh.writelines(f"{f},{','.join(f'caption {j} of {i}' for j in range(5))}\n"
+                      for i, f in enumerate(files))
+    picks = rng.integers(0, n_files, size=(n_files * 5, 10))
+    with open(sub, "w", encoding="utf-8") as fh:
+        fh.write("caption," + ",".join(f"file_name_{j}" for j in range(1, 11)) + "\n")
+        for q, row in enumerate(picks):
+            ranked = list(dict.fromkeys([q // 5, *row.tolist()]))[:10]
+            ranked = ranked[1:] + ranked[:1] if q % 3 else ranked
+            fh.write(f"caption {q % 5} of {q // 5}," + ",".join(files[i] for i in ranked) + "\n")
+    gt = load_ground_truth(gt_path)
+    start = time.perf_counter()
+    report = score(sub, gt)
+    scoring = time.perf_counter() - start
+    start = time.perf_counter()
+    write_per_query(tmp_path / "pq.csv", report, gt)
+    writing = time.perf_counter() - start
+    assert writing < scoring + 0.5, (writing, scoring)
+    import csv as _csv
+
+    rows = list(_csv.reader((tmp_path / "pq.csv").open(encoding="utf-8")))
+    assert len(rows) == n_files * 5 + 1 and rows[0][:3] == ["query", "relevant_files",
+                                                             "positions_found"]
+    for q in (0, 1, 49_999):
+        pos = [int(p) for p in rows[q + 1][2].split()]
+        assert pos == [p + 1 for p in np.flatnonzero(report.per_query.hits[q]).tolist()]
+        assert float(rows[q + 1][3]) == report.per_query.values["mAP@10"][q]

@@ -221,19 +221,19 @@ def test_hostile_package_in_the_uploads_is_listed(tmp_path: Path) -> None:
         ("bomb.zip", "the package is unusable: P706", {"P706": 1})]
 
 
-def test_rerun_removes_stale_per_query_files(challenge: tuple[Path, Path],
-                                             tmp_path: Path) -> None:
+def test_rerun_removes_stale_per_query_files(tmp_path: Path) -> None:
     """Per-query files of an earlier run's systems go; a file the tool did not write stays."""
-    gt_path, uploads = challenge
+    gt_path, uploads = make_challenge(tmp_path / "c", {"T1": [("a_1", 0.7)], "T2": [("b_1", 0.5)]},
+                                      seed=2)
     out = tmp_path / "out"
-    board = rank(uploads, gt_path, rounds=100)
-    write_results(board, out)
+    write_results(rank(uploads, gt_path, rounds=100), out)
     (out / "per_query" / "Old_1.csv").write_text("a user's file")
-    board.systems = board.systems[1:]
-    gone = out / "per_query" / f"{rank(uploads, gt_path, rounds=100).systems[0].label}.csv"
-    assert gone.exists()
-    write_results(board, out)
-    assert not gone.exists() and (out / "per_query" / "Old_1.csv").exists()
+    assert (out / "per_query" / "b_1.csv").exists()
+    for file in uploads.rglob("b_1.*"):
+        file.unlink()
+    write_results(rank(uploads, gt_path, rounds=100), out)
+    assert not (out / "per_query" / "b_1.csv").exists()
+    assert (out / "per_query" / "Old_1.csv").exists() and (out / "per_query" / "a_1.csv").exists()
 
 
 def _write_matrix(path: Path, queries: list[str], audio: list[str], scores: np.ndarray) -> None:

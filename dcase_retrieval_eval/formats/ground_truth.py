@@ -10,7 +10,7 @@ A participant without the ground truth builds a `QuerySet` from a `caption` CSV 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from ..errors import InputError
 from ..findings import Finding, FindingLog
-from ..io.csvread import DEFAULT_MAX_BYTES, CsvFile, check_bytes
+from ..io.csvread import DEFAULT_MAX_BYTES, CsvFile, Record, check_bytes
 
 GroundTruthFormat = Literal["clotho", "correspondence", "long"]
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".aif", ".aiff", ".m4a")
@@ -115,10 +115,12 @@ def load_ground_truth(
     first_line: dict[str, int] = {}
     audio: dict[str, None] = {}
     fmt: GroundTruthFormat | None = None
-    if check_bytes(path, log, max_bytes) is not None:
+    if check_bytes(path, log, max_bytes, what="ground truth") is not None:
         records = CsvFile(path, log).records()
         header = next(records, None)
         fmt = _detect_format(header.cells) if header else None
+        if header is not None:
+            records = _within_header(records, len(header.cells), log)
         if header is None:
             log.add("G606", "The ground truth has no rows.")
         elif fmt is None:
@@ -155,6 +157,19 @@ def load_ground_truth(
     )
 
 
+def _within_header(records: Iterator[Record], width: int, log: FindingLog) -> Iterator[Record]:
+    """The records, less those with more cells than the header (each a C204 error): an extra
+    cell would otherwise become one more caption, a query nobody wrote."""
+    for rec in records:
+        if len(rec.cells) > width:
+            log.add("C204", f"The line has {len(rec.cells)} cells; the ground truth's header has "
+                    f"{width}.", line=rec.line, column=width + 1,
+                    hint="Quote captions and file names that contain commas; every row of the "
+                    "ground truth has exactly the header's cells.")
+            continue
+        yield rec
+
+
 def _add_pair(
     query: str,
     file: str,
@@ -184,7 +199,9 @@ def _add_pair(
             f"The caption {query!r} is also written for {files[0]!r} (line {first_line[query]}).",
             line=line,
             column=column,
-            hint="It becomes one query with several relevant files.",
+            hint="It becomes one query. The 2022-2024 presets count only the last file "
+            "listed for it as relevant (as the official 2022 script does); the 2025 preset "
+            "counts every file.",
         )
     files.append(file)
 
@@ -266,7 +283,7 @@ def load_query_set(
     log = FindingLog(str(path))
     queries: dict[str, int] = {}
     audio: list[str] = []
-    if check_bytes(path, log, max_bytes) is not None:
+    if check_bytes(path, log, max_bytes, what="query file") is not None:
         records = CsvFile(path, log).records()
         header = next(records, None)
         low = [h.strip().lower() for h in header.cells] if header else []
@@ -315,7 +332,7 @@ def read_audio_list(path: str | Path) -> list[str]:
     """Audio file names from a text file (one per line) or a CSV with a `file_name` column."""
     path = Path(path)
     log = FindingLog(str(path))
-    if check_bytes(path, log, DEFAULT_MAX_BYTES) is None:
+    if check_bytes(path, log, DEFAULT_MAX_BYTES, what="audio list") is None:
         raise InputError(f"{path} is not a usable audio list", log.sorted())
     records = list(CsvFile(path, log).records())
     if records and [c.strip().lower() for c in records[0].cells][:1] == ["file_name"]:

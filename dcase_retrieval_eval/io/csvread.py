@@ -57,11 +57,20 @@ def _guess_encoding(head: bytes) -> str:
     return "Windows-1252 / Latin-1"
 
 
+_EMPTY_HINTS = {
+    "submission": "Write the header and one row per query.",
+    "ground truth": "A ground truth needs its header (e.g. 'file_name,caption_1,...,"
+    "caption_5') and one row per audio file or query.",
+}
+
+
 def check_bytes(
-    path: Path, log: FindingLog, max_bytes: int = DEFAULT_MAX_BYTES
+    path: Path, log: FindingLog, max_bytes: int = DEFAULT_MAX_BYTES, *, what: str = "submission"
 ) -> int | None:
     """Check size, emptiness, NUL bytes and UTF-8 validity without holding the file in memory.
 
+    `what` names the file's role ("submission", "ground truth", "query file", "audio list") in
+    hints, so a finding about a ground truth never tells its reader to fix a submission.
     Returns the number of line feeds when the file can be parsed as UTF-8 text, else None.
     """
     try:
@@ -83,7 +92,8 @@ def check_bytes(
         )
         return None
     if size == 0:
-        log.add("F102", "The file is empty.", hint="Write the header and one row per query.")
+        log.add("F102", "The file is empty.",
+                hint=_EMPTY_HINTS.get(what, f"Write the {what}'s header and rows."))
         return None
     decoder = codecs.getincrementaldecoder("utf-8")()
     # `line` counts line ends as the CSV reader does (LF, CRLF and a lone CR, old Mac files),
@@ -118,7 +128,7 @@ def check_bytes(
                         f"NUL byte at offset {offset + nul:,}: the file is binary, not CSV text.",
                         line=line + _line_ends(before, cr_end),
                         column=_cell_at(tail, before, delimiter),
-                        hint="Export the submission as a plain-text CSV file.",
+                        hint=f"Export the {what} as a plain-text CSV file.",
                     )
                     return None
                 try:
