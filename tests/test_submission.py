@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import dcase_retrieval_eval.formats.submission as submission_module
-from dcase_retrieval_eval.io import fastread
 from dcase_retrieval_eval import load_submission, write_topk_csv
 from dcase_retrieval_eval.formats.submission import TIE_RULE
+from dcase_retrieval_eval.io import fastread
 
 
 def _named_rows(sub: submission_module.Submission) -> list[tuple[int, str, list[str]]]:
