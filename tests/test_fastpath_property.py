@@ -92,3 +92,59 @@ def test_the_property_reaches_both_outcomes(tmp_path: Path,
     codes = [f.code for f in load_submission(bad).findings]
     assert codes == ["C207"]
     np.testing.assert_array_equal(load_submission(clean).n_given, [1, 1])
+
+
+GT_HEADER = ["file_name", "caption_1", "caption_2"]
+
+
+@st.composite
+def defective_ground_truths(draw: st.DrawFn) -> bytes:
+    n_rows = draw(st.integers(0, 5))
+    rows = [[draw(TEXT) for _ in GT_HEADER] for _ in range(n_rows)]
+    buf = io.StringIO()
+    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+    csv.writer(buf, quoting=quoting, lineterminator="\n").writerows([GT_HEADER, *rows])
+    data = bytearray(buf.getvalue().encode("utf-8"))
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(data)))
+        data[at:at] = draw(st.sampled_from(INSERTS))
+    return bytes(data)
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=defective_ground_truths())
+def test_fast_and_csv_paths_read_a_ground_truth_alike(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      data: bytes) -> None:
+    from dcase_retrieval_eval.formats.ground_truth import load_ground_truth
+
+    path = tmp_path / "gt.csv"
+    path.write_bytes(data)
+
+    def view() -> tuple[object, ...]:
+        gt = load_ground_truth(path, strict=False)
+        relevant = [gt.relevant(q) for q in range(gt.n_queries)]
+        return (gt.queries, gt.audio, gt.query_lines, relevant, gt.format,
+                [(f.code, f.line, f.column, f.message) for f in gt.findings])
+
+    monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 1 << 62)
+    slow = view()
+    monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 0)
+    assert view() == slow
+
+
+def test_the_ground_truth_fast_path_takes_clean_files_only(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from dcase_retrieval_eval.formats.ground_truth import _read_fast_clotho
+
+    monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 0)
+    clean = tmp_path / "gt.csv"
+    clean.write_text('file_name,caption_1,caption_2\n"a, 1.wav",A dog.,"Rain, heavy."\n'
+                     "b.wav,Wind.,A door.\n", encoding="utf-8")
+    gt = _read_fast_clotho(clean, 1 << 30)
+    assert gt is not None and gt.queries == ["A dog.", "Rain, heavy.", "Wind.", "A door."]
+    assert gt.query_lines == [2, 2, 3, 3] and gt.relevant(3) == ["b.wav"]
+    shared = tmp_path / "shared.csv"
+    shared.write_text("file_name,caption_1\na.wav,A dog.\nb.wav,A dog.\n", encoding="utf-8")
+    assert _read_fast_clotho(shared, 1 << 30) is None

@@ -10,6 +10,7 @@ A participant without the ground truth builds a `QuerySet` from a `caption` CSV 
 from __future__ import annotations
 
 import ast
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -21,6 +22,7 @@ import numpy.typing as npt
 
 from ..errors import InputError
 from ..findings import Finding, FindingLog
+from ..io import fastread
 from ..io.csvread import DEFAULT_MAX_BYTES, CsvFile, Record, check_bytes
 
 GroundTruthFormat = Literal["clotho", "correspondence", "long"]
@@ -110,6 +112,9 @@ def load_ground_truth(
     `InputError` when `strict` (the CLI turns it into exit code 1 with the findings).
     """
     path = Path(path)
+    fast = _read_fast_clotho(path, max_bytes)
+    if fast is not None:
+        return fast
     log = FindingLog(str(path))
     queries: dict[str, list[str]] = {}
     first_line: dict[str, int] = {}
@@ -155,6 +160,40 @@ def load_ground_truth(
         rel_indptr=indptr,
         rel_indices=indices,
     )
+
+
+def _read_fast_clotho(path: Path, max_bytes: int) -> GroundTruth | None:
+    """A large, clean Clotho captions file read through Arrow (`io/fastread.py`), or None when
+    the line-exact reader must decide. Returned only when that reader would find nothing: every
+    row as wide as the header, file names and captions distinct and not blank."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or not (
+            fastread.FAST_PATH_MIN_BYTES <= st.st_size <= max_bytes):
+        return None
+    header = fastread.read_header(path)
+    if header is None or _detect_format(header) != "clotho":
+        return None
+    table = fastread.read_clean_table(path, header)
+    if table is None:
+        return None
+    files: list[str] = table.column(0).to_pylist()
+    per_row = len(header) - 1
+    captions = [table.column(j).to_pylist() for j in range(1, per_row + 1)]
+    queries: list[str] = list(chain.from_iterable(zip(*captions, strict=True)))
+    if not (all(map(str.strip, files)) and all(map(str.strip, queries))):
+        return None
+    n_files = len(files)
+    gt = GroundTruth(
+        queries=queries, audio=files, source=str(path),
+        query_lines=np.repeat(np.arange(2, n_files + 2), per_row).tolist(), findings=[],
+        format="clotho", rel_indptr=np.arange(len(queries) + 1, dtype=np.int64),
+        rel_indices=np.repeat(np.arange(n_files, dtype=np.int32), per_row))
+    if len(gt.query_index) != len(queries) or len(gt.audio_index) != n_files:
+        return None  # a shared caption (G601) or a repeated file (G603): the csv reader reports
+    return gt
 
 
 def _within_header(records: Iterator[Record], width: int, log: FindingLog) -> Iterator[Record]:

@@ -108,7 +108,7 @@ def read_clean_table(path: Path, columns: list[str]) -> pa.Table | None:
             read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in columns}, strings_can_be_null=False,
+                column_types=dict.fromkeys(columns, pa.string()), strings_can_be_null=False,
                 quoted_strings_can_be_null=False, check_utf8=True,
             ),
         )
@@ -117,8 +117,8 @@ def read_clean_table(path: Path, columns: list[str]) -> pa.Table | None:
     n = table.num_rows
     if table.column_names != columns or n == 0 or feeds not in (n, n + 1):
         return None
-    for name in columns:
-        column = table.column(name)
+    for i in range(len(columns)):
+        column = table.column(i)
         if column.null_count or pc.min(pc.binary_length(column)).as_py() == 0:
             return None
     return table
