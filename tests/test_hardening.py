@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -89,33 +90,31 @@ def test_item1_ground_truth_inside_out_is_refused(
 
 
 def test_item1_cleanup_deletes_only_files_this_tool_wrote(tmp_path: Path) -> None:
-    gt_path, uploads = make_challenge(tmp_path / "c", {"Alpha": [("A_1", 0.8), ("A_2", 0.3)]},
-                                      seed=6)
+    labels = [f"Alpha_TAU_task6b_{n}" for n in (1, 2, 3)]
+    gt_path, uploads = make_challenge(tmp_path / "c", {"Alpha_TAU": [
+        (label, q) for label, q in zip(labels, (0.8, 0.5, 0.3), strict=True)]}, seed=6)
     out = tmp_path / "RESULTS"
     assert cli("rank", uploads, "--gt", gt_path, "--out", out, "--rounds", "100",
                "--quiet")[0] == 0
     record = json.loads((out / RECORD).read_text(encoding="utf-8"))
-    assert {"per_query/A_1.csv", "per_query/A_2.csv", "results.json"} <= {
+    assert {f"per_query/{label}.csv" for label in labels} | {"results.json"} <= {
         f["path"] for f in record["files"]}
     user_file = out / "per_query" / "notes.csv"
     user_file.write_text("mine\n", encoding="utf-8")
-    edited = out / "per_query" / "A_1.csv"
-    # A_2 leaves the challenge; A_1 is renamed to A_3 but its old file was edited by a user
-    for name in ("A_2.output.csv", "A_2.meta.yaml"):
-        next(uploads.rglob(name)).unlink()
-    for file in list(uploads.rglob("A_1.*")):
-        text = file.read_text(encoding="utf-8").replace("A_1", "A_3")
-        file.with_name(file.name.replace("A_1", "A_3")).write_text(text, encoding="utf-8")
-        file.unlink()
-    edited.write_text(edited.read_text(encoding="utf-8") + "# note\n", encoding="utf-8")
+    edited = out / "per_query" / f"{labels[1]}.csv"
+    edited.write_text(edited.read_text(encoding="utf-8") + "# a note\n", encoding="utf-8")
+    for label in labels[1:]:  # systems 2 and 3 leave the challenge
+        shutil.rmtree(next(p for p in uploads.rglob(label) if p.is_dir()))
     assert cli("rank", uploads, "--gt", gt_path, "--out", out, "--rounds", "100",
                "--quiet")[0] == 0
+    # system 3's file (written by the tool, unchanged) is gone; the edited one and the user's stay
     assert sorted(p.name for p in (out / "per_query").iterdir()) == [
-        "A_1.csv", "A_3.csv", "notes.csv"]  # A_2.csv (ours, unchanged) is gone
+        f"{labels[0]}.csv", f"{labels[1]}.csv", "notes.csv"]
 
 
 def test_item1_uploads_inside_out_and_out_inside_uploads_are_refused(tmp_path: Path) -> None:
-    gt_path, uploads = make_challenge(tmp_path / "c", {"Alpha": [("A_1", 0.8)]}, seed=6)
+    gt_path, uploads = make_challenge(tmp_path / "c", {"Alpha_TAU": [("Alpha_TAU_task6b_1", 0.8)]},
+                                      seed=6)
     code, _, err = cli("rank", uploads, "--gt", gt_path, "--out", tmp_path / "c", "--quiet")
     assert code == 2 and "holds the input" in err
     code, _, err = cli("rank", uploads, "--gt", gt_path, "--out", uploads / "r", "--quiet")

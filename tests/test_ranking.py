@@ -232,17 +232,18 @@ def test_hostile_package_in_the_uploads_is_listed(tmp_path: Path) -> None:
 
 def test_rerun_removes_stale_per_query_files(tmp_path: Path) -> None:
     """Per-query files of an earlier run's systems go; a file the tool did not write stays."""
-    gt_path, uploads = make_challenge(tmp_path / "c", {"T1": [("a_1", 0.7)], "T2": [("b_1", 0.5)]},
+    one, two = "Ab_TAU_task6b_1", "Ab_TAU_task6b_2"
+    gt_path, uploads = make_challenge(tmp_path / "c", {"Ab_TAU": [(one, 0.7), (two, 0.5)]},
                                       seed=2)
     out = tmp_path / "out"
     write_results(rank(uploads, gt_path, rounds=100), out)
     (out / "per_query" / "Old_1.csv").write_text("a user's file")
-    assert (out / "per_query" / "b_1.csv").exists()
-    for file in uploads.rglob("b_1.*"):
-        file.unlink()
+    assert (out / "per_query" / f"{two}.csv").exists()
+    shutil.rmtree(next(p for p in uploads.rglob(two) if p.is_dir()))
     write_results(rank(uploads, gt_path, rounds=100), out)
-    assert not (out / "per_query" / "b_1.csv").exists()
-    assert (out / "per_query" / "Old_1.csv").exists() and (out / "per_query" / "a_1.csv").exists()
+    assert not (out / "per_query" / f"{two}.csv").exists()
+    assert (out / "per_query" / "Old_1.csv").exists()
+    assert (out / "per_query" / f"{one}.csv").exists()
 
 
 def _write_matrix(path: Path, queries: list[str], audio: list[str], scores: np.ndarray) -> None:
