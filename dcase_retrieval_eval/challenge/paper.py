@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
@@ -27,7 +27,27 @@ from ..measure.jackknife import JackknifeStats
 
 if TYPE_CHECKING:
     from ..formats.meta import SystemMeta
-    from .leaderboard import SystemResult
+
+
+class SystemResult(Protocol):
+    """What the tables read of a ranked system (leaderboard.SystemResult has it)."""
+
+    @property
+    def rank(self) -> int: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def team(self) -> str: ...
+    @property
+    def system_name(self) -> str: ...
+    @property
+    def team_best(self) -> bool: ...
+    @property
+    def team_rank(self) -> int | None: ...
+    @property
+    def metrics(self) -> dict[str, JackknifeStats]: ...
+    @property
+    def meta(self) -> SystemMeta | None: ...
 
 #: The paper's Table 4 columns; each name also matches the other spellings that DCASE templates
 #: of different years use for it (formats.meta.CHARACTERISTICS).
