@@ -219,3 +219,18 @@ def test_blob_plot_and_robustness_table_equal_results_json(page: tuple[Path, dic
         assert float(row["cells"][5]["data-sort"]) == stab["p_first"]
     for label, blob in dom.blobs.items():
         assert blob["text"] == label
+
+
+def test_paper_table2_rows_equal_results_json(page: tuple[Path, dict], tmp_path: Path) -> None:
+    out, doc = page
+    dom = dump(out, tmp_path)
+    teams = doc["paper"]["teams"]
+    rows = dom.tables["paper-table2"]
+    assert [r["label"] for r in rows] == [t["label"] for t in teams]
+    assert [r["label"] for r in rows] == [s["label"] for s in doc["systems"] if s["team_best"]]
+    for row, team in zip(rows, teams, strict=True):
+        cells = row["cells"]
+        assert int(cells[0]["data-sort"]) == team["team_rank"]
+        assert cells[1]["data-sort"] == team["team_display"]
+        assert float(cells[3]["data-sort"]) == team["metrics"]["mAP@10"]["value"]
+        assert cells[-2]["data-sort"] == ", ".join(team["authors"])
