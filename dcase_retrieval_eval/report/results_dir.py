@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import stat
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..io.atomic import atomic_writer, write_text_atomic
+from ..io.atomic import atomic_writer, guard_outputs, write_text_atomic
 from .html import to_html
 from .leaderboard_formats import to_csv, to_json, to_latex, to_markdown
 from .paper_formats import latex_files
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
 
 PER_QUERY_DIR = "per_query"
 PAPER_DIR = "paper"
+RESULT_FILES = ("results.json", "results.csv", "results.md", "results.tex", "index.html")
 
 
 def write_per_query_csv(board: Leaderboard, label: str, path: Path) -> None:
@@ -34,17 +37,6 @@ def write_per_query_csv(board: Leaderboard, label: str, path: Path) -> None:
             found = " ".join(map(str, positions[q])) if q < len(positions) else ""
             writer.writerow([query, json.dumps(board._relevant[q], ensure_ascii=False), found,
                              *[repr(col[q]) for col in columns]])
-
-
-def _remove_stale(folder: Path, keep: set[str], patterns: tuple[str, ...] = ("*.csv",)) -> None:
-    """Drop files of an earlier run (a system or table that is gone), so the folder matches
-    results.json."""
-    if not folder.is_dir():
-        return
-    for pattern in patterns:
-        for file in folder.glob(pattern):
-            if file.name not in keep and file.is_file() and not file.is_symlink():
-                file.unlink()
 
 
 def paper_files(board: Leaderboard) -> dict[str, str]:
@@ -65,26 +57,93 @@ def paper_files(board: Leaderboard) -> dict[str, str]:
 SVG_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
-def write_results(board: Leaderboard, out_dir: str | Path) -> list[Path]:
-    """results.json/.csv/.md/.tex, index.html, per_query/<label>.csv and paper/ (the overview
-    paper's tables and figures)."""
+#: the record of the files this tool wrote into an output folder (relative path, size, mtime)
+RECORD = ".dcase-eval-written.json"
+
+
+def _read_record(out_dir: Path) -> list[dict[str, object]]:
+    try:
+        doc = json.loads((out_dir / RECORD).read_text(encoding="utf-8"))
+        files = doc["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [f for f in files if isinstance(f, dict)] if isinstance(files, list) else []
+
+
+def _remove_stale(out_dir: Path, previous: list[dict[str, object]], keep: set[Path]) -> None:
+    """Delete files an earlier run wrote that this run did not: only those named in the record,
+    inside `out_dir`, and unchanged since (same size and modification time). Anything else in
+    the folder, even a CSV among the per-query files, is never touched."""
+    root = out_dir.resolve()
+    for entry in previous:
+        rel = entry.get("path")
+        if not isinstance(rel, str) or Path(rel).is_absolute():
+            continue
+        path = out_dir / rel
+        if path in keep or root not in path.resolve().parents:
+            continue
+        try:
+            st = path.lstat()
+        except OSError:
+            continue
+        if (stat.S_ISREG(st.st_mode) and st.st_size == entry.get("size")
+                and st.st_mtime_ns == entry.get("mtime_ns")):
+            path.unlink()
+
+
+def _write_record(out_dir: Path, written: list[Path]) -> None:
+    files = []
+    for path in written:
+        st = path.stat()
+        files.append({"path": path.relative_to(out_dir).as_posix(), "size": st.st_size,
+                      "mtime_ns": st.st_mtime_ns})
+    write_text_atomic(out_dir / RECORD, json.dumps(
+        {"tool": "dcase-retrieval-eval", "files": files}, indent=1) + "\n")
+
+
+def planned_files(board: Leaderboard, out_dir: str | Path) -> list[Path]:
+    """The files `write_results` writes into `out_dir` (for the output guard)."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    files = [out_dir / name for name in RESULT_FILES]
+    files.extend(out_dir / PAPER_DIR / name for name in paper_files(board))
+    if board.has_per_query:
+        files.extend(out_dir / PER_QUERY_DIR / f"{s.label}.csv" for s in board.systems)
+    return files
+
+
+def write_results(board: Leaderboard, out_dir: str | Path,
+                  inputs: Iterable[Path | str] = ()) -> list[Path]:
+    """results.json/.csv/.md/.tex, index.html, per_query/<label>.csv and paper/ (the overview
+    paper's tables and figures).
+
+    Refuses (OutputError, nothing written) an `out_dir` that would replace, delete or hold one of
+    `inputs`. Per-query files of systems no longer ranked are removed only if this tool wrote
+    them (see `_remove_stale`).
+    """
+    out_dir = Path(out_dir)
+    plan = planned_files(board, out_dir)
+    guard_outputs(folders=[out_dir], inputs=[*board_inputs(board), *inputs])
+    previous = _read_record(out_dir)
+    renders = {"results.json": to_json, "results.csv": to_csv, "results.md": to_markdown,
+               "results.tex": to_latex, "index.html": to_html}
     written: list[Path] = []
-    for name, text in (("results.json", to_json(board)), ("results.csv", to_csv(board)),
-                       ("results.md", to_markdown(board)), ("results.tex", to_latex(board)),
-                       ("index.html", to_html(board))):
-        write_text_atomic(out_dir / name, text)
+    for name in RESULT_FILES:
+        write_text_atomic(out_dir / name, renders[name](board))
         written.append(out_dir / name)
-    papers = paper_files(board)
-    _remove_stale(out_dir / PAPER_DIR, set(papers), ("*.tex", "*.md", "*.svg"))
-    for name, text in papers.items():
+    for name, text in paper_files(board).items():
         write_text_atomic(out_dir / PAPER_DIR / name, text)
         written.append(out_dir / PAPER_DIR / name)
     if board.has_per_query:
-        _remove_stale(out_dir / PER_QUERY_DIR, {f"{s.label}.csv" for s in board.systems})
         for s in board.systems:
             path = out_dir / PER_QUERY_DIR / f"{s.label}.csv"
             write_per_query_csv(board, s.label, path)
             written.append(path)
+    _remove_stale(out_dir, previous, set(plan))
+    _write_record(out_dir, written)
     return written
+
+
+def board_inputs(board: Leaderboard) -> list[Path]:
+    """The ground truth a leaderboard was computed from, when it is a file on disk."""
+    return [Path(board.ground_truth)] if board.ground_truth and Path(
+        board.ground_truth).is_file() else []
