@@ -72,7 +72,10 @@ def test_results_folder_is_complete(ranked: tuple[Path, dict]) -> None:
     out, doc = ranked
     names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     expected = {"results.json", "results.csv", "results.md", "results.tex", "index.html",
-                *(f"per_query/{s['label']}.csv" for s in doc["systems"])}
+                *(f"per_query/{s['label']}.csv" for s in doc["systems"]),
+                *(f"paper/{name}" for name in ("table2.tex", "table4.tex", "tables.md",
+                                               "characteristics.tex", "dev_vs_eval.tex",
+                                               "dev_vs_eval.svg", "robustness_blob.svg"))}
     assert names == expected | {RECORD}  # no temporary files left behind
     recorded = json.loads((out / RECORD).read_text(encoding="utf-8"))["files"]
     assert {f["path"] for f in recorded} == expected  # the record of what the run wrote
