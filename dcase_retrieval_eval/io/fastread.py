@@ -2,7 +2,8 @@
 
 Arrow keeps no line numbers, so this path is taken only when they can be derived: every record
 is one physical line (the line-feed count equals the record count), the header is exactly
-`caption,file_name_1..k`, and no cell is empty. Any doubt returns None and the caller uses the
+`caption` then the ranked-file columns (`file_name_N` or `fname_N`, checked by the caller), and
+no cell is empty. Any doubt returns None and the caller uses the
 line-exact `csv` reader, which reports every defect with its line. Both paths build the same
 `Submission`; a test holds them equal.
 """
@@ -19,16 +20,17 @@ FAST_PATH_MIN_BYTES = 32 << 20
 
 
 def read_clean_topk(
-    path: Path, width: int, line_feeds: int
+    path: Path, columns: list[str], line_feeds: int
 ) -> tuple[list[str], list[str], npt.NDArray[np.int32]] | None:
-    """(queries, names, ranks) of a clean top-k file, or None when the slow path must decide."""
+    """(queries, names, ranks) of a clean top-k file with header `columns`, or None when the
+    slow path must decide."""
     try:
         import pyarrow as pa
         import pyarrow.compute as pc
         import pyarrow.csv as pacsv
     except ImportError:
         return None
-    columns = ["caption", *[f"file_name_{i}" for i in range(1, width)]]
+    width = len(columns)
     try:
         table = pacsv.read_csv(
             path,
