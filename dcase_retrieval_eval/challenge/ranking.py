@@ -234,12 +234,14 @@ def rank(
     limits: ZipLimits | None = None,
     progress: bool | ProgressCallback = False,
     bootstrap_rankings: int = 1000,
+    relevance_threshold: float | None = None,
 ) -> Leaderboard:
     """Score, order and compare every usable system of `submissions` against `gt`.
 
     `progress`: a `ProgressCallback`, or True for plain lines on stderr (the CLI passes a bar).
     `bootstrap_rankings`: resamples of the queries for the ranking-robustness analysis (seeded
     with `seed + 2`; the paired tests use `seed` and `seed + 1`); 0 skips it.
+    `relevance_threshold`: graded ground truth only, the grade from which a file is relevant.
     """
     if test not in ("randomization", "bootstrap"):
         raise ValueError(f"unknown test {test!r}; choose randomization or bootstrap")
@@ -250,6 +252,8 @@ def rank(
     if bootstrap_rankings < 0:
         raise ValueError("bootstrap_rankings must be at least 0")
     truth = gt if isinstance(gt, GroundTruth) else load_ground_truth(gt, max_bytes=max_bytes)
+    if relevance_threshold is not None:
+        truth = truth.with_relevance_threshold(relevance_threshold)
     ed = resolve_edition(edition, truth, k)
     callback = print_progress if progress is True else progress or None
     bar = _Bar(callback)
@@ -309,7 +313,7 @@ def _robustness(matrix: np.ndarray, scored: list[tuple[Candidate, ScoreReport]],
 
 
 def _metric_names(ed: Edition) -> list[str]:
-    return [f"mAP@{k}" for k in ed.map_ks] + [f"R@{k}" for k in ed.recall_ks]
+    return ed.metric_names
 
 
 def _hardest(matrix: np.ndarray, truth: GroundTruth) -> list[HardQuery]:

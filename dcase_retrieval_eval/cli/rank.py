@@ -53,6 +53,12 @@ def _summary(console: Console, board: object) -> None:
 @click.option("--edition", type=click.Choice(["auto", *EDITIONS]), default="auto",
               show_default=True)
 @click.option("--k", type=click.IntRange(min=1), default=None, help="Override the main cut-off.")
+@click.option("--audio-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of the evaluation audio files (the audio set).")
+@click.option("--audio-list", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Text file or CSV listing the audio file names (the audio set).")
+@click.option("--relevance-threshold", type=click.FloatRange(min=0), default=None,
+              help="Graded ground truth: the grade from which a file counts as relevant.")
 @click.option("--test", type=click.Choice(["randomization", "bootstrap"]),
               default="randomization", show_default=True)
 @click.option("--rounds", type=click.IntRange(min=1), default=10_000, show_default=True)
@@ -68,12 +74,15 @@ def _summary(console: Console, board: object) -> None:
               help="Resamples of the queries for the ranking-robustness analysis (0: skip it).")
 @click.option("--quiet", is_flag=True, help="No progress bar and no table.")
 def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, k: int | None,
-                 test: str, rounds: int, seed: int, alpha: float, all_pairs: bool,
-                 lenient: bool, max_bytes: int, bootstrap_rankings: int, quiet: bool) -> None:
+                 audio_dir: Path | None, audio_list: Path | None,
+                 relevance_threshold: float | None, test: str, rounds: int, seed: int,
+                 alpha: float, all_pairs: bool, lenient: bool, max_bytes: int,
+                 bootstrap_rankings: int, quiet: bool) -> None:
     """Rank SUBMISSIONS (a folder of team packages, or a manifest CSV system,team,path) and
     write results.json/.csv/.md/.tex, index.html and per-query CSVs into --out."""
     from rich.console import Console
 
+    from ..api import prepare_ground_truth
     from ..challenge.ranking import rank
     from ..report.results_dir import write_results
     from ..report.terminal import ProgressBar
@@ -83,9 +92,17 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
     for inp in (submissions.resolve(), gt_path.resolve()):
         if resolved_out == inp or inp in resolved_out.parents and inp.is_dir():
             raise click.UsageError(f"--out {out_dir} lies inside an input; choose another folder")
+    if audio_dir is not None and audio_list is not None:
+        raise click.UsageError("give either --audio-dir or --audio-list, not both")
     try:
+        try:
+            truth = prepare_ground_truth(gt_path, audio_dir=audio_dir, audio_list=audio_list,
+                                         relevance_threshold=relevance_threshold,
+                                         max_bytes=max_bytes)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
         with contextlib.nullcontext(None) if quiet else ProgressBar() as bar:
-            board = rank(submissions, gt_path, edition=edition, k=k,
+            board = rank(submissions, truth, edition=edition, k=k,
                          test=test,  # type: ignore[arg-type]
                          rounds=rounds, seed=seed, alpha=alpha, all_pairs=all_pairs,
                          lenient=lenient, max_bytes=max_bytes, progress=bar or False,
