@@ -148,10 +148,10 @@ def _check_rows(
             close = norm.get(_normalise(query))
             hint = (f"Did you mean {close!r}? Queries must match the caption exactly."
                     if close else "Only the captions of the query set are queries.")
-            raw = qs.query_aliases.get(query)
-            if raw is not None:
+            original = qs.query_aliases.get(query)
+            if original is not None:
                 hint = (f"This is the normalised copy (the 'text' column) of the caption "
-                        f"{raw!r}; the query is the 'raw_text' caption as given to "
+                        f"{original!r}; the query is the 'raw_text' caption as given to "
                         "participants: copy it exactly.")
             nfc = unicodedata.normalize("NFC", query)
             if close and nfc == unicodedata.normalize("NFC", close):

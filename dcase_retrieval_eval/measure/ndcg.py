@@ -30,9 +30,9 @@ def gain_matrix(ranks: npt.NDArray[np.int32], judged_indptr: npt.NDArray[np.int6
     if judged_indices.size == 0:
         return np.zeros(ranks.shape, np.float64)
     owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(judged_indptr))
-    keys = owner * n_audio + judged_indices
-    order = np.argsort(keys, kind="stable")
-    keys, sorted_grades = keys[order], grades[order]
+    unsorted = owner * n_audio + judged_indices.astype(np.int64)
+    order = np.argsort(unsorted, kind="stable")
+    keys, sorted_grades = unsorted[order], grades[order]
     wanted = np.arange(n, dtype=np.int64)[:, None] * n_audio + ranks
     pos = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
     found = (keys[pos] == wanted) & (ranks >= 0)
@@ -49,7 +49,8 @@ def ideal_dcg(judged_indptr: npt.NDArray[np.int64], grades: FloatArray, k: int) 
     place = np.arange(owner.size, dtype=np.int64) - judged_indptr[owner[order]]
     keep = place < k
     weights = grades[order][keep] * discounts(k)[place[keep]]
-    ideal: FloatArray = np.bincount(owner[order][keep], weights=weights, minlength=n)
+    ideal: FloatArray = np.bincount(owner[order][keep], weights=weights,
+                                    minlength=n).astype(np.float64)
     return ideal
 
 
