@@ -167,3 +167,17 @@ def test_threshold_needs_graded_ground_truth(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "graded" in proc.stderr
     with pytest.raises(ValueError, match="graded"):
         score(sub, gt, relevance_threshold=2)
+
+
+def test_per_query_csv_lists_the_files_at_the_threshold(tmp_path: Path) -> None:
+    gt, sub, qrels, _ = _graded_case(tmp_path, 17, graded=True)
+    out = tmp_path / "per_query.csv"
+    proc = run_cli("score", sub, "--gt", gt, "--relevance-threshold", "60", "--per-query", out,
+                   "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    with open(out, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0])[:4] == ["query", "relevant_files", "positions_found", "nDCG@10"]
+    for q, row in enumerate(rows):
+        wanted = sorted(f for f, g in qrels[f"q{q}"].items() if g >= 60)
+        assert sorted(json.loads(row["relevant_files"])) == wanted, q

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import dcase_retrieval_eval.formats.submission as submission_module
 from dcase_retrieval_eval import load_submission, score, validate
+from dcase_retrieval_eval.io import fastread
 from tests.conftest import run_cli
 
 FILES = [f"clip {i:02d}, 'take' é.wav" for i in range(30)]
@@ -61,15 +61,15 @@ def test_both_spellings_give_the_same_scores(tmp_path: Path, monkeypatch: pytest
     sub = _write(tmp_path / "sub.csv", _topk_rows(truth, 10, spelling, FILES[:20]))
     if fast:
         pytest.importorskip("pyarrow")
-        monkeypatch.setattr(submission_module, "FAST_PATH_MIN_BYTES", 0)
+        monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 0)
     calls: list[int] = []
-    real = submission_module.read_clean_topk
+    real = fastread.read_clean_topk
 
     def spy(*args: object, **kwargs: object) -> object:
         calls.append(1)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(submission_module, "read_clean_topk", spy)
+    monkeypatch.setattr(fastread, "read_clean_topk", spy)
     loaded = load_submission(sub)
     assert bool(calls) is fast and loaded.findings == []
     report = score(loaded, gt)
@@ -85,7 +85,7 @@ def test_fast_path_equals_csv_path_for_fname(tmp_path: Path,
     _, truth = _clotho(tmp_path)
     sub = _write(tmp_path / "sub.csv", _topk_rows(truth, 16, "fname", FILES[:20]))
     slow = load_submission(sub)
-    monkeypatch.setattr(submission_module, "FAST_PATH_MIN_BYTES", 0)
+    monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 0)
     fast = load_submission(sub)
     assert [fast.row_files(r) for r in range(fast.n_rows)] == \
         [slow.row_files(r) for r in range(slow.n_rows)]

@@ -29,21 +29,20 @@ def tau_relevances_command(folder: Path, output: Path, max_bytes: int) -> None:
     evaluation_audio_metadata.csv (the TAU Audio-Text Graded Relevances 2023 data) into OUTPUT,
     a graded ground truth `query,file_name,relevance` for `score --edition graded`."""
     from ..formats.tau_relevances import convert_tau_relevances, find_tau_files
-    from ..io.atomic import refuse_overwriting_inputs
+    from ..io.atomic import guard_outputs, output_error
 
     try:
         files = find_tau_files(folder)
     except FileNotFoundError as exc:
         raise click.UsageError(str(exc)) from None
+    guard_outputs(files=[output], inputs=files.values())  # before any work: nothing is written
     try:
-        refuse_overwriting_inputs([output], files.values())
         done = convert_tau_relevances(folder, output, max_bytes=max_bytes)
     except InputError as exc:
         _print_failure(exc)
         sys.exit(EXIT_INVALID)
     except OSError as exc:
-        click.echo(f"error: cannot write {output}: {exc}", err=True)
-        sys.exit(EXIT_INVALID)
+        raise output_error(exc, output) from None
     click.echo(f"{done.output}: {done.n_pairs} rated pairs, {done.n_queries} queries, "
                f"{done.n_files} audio files (query,file_name,relevance)")
 

@@ -10,9 +10,19 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..editions import EDITIONS
 from ..errors import InputError
 from ..io.csvread import DEFAULT_MAX_BYTES
+from .options import (
+    EDITION,
+    INPUT_DIR,
+    INPUT_FILE,
+    INPUT_FILE_OR_DIR,
+    MAX_ROUNDS,
+    OUTPUT_DIR,
+    ROUNDS,
+    SEED,
+    K,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -44,25 +54,21 @@ def _summary(console: Console, board: object) -> None:
 
 
 @click.command("rank")
-@click.argument("submissions", type=click.Path(exists=True, readable=True, path_type=Path))
-@click.option("--gt", "gt_path", required=True,
-              type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
-              help="Ground-truth CSV.")
-@click.option("--out", "out_dir", required=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder for the results.")
-@click.option("--edition", type=click.Choice(["auto", *EDITIONS]), default="auto",
-              show_default=True)
-@click.option("--k", type=click.IntRange(min=1), default=None, help="Override the main cut-off.")
-@click.option("--audio-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+@click.argument("submissions", type=INPUT_FILE_OR_DIR)
+@click.option("--gt", "gt_path", required=True, type=INPUT_FILE, help="Ground-truth CSV.")
+@click.option("--out", "out_dir", required=True, type=OUTPUT_DIR, help="Folder for the results.")
+@click.option("--edition", type=EDITION, default="auto", show_default=True)
+@click.option("--k", type=K, default=None, help="Override the main cut-off.")
+@click.option("--audio-dir", type=INPUT_DIR,
               help="Folder of the evaluation audio files (the audio set).")
-@click.option("--audio-list", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--audio-list", type=INPUT_FILE,
               help="Text file or CSV listing the audio file names (the audio set).")
 @click.option("--relevance-threshold", type=click.FloatRange(min=0), default=None,
               help="Graded ground truth: the grade from which a file counts as relevant.")
 @click.option("--test", type=click.Choice(["randomization", "bootstrap"]),
               default="randomization", show_default=True)
-@click.option("--rounds", type=click.IntRange(min=1), default=10_000, show_default=True)
-@click.option("--seed", type=int, default=2022, show_default=True)
+@click.option("--rounds", type=ROUNDS, default=10_000, show_default=True)
+@click.option("--seed", type=SEED, default=2022, show_default=True)
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               default=0.05, show_default=True)
 @click.option("--all-pairs", is_flag=True, help="Test every pair, not only the best vs others.")
@@ -70,7 +76,8 @@ def _summary(console: Console, board: object) -> None:
               help="Rank invalid system outputs too, with the stated scoring policy.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
               show_default=True)
-@click.option("--bootstrap-rankings", type=click.IntRange(min=0), default=1000, show_default=True,
+@click.option("--bootstrap-rankings", type=click.IntRange(0, MAX_ROUNDS), default=1000,
+              show_default=True,
               help="Resamples of the queries for the ranking-robustness analysis (0: skip it).")
 @click.option("--quiet", is_flag=True, help="No progress bar and no table.")
 def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, k: int | None,
@@ -80,20 +87,19 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
                  bootstrap_rankings: int, quiet: bool) -> None:
     """Rank SUBMISSIONS (a folder of team packages, or a manifest CSV system,team,path) and
     write results.json/.csv/.md/.tex, index.html and per-query CSVs into --out."""
-    from rich.console import Console
-
     from ..api import prepare_ground_truth
-    from ..challenge.ranking import rank
+    from ..challenge.ranking import input_paths, rank
+    from ..io.atomic import guard_outputs
+    from ..report.console import error_line, make_console
     from ..report.results_dir import write_results
     from ..report.terminal import ProgressBar
 
-    console = Console(stderr=True)
-    resolved_out = out_dir.resolve()
-    for inp in (submissions.resolve(), gt_path.resolve()):
-        if resolved_out == inp or inp in resolved_out.parents and inp.is_dir():
-            raise click.UsageError(f"--out {out_dir} lies inside an input; choose another folder")
     if audio_dir is not None and audio_list is not None:
         raise click.UsageError("give either --audio-dir or --audio-list, not both")
+    console = make_console(stderr=True)
+    inputs = [*input_paths(submissions), gt_path,
+              *[p for p in (audio_dir, audio_list) if p is not None]]
+    guard_outputs(folders=[out_dir], inputs=inputs)  # before any work: nothing is written
     try:
         try:
             truth = prepare_ground_truth(gt_path, audio_dir=audio_dir, audio_list=audio_list,
@@ -107,16 +113,13 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
                          rounds=rounds, seed=seed, alpha=alpha, all_pairs=all_pairs,
                          lenient=lenient, max_bytes=max_bytes, progress=bar or False,
                          bootstrap_rankings=bootstrap_rankings)
-        written = write_results(board, out_dir)
+        written = write_results(board, out_dir, inputs)
     except InputError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
-        sys.exit(EXIT_INVALID)
-    except OSError as exc:
-        console.print(f"[bold red]error:[/] cannot write the results: {exc}")
+        console.print(error_line(str(exc)))
         sys.exit(EXIT_INVALID)
     if not quiet:
-        _summary(Console(soft_wrap=False, width=max(Console().width, 120)), board)
+        _summary(make_console(), board)
     click.echo(f"wrote {len(written)} files to {out_dir}", err=True)
     if not board.systems:
-        console.print("[bold red]error:[/] no system could be ranked")
+        console.print(error_line("no system could be ranked"))
         sys.exit(EXIT_INVALID)
