@@ -1,14 +1,19 @@
-"""`dcase-eval synth` and `dcase-eval baseline ...`: thin commands over the `baseline` package.
+"""`dcase-eval synth` and `dcase-eval baseline ...`: thin commands over the baseline package.
 
-The baseline needs torch and gensim, which the core does not: everything from `baseline` is
-imported inside the command functions, so `dcase-eval validate/score` never loads them, and a
-missing extra is reported with the install command instead of a traceback.
+The baseline needs torch and gensim, which the core does not: everything from
+`dcase_retrieval_baseline` is imported inside the command functions, so `dcase-eval
+validate/score` never loads them, and a missing extra is reported with the install command
+instead of a traceback. Every command runs inside `_guarded`: bad input is one line and exit 2,
+Ctrl-C is exit 130, and library warnings are one line each.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import sys
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +25,9 @@ INSTALL_HINT = (
     '    pip install ".[baseline]"\n'
     "(GPU users: install the CUDA torch wheel from pytorch.org first; see docs/baseline.md.)"
 )
+EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 def missing_extra() -> list[str]:
@@ -35,24 +42,35 @@ def _require_extra() -> None:
         sys.exit(EXIT_USAGE)
 
 
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_USAGE)
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
+    click.echo(f"error: {' '.join(message.split())}", err=True)
+    sys.exit(code)
 
 
-def _user_errors() -> tuple[type[BaseException], ...]:
-    """Exceptions that mean bad input (reported in one line), not a bug."""
-    import yaml
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """A library warning as one line, without the source line Python would print."""
+    click.echo(f"warning: {' '.join(str(message).split())}", err=True)
 
-    errors: list[type[BaseException]] = [FileNotFoundError, FileExistsError, NotADirectoryError,
-                                         PermissionError, ValueError, yaml.YAMLError]
-    try:
-        from dcase_retrieval_baseline.train import RunMismatchError
 
-        errors.append(RunMismatchError)
-    except ImportError:
-        pass
-    return tuple(errors)
+@contextlib.contextmanager
+def _guarded(interrupted: str = "interrupted") -> Iterator[None]:
+    """Bad input -> one line, exit 2; Ctrl-C -> exit 130; warnings -> one line each."""
+    from dcase_retrieval_baseline.errors import BaselineError
+
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            yield
+        except KeyboardInterrupt:
+            click.echo(f"\n{interrupted}", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except BaselineError as exc:
+            code = EXIT_INVALID if type(exc).__name__ == "InvalidSubmission" else EXIT_USAGE
+            _fail(str(exc), code)
+        except OSError as exc:  # a path the user gave that cannot be read or written
+            where = f"{exc.filename}: " if exc.filename is not None else ""
+            _fail(f"{where}{exc.strerror or exc}; check the path and its permissions")
 
 
 def _parse_clips(_ctx: Any, _param: Any, value: str) -> tuple[int, int, int]:
@@ -72,11 +90,11 @@ def _parse_clips(_ctx: Any, _param: Any, value: str) -> tuple[int, int, int]:
 @click.option("--clips-per-split", default="240,60,120", show_default=True,
               callback=_parse_clips,
               help="Clips per split: N for all three, or DEV,VAL,EVAL.")
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**63 - 1))
 @click.option("--min-seconds", default=5.0, show_default=True, type=float,
               help="Shortest clip.")
 @click.option("--max-seconds", default=8.0, show_default=True, type=float,
-              help="Longest clip.")
+              help="Longest clip (at most 600).")
 def synth_command(out_dir: Path, clips_per_split: tuple[int, int, int], seed: int,
                   min_seconds: float, max_seconds: float) -> None:
     """Write a synthetic challenge in the Clotho layout to OUT_DIR (numpy and scipy only)."""
@@ -84,16 +102,17 @@ def synth_command(out_dir: Path, clips_per_split: tuple[int, int, int], seed: in
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     columns = (TextColumn("[bold]synth"), BarColumn(), MofNCompleteColumn())
-    try:
-        with Progress(*columns, console=console) as bar:
-            task = bar.add_task("clips", total=sum(clips_per_split))
-            summary = synthesize(out_dir, clips_per_split, seed, (min_seconds, max_seconds),
-                                 on_clip=lambda _split: bar.advance(task))
-    except (FileExistsError, ValueError, OSError) as exc:
-        _fail(str(exc))
-        return
+    with _guarded(f"interrupted; nothing was written to {out_dir}"):
+        try:
+            with Progress(*columns, console=console) as bar:
+                task = bar.add_task("clips", total=sum(clips_per_split))
+                summary = synthesize(out_dir, clips_per_split, seed, (min_seconds, max_seconds),
+                                     on_clip=lambda _split: bar.advance(task))
+        except (FileExistsError, ValueError) as exc:
+            _fail(str(exc))
+            return
     counts = ", ".join(f"{n} {s}" for s, n in summary.clips.items())
     click.echo(f"wrote {counts} clips ({summary.seconds / 60:.1f} min of audio) to {out_dir}")
 
@@ -129,8 +148,8 @@ def features_command(data_dir: Path, cache_dir: Path | None, config_file: Path |
     from dcase_retrieval_baseline.features import split_features
     from rich.console import Console
 
-    console = Console(stderr=True)
-    try:
+    console = Console(stderr=True, soft_wrap=True)
+    with _guarded("interrupted; finished splits are cached, rerun to compute the rest"):
         cfg = load_config(config_file)
         splits = [s for s in SPLITS if (data_dir / s).is_dir()]
         if not splits:
@@ -139,8 +158,6 @@ def features_command(data_dir: Path, cache_dir: Path | None, config_file: Path |
             sf = split_features(data_dir, split, cfg.features, cache_dir, console, not quiet)
             click.echo(f"{split}: {len(sf.names)} clips, {sf.seconds / 60:.1f} min, "
                        f"{len(sf.skipped)} skipped")
-    except _user_errors() as exc:
-        _fail(str(exc))
 
 
 @baseline_group.command("train")
@@ -150,7 +167,7 @@ def features_command(data_dir: Path, cache_dir: Path | None, config_file: Path |
 @_config
 @click.option("--word2vec", default=None, type=click.Path(exists=True, dir_okay=False,
                                                           path_type=Path),
-              help="Word vectors in word2vec binary/text format (e.g. Google News).")
+              help="Word vectors in word2vec binary or text format (told apart by content).")
 @_cache
 @_quiet
 def train_command(data_dir: Path, run_dir: Path, config_file: Path | None,
@@ -161,17 +178,10 @@ def train_command(data_dir: Path, run_dir: Path, config_file: Path | None,
     from dcase_retrieval_baseline.train import train
     from rich.console import Console
 
-    try:
+    with _guarded(f"interrupted; run the same command again to resume from {run_dir}/last.pt"):
         cfg = load_config(config_file)
-        result = train(data_dir, run_dir, cfg, word2vec, cache_dir, Console(stderr=True),
-                       not quiet)
-    except KeyboardInterrupt:
-        click.echo(f"\ninterrupted; run the same command again to resume from {run_dir}/last.pt",
-                   err=True)
-        sys.exit(130)
-    except _user_errors() as exc:
-        _fail(str(exc))
-        return
+        console = Console(stderr=True, soft_wrap=True)
+        result = train(data_dir, run_dir, cfg, word2vec, cache_dir, console, not quiet)
     click.echo(f"{run_dir}: best validation loss {result.best_val_loss:.4f} at epoch "
                f"{result.best_epoch} of {result.epochs} ({result.reason})")
 
@@ -184,7 +194,7 @@ def train_command(data_dir: Path, run_dir: Path, config_file: Path | None,
 @click.option("--split", default="evaluation", show_default=True,
               type=click.Choice(["development", "validation", "evaluation"]))
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Submission CSV to write (caption,file_name_1..file_name_10).")
+              help="Submission CSV to write (outside RUN and DATA).")
 @click.option("--word2vec", default=None, type=click.Path(exists=True, dir_okay=False,
                                                           path_type=Path),
               help="Word vectors to use instead of the run's own.")
@@ -192,16 +202,14 @@ def train_command(data_dir: Path, run_dir: Path, config_file: Path | None,
 @_quiet
 def predict_command(run_dir: Path, data_dir: Path, split: str, out_file: Path,
                     word2vec: Path | None, cache_dir: Path | None, quiet: bool) -> None:
-    """Rank the split's clips for each of its captions and write the top-10 CSV."""
+    """Rank the split's clips for each of its captions and write the validated top-10 CSV."""
     _require_extra()
     from dcase_retrieval_baseline.predict import predict
     from rich.console import Console
 
-    try:
+    with _guarded(f"interrupted; {out_file} was not written"):
         predict(run_dir, data_dir, split, out_file, 10, word2vec, cache_dir,
-                Console(stderr=True), not quiet)
-    except _user_errors() as exc:
-        _fail(str(exc))
+                Console(stderr=True, soft_wrap=True), not quiet)
 
 
 if __name__ == "__main__":  # for use before the main `dcase-eval` group includes these commands
