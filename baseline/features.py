@@ -18,11 +18,12 @@ import numpy as np
 import numpy.typing as npt
 import scipy.fft
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 from scipy.io import wavfile
 from scipy.signal import resample_poly
 
+from dcase_retrieval_eval.io.atomic import OutputError as CoreOutputError
 from dcase_retrieval_eval.io.atomic import atomic_path
 
 from .config import FeatureConfig
@@ -222,14 +223,16 @@ def _save_cache(path: Path, signature: str, sf: SplitFeatures, n_mels: int) -> N
     offsets[1:] = np.cumsum([f.shape[0] for f in sf.features])
     data = np.concatenate(sf.features) if sf.features else np.zeros((0, n_mels), np.float32)
     try:
-        with atomic_path(path) as tmp:
-            np.savez(tmp, features=data, offsets=offsets, names=np.array(sf.names, dtype=str),
+        # np.savez on an open file: the temporary name does not end in .npz
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, features=data, offsets=offsets, names=np.array(sf.names, dtype=str),
                      skipped_names=np.array(list(sf.skipped), dtype=str),
                      skipped_reasons=np.array(list(sf.skipped.values()), dtype=str),
                      seconds=np.float64(sf.seconds), signature=np.array(signature))
-    except OSError as exc:
-        raise OutputError(f"cannot write the feature cache {path} ({exc.strerror or exc}); "
-                          "give a writable folder with --cache") from None
+    except (OSError, CoreOutputError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise OutputError(f"cannot write the feature cache {path} ({reason}); give a writable "
+                          "folder with --cache") from None
 
 
 def split_features(data_dir: str | Path, split: str, cfg: FeatureConfig,
@@ -240,7 +243,7 @@ def split_features(data_dir: str | Path, split: str, cfg: FeatureConfig,
     Every clip that cannot be used is skipped and named with the reason; a damaged cache is
     named and rebuilt.
     """
-    console = console or Console(stderr=True, soft_wrap=True)
+    console = console or plain_console()
     folder = Path(data_dir) / split
     if not folder.is_dir():
         raise DataError(f"no audio folder {folder}; DATA must hold the Clotho layout "
@@ -258,8 +261,8 @@ def split_features(data_dir: str | Path, split: str, cfg: FeatureConfig,
         try:
             cached = _load_cache(cache_path, signature, cfg.n_mels)
         except CacheDamaged as exc:
-            console.print(f"[yellow]the feature cache {escape(str(cache_path))} is damaged[/] "
-                          f"({escape(str(exc))}); rebuilding it", highlight=False)
+            console.print(Text.assemble((f"the feature cache {cache_path} is damaged", "yellow"),
+                                        f" ({exc}); rebuilding it"))
             cached = None
         if cached is not None:
             _report_skipped(console, split, cached.skipped)
@@ -286,8 +289,7 @@ def split_features(data_dir: str | Path, split: str, cfg: FeatureConfig,
                 out.features.append(feats)
                 out.seconds += x.size / cfg.sample_rate
             for note in dict.fromkeys(notes):
-                console.print(f"note: {escape(split)}/{escape(repr(path.name))}: {escape(note)}",
-                              highlight=False)
+                console.print(f"note: {split}/{path.name!r}: {note}")
             bar.advance(task)
     _report_skipped(console, split, out.skipped)
     _save_cache(cache_path, signature, out, cfg.n_mels)
@@ -296,8 +298,14 @@ def split_features(data_dir: str | Path, split: str, cfg: FeatureConfig,
 
 def _report_skipped(console: Console, split: str, skipped: dict[str, str]) -> None:
     for name, reason in skipped.items():
-        console.print(f"[yellow]skipped unusable audio[/] {escape(split)}/{escape(repr(name))}: "
-                      f"{escape(reason)}", highlight=False)
+        console.print(Text.assemble(("skipped unusable audio", "yellow"),
+                                    f" {split}/{name!r}: {reason}"))
+
+
+def plain_console() -> Console:
+    """A stderr console that prints every message as given (file names hold brackets), on one
+    line: no markup, emoji codes, highlighting or wrapping."""
+    return Console(stderr=True, markup=False, emoji=False, highlight=False, soft_wrap=True)
 
 
 def default_cache_dir(data_dir: str | Path) -> Path:

@@ -9,23 +9,21 @@ WAV file in the split folder is not ranked), and the written file is validated b
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import torch
 from rich.console import Console
-from rich.markup import escape
 
 from dcase_retrieval_eval import InputError, load_ground_truth, validate, write_topk_csv
-from dcase_retrieval_eval.io.atomic import atomic_path
+from dcase_retrieval_eval.io.atomic import OutputError as CoreOutputError
+from dcase_retrieval_eval.io.atomic import atomic_path, guard_outputs
 
 from .config import BaselineConfig, load_config
 from .data import Normalizer, length_batches, pad_batch
 from .errors import BaselineError, DataError, OutputError, RunFileError
-from .features import SplitFeatures, default_cache_dir, split_features
+from .features import SplitFeatures, plain_console, split_features
 from .model import CRNN
 from .runfiles import load_checkpoint, load_weights
 from .text import OovStats
@@ -63,43 +61,23 @@ def rank(text: npt.NDArray[np.float32], audio: npt.NDArray[np.float32], k: int
     return np.argsort(-scores, axis=1, kind="stable")[:, :k].astype(np.int64)
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
-
-def _files_under(folder: Path) -> Iterable[Path]:
-    if folder.is_dir():
-        yield from (p for p in folder.iterdir() if p.is_file())
+def _files_under(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
 
 
 def refuse_unsafe_output(out: str | Path, run: Path, data_dir: Path, split: str,
                          cache_dir: Path | None, word2vec: Path | None) -> None:
-    """OutputError when `out` is an input of predict or lies inside a folder it reads.
+    """OutputError (the core's one guard) when `out` is an input of predict or lies inside a
+    folder it reads, or cannot be written.
 
-    Refused: anything inside RUN_DIR or DATA (captions CSVs, split folders, the default
-    feature cache), inside --cache, the --word2vec file, and any path that is the same file as
-    one of them through a link. Checked before anything is computed, so nothing is written.
+    Inputs: RUN_DIR, DATA (captions CSVs, split folders, the default feature cache), --cache,
+    --word2vec, and each file predict reads (so a hard link to one is caught too). Checked
+    before anything is computed, so a refused run writes nothing.
     """
-    target = Path(os.path.abspath(out)).resolve()
-    folders = {"the run folder": run, "the data folder": data_dir}
-    if cache_dir is not None:
-        folders["the feature cache"] = cache_dir
-    for what, folder in folders.items():
-        if _inside(target, folder.resolve()):
-            raise OutputError(f"refusing to write {out}: it is inside {what} {folder}, which "
-                              "predict reads; write the submission elsewhere")
-    inputs = [*_files_under(run), data_dir / f"clotho_captions_{split}.csv",
-              *_files_under(data_dir / split), *_files_under(cache_dir or default_cache_dir(
-                  data_dir))]
-    if word2vec is not None:
-        inputs.append(word2vec)
-    if target.exists():
-        for src in inputs:
-            if src.exists() and os.path.samefile(target, src):
-                raise OutputError(f"refusing to write {out}: it is the input file {src}; write "
-                                  "the submission elsewhere")
-    elif word2vec is not None and target == word2vec.resolve():
-        raise OutputError(f"refusing to write {out}: it is the --word2vec file")
+    inputs: list[Path | None] = [run, data_dir, cache_dir, word2vec,
+                                 data_dir / f"clotho_captions_{split}.csv",
+                                 *_files_under(run), *_files_under(data_dir / split)]
+    guard_outputs(files=[out], inputs=inputs)
 
 
 def _load_model(run: Path) -> tuple[BaselineConfig, CRNN, Normalizer, int]:
@@ -123,7 +101,7 @@ def predict(run_dir: str | Path, data_dir: str | Path, split: str, out: str | Pa
             k: int = 10, word2vec: str | Path | None = None, cache_dir: str | Path | None = None,
             console: Console | None = None, progress: bool = True) -> int:
     """Write the top-k CSV for every caption of the split; returns the number of queries."""
-    console = console or Console(stderr=True, soft_wrap=True)
+    console = console or plain_console()
     run, data = Path(run_dir), Path(data_dir)
     cache = Path(cache_dir) if cache_dir is not None else None
     w2v = Path(word2vec) if word2vec is not None else None
@@ -145,8 +123,8 @@ def predict(run_dir: str | Path, data_dir: str | Path, split: str, out: str | Pa
     keep = [i for i, name in enumerate(sf.names) if name in listed]
     stray = len(sf.names) - len(keep)
     if stray:
-        console.print(f"{stray} WAV file(s) in {escape(str(data / split))} are not in "
-                      f"{escape(captions.name)} and are not ranked", highlight=False)
+        console.print(f"{stray} WAV file(s) in {data / split} are not in {captions.name} and "
+                      "are not ranked")
     sf = SplitFeatures([sf.names[i] for i in keep], [sf.features[i] for i in keep])
     if len(sf.names) < k:
         raise DataError(f"the {split} split has {len(sf.names)} usable clips listed in "
@@ -157,7 +135,7 @@ def predict(run_dir: str | Path, data_dir: str | Path, split: str, out: str | Pa
     text = encoder.encode(queries, stats)
     check_oov(stats, cfg.text.max_oov_rate,
               str(w2v or run / "word2vec.bin"), split)
-    console.print(f"{split} captions: {escape(stats.summary())}", highlight=False)
+    console.print(f"{split} captions: {stats.summary()}")
     top = rank(text, encode_audio(model, sf, norm, cfg.train.batch_size,
                                      cfg.train.batch_size * crop_frames(cfg)), k)
     rows = [(q, [sf.names[j] for j in row]) for q, row in zip(queries, top, strict=True)]
@@ -169,10 +147,10 @@ def predict(run_dir: str | Path, data_dir: str | Path, split: str, out: str | Pa
                 codes = ", ".join(sorted(report.counts))
                 raise InvalidSubmission(f"the submission failed validation ({codes}); nothing "
                                         "was written; please report it")
-    except OSError as exc:
-        raise OutputError(f"cannot write {out} ({exc.strerror or exc}); give a writable "
-                          "--out") from None
-    console.print(f"wrote {len(queries)} queries x top-{k} of {len(sf.names)} clips to "
-                  f"{escape(str(out))} (best epoch {epoch}; validated)", highlight=False)
+    except (OSError, CoreOutputError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise OutputError(f"cannot write {out} ({reason}); give a writable --out") from None
+    console.print(f"wrote {len(queries)} queries x top-{k} of {len(sf.names)} clips to {out} "
+                  f"(best epoch {epoch}; validated)")
     return len(queries)
 

@@ -28,6 +28,8 @@ from . import SPLITS
 SAMPLE_RATE = 44_100
 DEFAULT_CLIPS = (240, 60, 120)
 DEFAULT_SECONDS = (5.0, 8.0)
+#: the longest clip accepted (Clotho clips last 15-30 s); a longer one only costs memory
+MAX_SECONDS = 60.0
 MIN_WORDS, MAX_WORDS = 8, 20
 
 Rng = np.random.Generator
@@ -306,9 +308,6 @@ def plan_split(rng: Rng, n_clips: int, seconds: tuple[float, float]) -> list[Cli
                 clip.captions.append(text)
         clips.append(clip)
     return clips
-
-
-MAX_SECONDS = 600.0  # a clip of 10 minutes is 100 MB of samples; longer is a typo
 
 
 def _stale_temporaries(out: Path) -> list[Path]:

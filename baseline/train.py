@@ -22,7 +22,6 @@ import numpy as np
 import torch
 from gensim.models import KeyedVectors
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -31,8 +30,9 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
-from dcase_retrieval_eval.io.atomic import atomic_path, write_text_atomic
+from dcase_retrieval_eval.io.atomic import atomic_path, guard_outputs, write_text_atomic
 
 from .config import BaselineConfig, dump_config
 from .data import Normalizer, Pairs, batches, make_pairs, pad_batch, read_captions
@@ -45,7 +45,7 @@ from .errors import (
     RunMismatchError,
     WordVectorError,
 )
-from .features import frame_count, split_features
+from .features import frame_count, plain_console, split_features
 from .loss import sample_imposters, triplet_loss
 from .model import CRNN
 from .runfiles import (
@@ -109,7 +109,7 @@ def _word_vectors(run: Path, cfg: BaselineConfig, word2vec: Path | None,
     """The word vectors of the run and whether they are new (to be saved in RUN_DIR)."""
     saved = run / "word2vec.bin"
     if word2vec is not None:
-        console.print(f"loading word vectors from {escape(str(word2vec))}", highlight=False)
+        console.print(f"loading word vectors from {word2vec}")
         return load_vectors(word2vec, cfg.model.embed_dim), False
     if saved.exists():
         try:
@@ -227,7 +227,7 @@ def write_log(run: Path, history: list[dict[str, float]]) -> None:
     ax.legend()
     fig.tight_layout()
     with atomic_path(run / "loss.png") as tmp:
-        fig.savefig(tmp, dpi=100)
+        fig.savefig(tmp, dpi=100, format="png")
     plt.close(fig)
 
 
@@ -272,14 +272,15 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
     Everything is checked before RUN_DIR is written: a refused run leaves no RUN_DIR behind
     (only the feature cache, which is valid and reused).
     """
-    console = console or Console(stderr=True, soft_wrap=True)
+    console = console or plain_console()
     run, data = Path(run_dir), Path(data_dir)
     w2v = Path(word2vec) if word2vec is not None else None
+    # RUN_DIR may not be (inside) the data or hold the word vectors, and must be writable
+    guard_outputs(folders=[run], inputs=[data, w2v])
     config_text = dump_config(cfg)
     finished = _check_run(run, config_text)
     if finished is not None:
-        console.print(f"{escape(str(run))} is already trained ({finished.reason}); nothing to do",
-                      highlight=False)
+        console.print(f"{run} is already trained ({finished.reason}); nothing to do")
         return finished
 
     t_start = time.perf_counter()
@@ -291,9 +292,9 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
     val = make_pairs(read_captions(data, "validation"), val_sf)
     for name, pairs in (("development", dev), ("validation", val)):
         if pairs.missing_files:
-            console.print(f"[yellow]{len(pairs.missing_files)} {name} clips have no usable "
-                          f"audio and are left out[/] (first: "
-                          f"{escape(repr(pairs.missing_files[0]))})", highlight=False)
+            console.print(Text.assemble(
+                (f"{len(pairs.missing_files)} {name} clips have no usable audio and are left "
+                 "out", "yellow"), f" (first: {pairs.missing_files[0]!r})"))
         if len(pairs) < 2:
             raise DataError(f"the {name} split of {data} has fewer than two captions of usable "
                             "clips; check its captions CSV and audio folder")
@@ -303,14 +304,14 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
     if (run / INPUTS).exists():
         note = check_inputs(run, inputs)
         if note is not None:
-            console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+            console.print(Text.assemble(("note:", "yellow"), f" {note}"))
     kv, new_vectors = _word_vectors(run, cfg, w2v, dev.captions, console)
     encoder = CaptionEncoder(kv, cfg.text.lowercase)
     stats = OovStats()
     dev_text = torch.from_numpy(encoder.encode(dev.captions, stats)).to(device)
     check_oov(stats, cfg.text.max_oov_rate, str(w2v or run / "word2vec.bin"), "development")
     val_text = torch.from_numpy(encoder.encode(val.captions, stats)).to(device)
-    console.print(f"captions: {escape(stats.summary())}", highlight=False)
+    console.print(f"captions: {stats.summary()}")
     norm = Normalizer.fit(dev.features)
 
     model = CRNN(cfg.model, cfg.features.n_mels).to(device)
@@ -329,8 +330,7 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
         except (RuntimeError, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise RunFileError(f"{run / 'last.pt'} is damaged ({type(exc).__name__}); "
                                f"{LAST_TODO}") from None
-        console.print(f"resuming {escape(str(run))} after epoch {start_epoch - 1}",
-                      highlight=False)
+        console.print(f"resuming {run} after epoch {start_epoch - 1}")
 
     # every check passed: from here on RUN_DIR is written, each file atomically
     _make_run_dir(run)
@@ -386,7 +386,7 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
                          "since_best": since_best}, run / "last.pt")
         write_log(run, history)
         console.print(f"epoch {epoch:3d}  train {train_loss:.4f}  val {val_loss:.4f}  "
-                      f"lr {lr:.0e}{'  best' if improved else ''}", highlight=False)
+                      f"lr {lr:.0e}{'  best' if improved else ''}")
         if on_epoch_end is not None:
             on_epoch_end(epoch)
     else:

@@ -15,9 +15,14 @@ import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from .options import SEED
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXTRA_MODULES = ("torch", "gensim", "matplotlib")
 INSTALL_HINT = (
@@ -28,6 +33,9 @@ INSTALL_HINT = (
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+#: clip lengths `synth` accepts (Clotho's clips last 15-30 s); `synth.MAX_SECONDS` agrees
+CLIP_SECONDS = click.FloatRange(0.5, 60.0)
+MAX_CLIPS = 100_000
 
 
 def missing_extra() -> list[str]:
@@ -58,6 +66,8 @@ def _guarded(interrupted: str = "interrupted") -> Iterator[None]:
     """Bad input -> one line, exit 2; Ctrl-C -> exit 130; warnings -> one line each."""
     from dcase_retrieval_baseline.errors import BaselineError
 
+    from ..errors import OutputError
+
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:
@@ -65,12 +75,21 @@ def _guarded(interrupted: str = "interrupted") -> Iterator[None]:
         except KeyboardInterrupt:
             click.echo(f"\n{interrupted}", err=True)
             sys.exit(EXIT_INTERRUPTED)
-        except BaselineError as exc:
+        except (BaselineError, OutputError) as exc:
             code = EXIT_INVALID if type(exc).__name__ == "InvalidSubmission" else EXIT_USAGE
             _fail(str(exc), code)
         except OSError as exc:  # a path the user gave that cannot be read or written
             where = f"{exc.filename}: " if exc.filename is not None else ""
             _fail(f"{where}{exc.strerror or exc}; check the path and its permissions")
+
+
+def _console() -> Console:
+    """The toolkit's console (user text never read as markup), one line per message."""
+    from ..report.console import make_console
+
+    console = make_console(stderr=True)
+    console.soft_wrap = True
+    return console
 
 
 def _parse_clips(_ctx: Any, _param: Any, value: str) -> tuple[int, int, int]:
@@ -80,8 +99,8 @@ def _parse_clips(_ctx: Any, _param: Any, value: str) -> tuple[int, int, int]:
         raise click.BadParameter("give N or DEV,VAL,EVAL (positive integers)") from None
     if len(parts) == 1:
         parts *= 3
-    if len(parts) != 3 or min(parts) < 1:
-        raise click.BadParameter("give N or DEV,VAL,EVAL (positive integers)")
+    if len(parts) != 3 or min(parts) < 1 or max(parts) > MAX_CLIPS:
+        raise click.BadParameter(f"give N or DEV,VAL,EVAL (integers from 1 to {MAX_CLIPS:,})")
     return parts[0], parts[1], parts[2]
 
 
@@ -90,19 +109,20 @@ def _parse_clips(_ctx: Any, _param: Any, value: str) -> tuple[int, int, int]:
 @click.option("--clips-per-split", default="240,60,120", show_default=True,
               callback=_parse_clips,
               help="Clips per split: N for all three, or DEV,VAL,EVAL.")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**63 - 1))
-@click.option("--min-seconds", default=5.0, show_default=True, type=float,
+@click.option("--seed", default=0, show_default=True, type=SEED)
+@click.option("--min-seconds", default=5.0, show_default=True, type=CLIP_SECONDS,
               help="Shortest clip.")
-@click.option("--max-seconds", default=8.0, show_default=True, type=float,
-              help="Longest clip (at most 600).")
+@click.option("--max-seconds", default=8.0, show_default=True, type=CLIP_SECONDS,
+              help="Longest clip.")
 def synth_command(out_dir: Path, clips_per_split: tuple[int, int, int], seed: int,
                   min_seconds: float, max_seconds: float) -> None:
     """Write a synthetic challenge in the Clotho layout to OUT_DIR (numpy and scipy only)."""
     from dcase_retrieval_baseline.synth import synthesize
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    console = Console(stderr=True, soft_wrap=True)
+    if min_seconds > max_seconds:
+        raise click.BadParameter("--min-seconds is above --max-seconds", param_hint="--min-seconds")
+    console = _console()
     columns = (TextColumn("[bold]synth"), BarColumn(), MofNCompleteColumn())
     with _guarded(f"interrupted; nothing was written to {out_dir}"):
         try:
@@ -146,9 +166,8 @@ def features_command(data_dir: Path, cache_dir: Path | None, config_file: Path |
     from dcase_retrieval_baseline import SPLITS
     from dcase_retrieval_baseline.config import load_config
     from dcase_retrieval_baseline.features import split_features
-    from rich.console import Console
 
-    console = Console(stderr=True, soft_wrap=True)
+    console = _console()
     with _guarded("interrupted; finished splits are cached, rerun to compute the rest"):
         cfg = load_config(config_file)
         splits = [s for s in SPLITS if (data_dir / s).is_dir()]
@@ -176,11 +195,10 @@ def train_command(data_dir: Path, run_dir: Path, config_file: Path | None,
     _require_extra()
     from dcase_retrieval_baseline.config import load_config
     from dcase_retrieval_baseline.train import train
-    from rich.console import Console
 
     with _guarded(f"interrupted; run the same command again to resume from {run_dir}/last.pt"):
         cfg = load_config(config_file)
-        console = Console(stderr=True, soft_wrap=True)
+        console = _console()
         result = train(data_dir, run_dir, cfg, word2vec, cache_dir, console, not quiet)
     click.echo(f"{run_dir}: best validation loss {result.best_val_loss:.4f} at epoch "
                f"{result.best_epoch} of {result.epochs} ({result.reason})")
@@ -205,11 +223,10 @@ def predict_command(run_dir: Path, data_dir: Path, split: str, out_file: Path,
     """Rank the split's clips for each of its captions and write the validated top-10 CSV."""
     _require_extra()
     from dcase_retrieval_baseline.predict import predict
-    from rich.console import Console
 
     with _guarded(f"interrupted; {out_file} was not written"):
         predict(run_dir, data_dir, split, out_file, 10, word2vec, cache_dir,
-                Console(stderr=True, soft_wrap=True), not quiet)
+                _console(), not quiet)
 
 
 if __name__ == "__main__":  # for use before the main `dcase-eval` group includes these commands
