@@ -173,6 +173,8 @@ PAPER_TEAMS: list[tuple[str, int, float, Any, Any, str, str | None]] = [
     ("Park_CAU", 2, 0.28, "CRNN", "Word2Vec", "Triplet loss", None),
 ]
 PAPER_BASELINE = "Xie_TAU_task6b_1"
+#: As in the paper, seven of the nine teams used external data (AudioCaps here).
+NO_EXTERNAL_DATA = ("Xiao_UCAS", "Park_CAU", "Xie_TAU")
 #: Hostile text on one team's authors: HTML, LaTeX and Markdown specials.
 HOSTILE_AUTHOR = "<script>alert('x')</script> O'Brien & 100%_#$ {x} *y*"
 HOSTILE_METHOD = "<b>contrastive</b> & 100%_#$ {x} | ~^\\"
@@ -232,8 +234,9 @@ def make_paper_challenge(root: Path, n_files: int = 120, seed: int = 22,
                 doc["submission"]["authors"][1]["firstname"] = HOSTILE_AUTHOR
                 extra["submission"] = doc["submission"]
                 extra["machine_learning_method"] = HOSTILE_METHOD
+            doc = _paper_meta(label, audio, caption, loss, augmentation, development, **extra)
+            if team in NO_EXTERNAL_DATA:
+                doc["system"]["external_datasets"] = []
             (folder / "task6b" / label / f"{label}.meta.yaml").write_text(
-                yaml.safe_dump(_paper_meta(label, audio, caption, loss, augmentation,
-                                           development, **extra),
-                               allow_unicode=True, sort_keys=False), encoding="utf-8")
+                yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return gt_path, uploads, evaluation

@@ -147,19 +147,21 @@ def test_characteristics_option_chooses_the_columns(
     out = tmp_path / "out"
     done = run_cli("rank", uploads, "--gt", gt, "--out", out, "--rounds", "100",
                    "--bootstrap-rankings", "0", "--characteristics",
-                   " data_augmentation , machine_learning_method", "--quiet")
+                   " data_augmentation , machine_learning_method,external_datasets", "--quiet")
     assert done.returncode == 0, done.stderr
     paper = json.loads((out / "results.json").read_text("utf-8"))["paper"]
-    assert paper["characteristics"] == ["data_augmentation", "machine_learning_method"]
+    assert paper["characteristics"] == ["data_augmentation", "machine_learning_method",
+                                        "external_datasets"]
     assert paper["table3"] is None and paper["n_systems"] == 32
     stats = {(v["characteristic"], v["value"]): (v["systems"], v["teams"])
              for v in paper["characteristic_stats"]}
     assert stats[("data_augmentation", "SpecAugment")] == (8, 2)
     assert stats[("data_augmentation", "mixup")] == (4, 1)
     assert stats[("machine_learning_method", HOSTILE_METHOD)] == (4, 1)
+    assert stats[("external_datasets", "AudioCaps")] == (27, 7)  # system.external_datasets
     assert not (out / "paper" / "table3.tex").exists()
     tex = (out / "paper" / "table4.tex").read_text("utf-8")
-    assert "Rank & Team & Data augmentation & Machine learning method" in tex
+    assert "Rank & Team & Data augmentation & Machine learning method & External datasets" in tex
     assert tex_escape(HOSTILE_METHOD) in tex
     assert r"\textless{}b\textgreater{}contrastive\textless{}/b\textgreater{} \& 100\%\_\#\$ " \
         r"\{x\} \textbar{} \textasciitilde{}\textasciicircum{}\textbackslash{}" in tex

@@ -52,6 +52,8 @@ class SystemResult(Protocol):
 #: The paper's Table 4 columns; each name also matches the other spellings that DCASE templates
 #: of different years use for it (formats.meta.CHARACTERISTICS).
 DEFAULT_CHARACTERISTICS = ("audio_modelling", "caption_modelling", "loss_function")
+#: Not a description key: read from `system.external_datasets`.
+EXTERNAL = "external_datasets"
 
 
 class UnknownBaseline(ValueError):
@@ -162,13 +164,17 @@ def _spellings(key: str) -> tuple[str, ...]:
 
 def characteristic(meta: SystemMeta | None, key: str) -> list[str]:
     """The items of characteristic `key` in a system's `system.description` (any spelling of it,
-    keys compared after trimming and case folding)."""
+    keys compared after trimming and case folding). `external_datasets`, unless the description
+    has such a key, is the names of the `system.external_datasets` entries (section 4.2's
+    "external data ... seven out of nine")."""
     if meta is None:
         return []
     description = {_fold(k): v for k, v in meta.system.description.items()}
     for spelling in _spellings(key):
         if _fold(spelling) in description:
             return _items(description[_fold(spelling)])
+    if _fold(key) in (EXTERNAL, "external_data"):
+        return _items([d.name for d in meta.system.external_datasets])
     return []
 
 
