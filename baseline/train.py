@@ -255,6 +255,20 @@ def _check_run(run: Path, config_text: str) -> TrainResult | None:
     return None
 
 
+def _check_best(run: Path, cfg: BaselineConfig, best_epoch: int) -> None:
+    """On resume, best.pt must hold the weights of `best_epoch` for this model: a later epoch
+    may never improve on it, so a damaged or missing best.pt would only show in predict."""
+    todo = f"the best weights (epoch {best_epoch}) are lost; train again in a new RUN_DIR"
+    path = run / "best.pt"
+    if not path.exists():
+        raise RunFileError(f"{path} is missing; {todo}")
+    state = load_checkpoint(path, ("model", "epoch", "norm_mean", "norm_std"), todo)
+    load_weights(CRNN(cfg.model, cfg.features.n_mels), state["model"], path, todo)
+    if state["epoch"] != best_epoch:
+        raise RunFileError(f"{path} holds epoch {state['epoch']}, but last.pt says the best was "
+                           f"epoch {best_epoch}; {todo}")
+
+
 def _make_run_dir(run: Path) -> None:
     try:
         run.mkdir(parents=True, exist_ok=True)
@@ -330,6 +344,8 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
         except (RuntimeError, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise RunFileError(f"{run / 'last.pt'} is damaged ({type(exc).__name__}); "
                                f"{LAST_TODO}") from None
+        if best_epoch > 0:
+            _check_best(run, cfg, best_epoch)
         console.print(f"resuming {run} after epoch {start_epoch - 1}")
 
     # every check passed: from here on RUN_DIR is written, each file atomically
