@@ -263,7 +263,8 @@ def _check_best(run: Path, cfg: BaselineConfig, best_epoch: int) -> None:
     if not path.exists():
         raise RunFileError(f"{path} is missing; {todo}")
     state = load_checkpoint(path, ("model", "epoch", "norm_mean", "norm_std"), todo)
-    load_weights(CRNN(cfg.model, cfg.features.n_mels), state["model"], path, todo)
+    with torch.random.fork_rng(devices=[]):  # building a model draws from the torch RNG
+        load_weights(CRNN(cfg.model, cfg.features.n_mels), state["model"], path, todo)
     if state["epoch"] != best_epoch:
         raise RunFileError(f"{path} holds epoch {state['epoch']}, but last.pt says the best was "
                            f"epoch {best_epoch}; {todo}")
@@ -337,7 +338,6 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
         load_weights(model, state["model"], run / "last.pt", LAST_TODO)
         try:
             optimizer.load_state_dict(state["optimizer"])
-            torch.set_rng_state(state["torch_rng"].cpu())
             history = list(state["history"])
             best_val, best_epoch = float(state["best_val"]), int(state["best_epoch"])
             since_best, start_epoch = int(state["since_best"]), int(state["epoch"]) + 1
@@ -346,6 +346,11 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
                                f"{LAST_TODO}") from None
         if best_epoch > 0:
             _check_best(run, cfg, best_epoch)
+        try:  # last, so that nothing above draws from the restored generator
+            torch.set_rng_state(state["torch_rng"].cpu())
+        except (RuntimeError, TypeError, AttributeError) as exc:
+            raise RunFileError(f"{run / 'last.pt'} is damaged ({type(exc).__name__}); "
+                               f"{LAST_TODO}") from None
         console.print(f"resuming {run} after epoch {start_epoch - 1}")
 
     # every check passed: from here on RUN_DIR is written, each file atomically
