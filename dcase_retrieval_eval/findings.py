@@ -35,7 +35,7 @@ def _c(code: str, name: str, severity: Severity, summary: str) -> CodeInfo:
 E, W = Severity.ERROR, Severity.WARNING
 
 #: The catalogue. F = file, C = CSV structure, Q = queries, A = audio files in a ranking,
-#: M = score matrix, G = ground truth, P = team package.
+#: M = score matrix, G = ground truth, P = team package, H = hosting (Codabench folders).
 CATALOGUE: dict[str, CodeInfo] = {
     c.code: c
     for c in [
@@ -86,6 +86,11 @@ CATALOGUE: dict[str, CodeInfo] = {
            "letters, digits, '_', '-' and '.'."),
         _c("P713", "bad-report", W, "The technical report is not a PDF file."),
         _c("P714", "unreadable-package", E, "A package folder or member cannot be read."),
+        _c("H801", "no-submission-file", E, "An upload folder holds no CSV file."),
+        _c("H802", "several-csv-files", E, "An upload folder holds several CSV files."),
+        _c("H803", "archive-in-upload", E, "An upload holds an archive instead of the CSV."),
+        _c("H804", "link-in-upload", E, "An upload folder holds a link or a special file."),
+        _c("H805", "upload-too-deep", E, "An upload nests folders too deeply or holds too much."),
     ]
 }
 

@@ -160,7 +160,9 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
           codabench: tuple[Path, Path] | None) -> None:
     """Score SUBMISSION against --gt: mAP@k and R@1/5/10 with 95% jackknife CIs."""
     if codabench is not None:
-        _run_codabench(codabench, edition, k, lenient)
+        from .codabench import run_score_mode
+
+        run_score_mode(codabench, edition, k, lenient)
         return
     if submission is None or gt_path is None:
         raise click.UsageError("give SUBMISSION and --gt GT.csv (or --codabench IN OUT)")
@@ -207,15 +209,6 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
         click.echo(f"policy: {report.policy.describe()}", err=True)
 
 
-def _run_codabench(dirs: tuple[Path, Path], edition: str, k: int | None, lenient: bool) -> None:
-    from ..hosting.codabench import run_codabench
-
-    try:
-        run_codabench(dirs[0], dirs[1], edition=edition, k=k, lenient=lenient)
-    except InputError as exc:
-        _fail_with_findings(exc, "text")
-
-
 @main.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Keep the generated challenge in this folder (default: a temporary one).")
@@ -245,9 +238,10 @@ def codes(fmt: str) -> None:
 def _register_commands() -> None:
     """Commands kept in their own modules; each imports its heavy parts only when run."""
     from .baseline import baseline_group, synth_command
+    from .codabench import codabench_group
     from .rank import rank_command
 
-    for command in (rank_command, synth_command, baseline_group):
+    for command in (rank_command, synth_command, baseline_group, codabench_group):
         main.add_command(command)
 
 

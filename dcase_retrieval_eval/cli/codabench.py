@@ -1,0 +1,129 @@
+"""Codabench on the command line: `dcase-eval codabench bundle`, and the checks of
+`dcase-eval score --codabench INPUT_DIR OUTPUT_DIR` (the scoring program the bundle runs).
+
+The scorer mode takes its inputs from the folders only, so any other option of `score` given
+beside it would be silently ignored: it is refused instead, by its option name.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from click.core import ParameterSource
+
+from ..editions import EDITIONS
+from ..errors import InputError
+
+EXIT_INVALID = 1
+#: The options `score --codabench` honours; any other one given is a usage error.
+CODABENCH_OPTIONS = ("codabench", "edition", "k", "lenient")
+
+
+def _shown(param: click.Parameter) -> str:
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len)
+    return (param.name or "").upper()
+
+
+def refuse_ignored_options(ctx: click.Context) -> None:
+    """A usage error naming every option of `score` that `--codabench` would ignore."""
+    given = [p for p in ctx.command.params if p.name not in CODABENCH_OPTIONS and p.name
+             and ctx.get_parameter_source(p.name) in (ParameterSource.COMMANDLINE,
+                                                      ParameterSource.ENVIRONMENT)]
+    if given:
+        names = ", ".join(_shown(p) for p in given)
+        raise click.UsageError(
+            f"--codabench reads INPUT_DIR/ref and INPUT_DIR/res and writes OUTPUT_DIR; it takes "
+            f"only --edition, --k and --lenient, so {names} would be ignored: drop "
+            f"{'it' if len(given) == 1 else 'them'}")
+
+
+def run_score_mode(dirs: tuple[Path, Path], edition: str, k: int | None,
+                   lenient: bool) -> None:
+    """`score --codabench`: usage errors (exit 2) before anything is touched, then the run;
+    a rejected submission exits 1 after its detailed_results.html is written."""
+    from ..hosting.codabench import OutputDirError, check_output_dir, run_codabench
+    from .main import _fail_with_findings
+
+    refuse_ignored_options(click.get_current_context())
+    input_dir, output_dir = dirs
+    try:
+        check_output_dir(input_dir, output_dir)
+    except OutputDirError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
+        scores = run_codabench(input_dir, output_dir, edition=edition, k=k, lenient=lenient)
+    except InputError as exc:
+        _fail_with_findings(exc, "text")
+        return
+    click.echo(f"wrote {output_dir / 'scores.json'} ({len(scores)} keys) and "
+               f"{output_dir / 'detailed_results.html'}")
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+@click.group("codabench")
+def codabench_group() -> None:
+    """Host the challenge on Codabench."""
+
+
+@codabench_group.command("bundle")
+@click.option("--gt", "gt_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
+              help="Ground-truth CSV of the evaluation set (the reference data).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The competition bundle to write, a .zip.")
+@click.option("--title", default=None, help="Competition title (default: from the edition).")
+@click.option("--edition", type=click.Choice(["auto", *EDITIONS]), default="auto",
+              show_default=True, help="Scoring preset written into the scoring command.")
+@click.option("--docker-image", default=None,
+              help="Image holding this package, as pushed for the Codabench workers "
+                   "(default: the local tag docker/Dockerfile is built under in the docs).")
+@click.option("--start", callback=_day, default=None, metavar="YYYY-MM-DD",
+              help="Start of the development phase (default: today, UTC).")
+@click.option("--final-start", callback=_day, default=None, metavar="YYYY-MM-DD",
+              help="Start of the two-week final phase (default: 8 weeks after --start).")
+def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
+                   docker_image: str | None, start: date | None,
+                   final_start: date | None) -> None:
+    """Write a Codabench competition bundle (competition.yaml, scoring program, reference
+    data, starting kit) for the ground truth --gt; upload the zip as is."""
+    from ..hosting.bundle import BundleOptionError, build_bundle, default_docker_image
+    from ..io.atomic import refuse_overwriting_inputs
+    from .main import _fail_with_findings
+
+    try:
+        refuse_overwriting_inputs([out], [gt_path])
+    except InputError as exc:
+        raise click.UsageError(str(exc)) from None
+    if out.suffix.lower() != ".zip":
+        raise click.UsageError(f"--out {out} must name a .zip file (Codabench uploads a zip)")
+    for parent in out.resolve().parents:
+        if parent.exists() and not parent.is_dir():
+            raise click.UsageError(f"--out {out} is under {parent}, which is a file")
+    try:
+        summary = build_bundle(gt_path, out, title=title, edition=edition,
+                               docker_image=docker_image, start=start, final_start=final_start)
+    except BundleOptionError as exc:
+        raise click.UsageError(str(exc)) from None
+    except InputError as exc:
+        _fail_with_findings(exc, "text")
+        return
+    except OSError as exc:
+        raise click.UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    click.echo(f"wrote {summary.path}: edition {summary.edition}, {summary.n_queries} captions, "
+               f"{summary.n_files} audio files; leaderboard columns "
+               f"{', '.join(summary.columns)}; docker image {summary.docker_image}")
+    if docker_image is None:
+        click.echo(f"note: the bundle names the image {default_docker_image()}; build it with "
+                   "docker/Dockerfile, push it where Codabench can pull it, and pass that name "
+                   "with --docker-image", err=True)

@@ -1,0 +1,268 @@
+"""`dcase-eval codabench bundle`: the bundle is what Codabench's v2 unpacker accepts, and its
+scoring program does, run the way the compute worker runs it, what the leaderboard expects."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dcase_retrieval_eval.editions import EDITIONS
+from dcase_retrieval_eval.formats.ground_truth import load_ground_truth
+from dcase_retrieval_eval.hosting.bundle import EXAMPLE_NAME, check_docker_image
+from dcase_retrieval_eval.hosting.codabench import score_keys
+
+from .conftest import ROOT, run_cli
+from .organizer_data import make_gt, system_rankings
+
+# the compute worker's legacy substitutions (codabench compute_worker.py, scoring step)
+LEGACY = [("$input", "/app/input"), ("$output", "/app/output"), ("$program", "/app/program"),
+          ("$ingestion_program", "/app/program"), ("$hidden", "/app/input/ref"),
+          ("$shared", "/app/shared"), ("$submission_program", "/app/ingested_program"),
+          ("$tmp", "/app/output"), ("$predictions", "/app/input/res")]
+
+
+def make_gt_2025(folder: Path, n_queries: int = 30, n_files: int = 40) -> Path:
+    """A 2025-form correspondence ground truth: `query,audio_filenames`, several per query."""
+    path = folder / "metadata_eval.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["query", "audio_filenames"])
+        for q in range(n_queries):
+            files = [f"clip_{(q * 7 + j) % n_files:03d}.wav" for j in range(1 + q % 3)]
+            w.writerow([f"caption number {q} with birds", repr(files)])
+    return path
+
+
+def bundle(tmp_path: Path, gt: Path, *extra: str) -> Path:
+    out = tmp_path / "competition.zip"
+    result = run_cli("codabench", "bundle", "--gt", gt, "--out", out, *extra)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+def unpack(zip_path: Path, into: Path) -> Path:
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(into)
+    return into
+
+
+def check_like_the_v2_unpacker(root: Path) -> dict:
+    """The checks Codabench's V2Unpacker and its serializers make on upload."""
+    doc = yaml.safe_load((root / "competition.yaml").read_text(encoding="utf-8"))
+    assert str(doc["version"]) == "2" and doc["title"] and len(doc["title"]) <= 256
+    assert (root / doc["image"]).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert (root / doc["terms"]).read_text(encoding="utf-8").strip()
+    for page in doc["pages"]:
+        assert (root / page["file"]).read_text(encoding="utf-8").strip(), page
+    assert len(doc["tasks"]) == 1
+    task = doc["tasks"][0]
+    assert task["index"] == 0 and (root / task["scoring_program"]).is_dir()
+    assert (root / task["reference_data"]).is_dir()
+    for sol in doc["solutions"]:
+        assert (root / sol["path"]).exists() and set(sol["tasks"]) <= {0}
+    phases = sorted(doc["phases"], key=lambda p: p["index"])
+    assert [p["name"] for p in phases] == ["Development", "Final"]
+    for p in phases:
+        assert p["tasks"] == [0] and (root / p["starting_kit"]).is_dir()
+    times = [(datetime.fromisoformat(p["start"]), datetime.fromisoformat(p["end"]))
+             for p in phases]
+    assert times[0][0] < times[0][1] < times[1][0] < times[1][1]  # sequential, no overlap
+    (board,) = doc["leaderboards"]
+    cols = board["columns"]
+    assert len({c["key"] for c in cols}) == len(cols) == len({c["index"] for c in cols})
+    assert all(len(c["title"]) <= 36 and len(c["key"]) <= 36 for c in cols)
+    assert all(c["sorting"] in ("asc", "desc") for c in cols)
+    return doc
+
+
+def run_like_the_worker(root: Path, program: Path, ref: Path, res_zip: Path | None,
+                        res_files: dict[str, bytes] | None = None,
+                        ) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Lay out program/, input/ref, input/res, output as the worker does, then run the
+    metadata command (legacy variables substituted; /app is `root`)."""
+    app = root / "app"
+    shutil.copytree(program, app / "program")
+    shutil.copytree(ref, app / "input" / "ref")
+    (app / "input" / "res").mkdir(parents=True)
+    if res_zip is not None:
+        unpack(res_zip, app / "input" / "res")
+    for name, data in (res_files or {}).items():
+        (app / "input" / "res" / name).write_bytes(data)
+    (app / "output").mkdir()
+    meta = yaml.safe_load((app / "program" / "metadata.yaml").read_text(encoding="utf-8"))
+    command = meta["command"]
+    for var, value in LEGACY:
+        command = command.replace(var, value)
+    argv = [a.replace("/app", str(app), 1) if a.startswith("/app") else a
+            for a in shlex.split(command)]
+    assert argv[0] == "dcase-eval"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "dcase_retrieval_eval", *argv[1:]],
+                            capture_output=True, text=True, env=env, cwd=app / "program",
+                            timeout=600)
+    return result, app / "output"
+
+
+@pytest.mark.parametrize("year", ["2022", "2025"])
+def test_bundle_scores_its_example_like_the_worker(tmp_path: Path, year: str) -> None:
+    gt = make_gt(tmp_path, n_files=30, seed=3) if year == "2022" else make_gt_2025(tmp_path)
+    out = bundle(tmp_path, gt, "--docker-image", "docker.io/dcase/scorer:0.1.0")
+    root = unpack(out, tmp_path / "bundle")
+    doc = check_like_the_v2_unpacker(root)
+    assert doc["docker_image"] == "docker.io/dcase/scorer:0.1.0"
+    columns = doc["leaderboards"][0]["columns"]
+    keys = [c["key"] for c in sorted(columns, key=lambda c: c["index"])]
+    assert keys == score_keys(EDITIONS[year])
+    main = EDITIONS[year].main_metric
+    assert columns[0]["title"] == main and columns[0]["sorting"] == "desc"
+    assert doc["leaderboards"][0]["primary_index"] == 0
+    command = yaml.safe_load((root / "scoring_program" / "metadata.yaml").read_text())["command"]
+    assert "/app/input" in command and "/app/output" in command and f"--edition {year}" in command
+    # the reference data is the ground truth, byte for byte
+    (ref_file,) = (root / "reference_data").iterdir()
+    assert ref_file.read_bytes() == gt.read_bytes()
+
+    result, output = run_like_the_worker(tmp_path / "w", root / "scoring_program",
+                                         root / "reference_data",
+                                         root / "starting_kit" / "example_submission.zip")
+    assert result.returncode == 0, result.stdout + result.stderr
+    scores = json.loads((output / "scores.json").read_text())
+    assert list(scores) == keys  # exactly the leaderboard's columns
+    assert all(isinstance(v, float) for v in scores.values())
+    assert not (output / "metadata").exists()  # the worker writes it and fails if present
+    html = (output / "detailed_results.html").read_text(encoding="utf-8")
+    assert main in html and "<script" not in html
+    # the solution is the same valid example
+    assert (root / "solution" / EXAMPLE_NAME).read_bytes() == (
+        root / "starting_kit" / EXAMPLE_NAME).read_bytes()
+
+
+def test_an_invalid_submission_fails_with_every_finding(tmp_path: Path) -> None:
+    gt_path = make_gt(tmp_path, n_files=30, seed=4, captions=2)
+    root = unpack(bundle(tmp_path, gt_path), tmp_path / "bundle")
+    gt = load_ground_truth(gt_path)
+    rows = system_rankings(gt, 0.5, 1)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["caption", *(f"file_name_{i}" for i in range(1, 11))])
+    for i, (query, files) in enumerate(rows[:-1]):  # the last caption is missing (Q301)
+        if i < 3:
+            files = [*files[:-1], f"unknown_{i}.wav"]  # A401 three times
+        writer.writerow([query, *files])
+    data = buf.getvalue().encode("utf-8")
+    result, output = run_like_the_worker(tmp_path / "w", root / "scoring_program",
+                                         root / "reference_data", None,
+                                         {"team_1.output.csv": data})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (output / "scores.json").exists() and not (output / "metadata").exists()
+    html = (output / "detailed_results.html").read_text(encoding="utf-8")
+    assert html.count("<td>A401</td><td>error</td>") == 3
+    assert html.count("<td>Q301</td><td>error</td>") == 1
+    assert all(f"unknown_{i}.wav" in html for i in range(3))
+    assert "--lenient" in html and "lenient=True" not in html
+
+
+def test_the_pages_state_the_format_metrics_and_ci(tmp_path: Path) -> None:
+    gt = make_gt(tmp_path, n_files=30)
+    n_captions = load_ground_truth(gt).n_queries
+    root = unpack(bundle(tmp_path, gt), tmp_path / "b")
+    fmt = (root / "pages" / "submission.md").read_text(encoding="utf-8")
+    assert "file_name_1" in fmt and "fname_1" in fmt and "file_name_10" in fmt
+    assert "<label>.output.csv" in fmt
+    ev = (root / "pages" / "evaluation.md").read_text(encoding="utf-8")
+    assert "mAP@10" in ev and "R@1" in ev and "95% confidence interval" in ev
+    assert "jackknife" in ev
+    overview = (root / "pages" / "overview.md").read_text(encoding="utf-8")
+    assert f"{n_captions} captions" in overview and "30 audio files" in overview
+
+
+def test_the_example_does_not_reveal_the_ground_truth(tmp_path: Path) -> None:
+    """Two ground truths with the same captions and files but other answers: same example."""
+    gt_a = make_gt(tmp_path, n_files=30, seed=5, captions=1)
+    with open(gt_a, encoding="utf-8", newline="") as fh:
+        header, *rows = list(csv.reader(fh))
+    names = [r[0] for r in rows]
+    (tmp_path / "b").mkdir()
+    gt_b = tmp_path / "b" / "gt.csv"
+    with open(gt_b, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows([names[(i + 1) % len(names)], *r[1:]] for i, r in enumerate(rows))
+    assert load_ground_truth(gt_a).relevant(0) != load_ground_truth(gt_b).relevant(0)
+    ex = []
+    for i, gt in enumerate((gt_a, gt_b)):
+        out = tmp_path / f"c{i}.zip"
+        assert run_cli("codabench", "bundle", "--gt", gt, "--out", out).returncode == 0
+        with zipfile.ZipFile(out) as zf:
+            ex.append(zf.read(f"starting_kit/{EXAMPLE_NAME}"))
+    assert ex[0] == ex[1]
+
+
+def test_bundle_options_and_refusals(tmp_path: Path) -> None:
+    gt = make_gt(tmp_path, n_files=30)
+    out = bundle(tmp_path, gt, "--title", "My <b>retrieval</b> task", "--edition", "2024",
+                 "--start", "2027-03-01", "--final-start", "2027-06-01")
+    doc = yaml.safe_load(zipfile.ZipFile(out).read("competition.yaml"))
+    assert doc["title"] == "My <b>retrieval</b> task"
+    assert doc["phases"][0]["start"] == "2027-03-01 00:00:00"
+    assert doc["phases"][1]["start"] == "2027-06-01 00:00:00"
+    assert "--edition 2024" in zipfile.ZipFile(out).read("scoring_program/metadata.yaml").decode()
+    cases = [
+        (["--out", gt], "input"),                               # would overwrite the ground truth
+        (["--out", tmp_path / "c.tar"], ".zip"),
+        (["--out", gt / "c.zip"], "is a file"),
+        (["--out", tmp_path], "directory"),
+        (["--out", tmp_path / "d.zip", "--docker-image", "Not An Image"], "--docker-image"),
+        (["--out", tmp_path / "d.zip", "--title", " "], "--title"),
+        (["--out", tmp_path / "d.zip", "--start", "2027-06-01", "--final-start", "2027-01-01"],
+         "--final-start"),
+        (["--out", tmp_path / "d.zip", "--start", "June"], "YYYY-MM-DD"),
+    ]
+    for args, word in cases:
+        result = run_cli("codabench", "bundle", "--gt", gt, *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert word in result.stderr and "Traceback" not in result.stderr, (args, result.stderr)
+        assert len(result.stderr.strip().splitlines()[-1]) > 0
+    assert gt.read_text(encoding="utf-8").startswith("file_name,")
+    assert not (tmp_path / "d.zip").exists()
+    # an unusable ground truth is a finding (exit 1), and nothing is written
+    bad = tmp_path / "bad.csv"
+    bad.write_text("nothing,here\n", encoding="utf-8")
+    result = run_cli("codabench", "bundle", "--gt", bad, "--out", tmp_path / "e.zip")
+    assert result.returncode == 1 and "G605" in result.stdout, result.stdout + result.stderr
+    assert not (tmp_path / "e.zip").exists()
+
+
+def test_docker_image_names() -> None:
+    for ok in ("dcase-retrieval-eval:0.1.0", "user/scorer", "ghcr.io/org/scorer:v1",
+               "localhost:5000/scorer:latest"):
+        assert check_docker_image(ok) == ok
+    for bad in ("", "UPPER/case", "a b", "x:", "x::y"):
+        with pytest.raises(ValueError):
+            check_docker_image(bad)
+
+
+def test_the_dockerfile_installs_this_package() -> None:
+    """docker cannot run here: check that what the Dockerfile copies exists and that it
+    installs the scorer and no optional extra."""
+    text = (ROOT / "docker" / "Dockerfile").read_text(encoding="utf-8")
+    sources = [s for line in re.findall(r"^COPY (.+)$", text, re.M)
+               for s in line.split()[:-1]]
+    assert sources and all((ROOT / s).exists() for s in sources), sources
+    assert re.search(r"^RUN pip install \.( |$)", text, re.M)
+    assert "[baseline]" not in text and "dcase-eval --version" in text
+    assert (ROOT / ".dockerignore").read_text().count(".venv") == 1
