@@ -7,6 +7,7 @@ beside it would be silently ignored: it is refused instead, by its option name.
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -17,8 +18,26 @@ from ..editions import EDITIONS
 from ..errors import InputError
 
 EXIT_INVALID = 1
+#: Findings printed to the worker's log; the detailed_results.html page has all of them.
+SHOWN_FINDINGS = 200
 #: The options `score --codabench` honours; any other one given is a usage error.
 CODABENCH_OPTIONS = ("codabench", "edition", "k", "lenient")
+
+
+def _fail(exc: InputError) -> None:
+    """Findings and the verdict on standard output (the worker's log), then exit 1."""
+    from rich.console import Console
+
+    from ..report.terminal import findings_table
+
+    console = Console(soft_wrap=False, width=max(Console().width, 120))
+    if exc.findings:
+        console.print(findings_table(exc.findings[:SHOWN_FINDINGS]))
+        if len(exc.findings) > SHOWN_FINDINGS:
+            console.print(f"... {len(exc.findings) - SHOWN_FINDINGS} more findings: see "
+                          "detailed_results.html")
+    console.print(f"[bold red]error:[/] {exc}")
+    sys.exit(EXIT_INVALID)
 
 
 def _shown(param: click.Parameter) -> str:
@@ -45,7 +64,6 @@ def run_score_mode(dirs: tuple[Path, Path], edition: str, k: int | None,
     """`score --codabench`: usage errors (exit 2) before anything is touched, then the run;
     a rejected submission exits 1 after its detailed_results.html is written."""
     from ..hosting.codabench import OutputDirError, check_output_dir, run_codabench
-    from .main import _fail_with_findings
 
     refuse_ignored_options(click.get_current_context())
     input_dir, output_dir = dirs
@@ -56,7 +74,7 @@ def run_score_mode(dirs: tuple[Path, Path], edition: str, k: int | None,
     try:
         scores = run_codabench(input_dir, output_dir, edition=edition, k=k, lenient=lenient)
     except InputError as exc:
-        _fail_with_findings(exc, "text")
+        _fail(exc)
         return
     click.echo(f"wrote {output_dir / 'scores.json'} ({len(scores)} keys) and "
                f"{output_dir / 'detailed_results.html'}")
@@ -99,7 +117,6 @@ def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
     data, starting kit) for the ground truth --gt; upload the zip as is."""
     from ..hosting.bundle import BundleOptionError, build_bundle, default_docker_image
     from ..io.atomic import refuse_overwriting_inputs
-    from .main import _fail_with_findings
 
     try:
         refuse_overwriting_inputs([out], [gt_path])
@@ -116,7 +133,7 @@ def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
     except BundleOptionError as exc:
         raise click.UsageError(str(exc)) from None
     except InputError as exc:
-        _fail_with_findings(exc, "text")
+        _fail(exc)
         return
     except OSError as exc:
         raise click.UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
