@@ -165,5 +165,7 @@ def test_wheel_holds_no_bare_baseline_module(tmp_path: Path) -> None:
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert tops == {"dcase_retrieval_eval", "dcase_retrieval_baseline"}, tops
     assert "dcase_retrieval_baseline/train.py" in names
-    for room in ("io", "formats", "check", "measure", "challenge", "report", "hosting", "cli"):
-        assert f"dcase_retrieval_eval/{room}/__init__.py" in names
+    for init in PACKAGE.rglob("__init__.py"):  # pyproject lists packages one by one
+        assert init.relative_to(ROOT).as_posix() in names, f"{init} missing from the wheel"
+    for template in (PACKAGE / "report" / "templates").glob("*"):
+        assert template.relative_to(ROOT).as_posix() in names, f"{template} missing"

@@ -110,7 +110,7 @@ def _md_table(board: Leaderboard, rows: list[SystemResult], team_view: bool) -> 
     return lines
 
 
-def _settings(board: Leaderboard) -> str:
+def settings_text(board: Leaderboard) -> str:
     test = ("paired randomization (sign-flip)" if board.test == "randomization"
             else "paired bootstrap")
     pairs = "all pairs" if board.all_pairs else "the best system against each other"
@@ -121,7 +121,7 @@ def _settings(board: Leaderboard) -> str:
 
 
 def to_markdown(board: Leaderboard) -> str:
-    lines = [f"# Results: edition {md_escape(board.edition)}", "", _settings(board), "",
+    lines = [f"# Results: edition {md_escape(board.edition)}", "", settings_text(board), "",
              "## Team ranking (best system per team)", ""]
     lines += _md_table(board, board.team_view(), True)
     lines += ["", "## All systems", ""]

@@ -1,0 +1,84 @@
+"""Inline SVG figures for the results page: forest plot, blob plot, development-vs-evaluation.
+
+Each function returns `markupsafe.Markup`: the SVG is built here from numbers we computed, and
+every piece of team text inside it (labels, titles) goes through `escape`. That is what makes it
+the one vetted thing the page template may insert with `|safe`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from markupsafe import Markup, escape
+
+from .leaderboard_formats import num
+
+if TYPE_CHECKING:
+    from ..challenge.leaderboard import Leaderboard
+
+
+def _clip(text: str, width: int = 48) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _open(width: float, height: float, label: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width:.0f}" '
+            f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
+            f'aria-label="{escape(label)}">')
+
+
+def _ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    return [lo + (hi - lo) * t / count for t in range(count + 1)]
+
+
+def forest_plot(board: Leaderboard) -> Markup:
+    """Each system's main metric as a dot with its CI as a bar, best on top."""
+    systems = board.systems
+    if not systems:
+        return Markup("<p>No system was ranked.</p>")
+    main = board.main_metric
+    stats = [s.metrics[main] for s in systems]
+    finite = [v for m in stats for v in (m.ci_low, m.ci_high, m.value) if math.isfinite(v)]
+    lo, hi = (min(finite), max(finite)) if finite else (0.0, 1.0)
+    if hi - lo < 1e-9:
+        lo, hi = lo - 0.05, hi + 0.05
+    pad = (hi - lo) * 0.05
+    lo, hi = max(0.0, lo - pad), hi + pad
+    left, width, row, top = 300, 420, 20, 24
+    height = top + row * len(systems) + 30
+
+    def x(v: float) -> float:
+        return left + (v - lo) / (hi - lo) * width
+
+    parts = [_open(left + width + 80, height, f"{main} with confidence intervals")]
+    best = stats[0].value
+    if math.isfinite(best):
+        parts.append(f'<line x1="{x(best):.1f}" y1="{top - 8}" x2="{x(best):.1f}" '
+                     f'y2="{height - 30}" stroke="#1d4ed8" stroke-dasharray="3 3"/>')
+    for i, (s, m) in enumerate(zip(systems, stats, strict=True)):
+        y = top + i * row
+        colour = "#1d4ed8" if s.in_best_group else "#6b7280"
+        name = _clip(f"{s.rank}. {s.label} ({s.team})")
+        parts.append(f'<text x="{left - 8}" y="{y + 4}" text-anchor="end">{escape(name)}</text>')
+        if math.isfinite(m.ci_low) and math.isfinite(m.ci_high):
+            parts.append(f'<line x1="{x(m.ci_low):.1f}" y1="{y}" x2="{x(m.ci_high):.1f}" '
+                         f'y2="{y}" stroke="{colour}" stroke-width="2"/>')
+        if math.isfinite(m.value):
+            parts.append(f'<circle cx="{x(m.value):.1f}" cy="{y}" r="4" fill="{colour}">'
+                         f"<title>{escape(s.label)}: {num(m.value)} [{num(m.ci_low)}, "
+                         f"{num(m.ci_high)}]</title></circle>")
+    parts.append(_x_axis(lo, hi, left, width, height - 24, x))
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _x_axis(lo: float, hi: float, left: float, width: float, axis_y: float,
+            x: Callable[[float], float]) -> str:
+    parts = [f'<line x1="{left}" y1="{axis_y}" x2="{left + width}" y2="{axis_y}" stroke="#111"/>']
+    for v in _ticks(lo, hi):
+        parts.append(f'<line x1="{x(v):.1f}" y1="{axis_y}" x2="{x(v):.1f}" y2="{axis_y + 4}" '
+                     f'stroke="#111"/><text x="{x(v):.1f}" y="{axis_y + 16}" '
+                     f'text-anchor="middle">{v:.3f}</text>')
+    return "".join(parts)
