@@ -280,3 +280,22 @@ def test_invalid_submission_names_the_cli_option(bundle: Path, tmp_path: Path) -
     result = _cli_no_crash(bundle, tmp_path / "o")
     for text in (html, result.stdout):
         assert "--lenient" in text and "lenient=True" not in text
+
+
+def test_an_internal_error_still_leaves_a_page(bundle: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from dcase_retrieval_eval.cli.main import main
+    from dcase_retrieval_eval.hosting import codabench
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated <bug>")
+
+    monkeypatch.setattr(codabench, "score_aligned", broken)
+    out = tmp_path / "o"
+    result = CliRunner().invoke(main, ["score", "--codabench", str(bundle), str(out)])
+    assert isinstance(result.exception, RuntimeError)
+    html = (out / "detailed_results.html").read_text(encoding="utf-8")
+    assert "internal error" in html and "simulated &lt;bug&gt;" in html
+    assert not (out / "scores.json").exists()

@@ -63,7 +63,12 @@ def run_score_mode(dirs: tuple[Path, Path], edition: str, k: int | None,
                    lenient: bool) -> None:
     """`score --codabench`: usage errors (exit 2) before anything is touched, then the run;
     a rejected submission exits 1 after its detailed_results.html is written."""
-    from ..hosting.codabench import OutputDirError, check_output_dir, run_codabench
+    from ..hosting.codabench import (
+        OutputDirError,
+        check_output_dir,
+        run_codabench,
+        write_failure_page,
+    )
 
     refuse_ignored_options(click.get_current_context())
     input_dir, output_dir = dirs
@@ -76,6 +81,9 @@ def run_score_mode(dirs: tuple[Path, Path], edition: str, k: int | None,
     except InputError as exc:
         _fail(exc)
         return
+    except Exception as exc:  # noqa: BLE001 - the page, then the entry point's exit 3
+        write_failure_page(output_dir, exc)
+        raise
     click.echo(f"wrote {output_dir / 'scores.json'} ({len(scores)} keys) and "
                f"{output_dir / 'detailed_results.html'}")
 

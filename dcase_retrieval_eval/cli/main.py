@@ -153,7 +153,9 @@ def _validate_package(path: Path, against: Any, edition: str, k: int | None, fmt
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
               show_default=True)
 @click.option("--codabench", nargs=2, type=click.Path(path_type=Path), default=None,
-              metavar="INPUT_DIR OUTPUT_DIR", help="Run as a Codabench scoring program.")
+              metavar="INPUT_DIR OUTPUT_DIR",
+              help="Run as a Codabench scoring program (INPUT_DIR/ref, INPUT_DIR/res -> "
+                   "OUTPUT_DIR); only --edition, --k and --lenient apply.")
 def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | None,
           lenient: bool, audio_dir: Path | None, audio_list: Path | None,
           per_query: Path | None, fmt: str, output: Path | None, max_bytes: int,

@@ -20,6 +20,14 @@ class PageFacts:
     example_name: str
 
 
+def column_prefixes() -> tuple[str, ...]:
+    """The spellings of the ranked-file columns the reader accepts (`file_name_N`, and
+    `fname_N` where the reader knows it), so the page never promises more than the scorer."""
+    from ..formats import submission
+
+    return tuple(getattr(submission, "FILE_COLUMN_PREFIXES", ("file_name",)))
+
+
 def overview(f: PageFacts) -> str:
     relevant = ("one or more audio files are relevant to each caption" if f.multi_relevant
                 else "each caption was written for one audio file, the relevant one")
@@ -55,6 +63,8 @@ a dog barks in the distance,0.12,0.87,...
 ```"""
     else:
         cols = ",".join(f"file_name_{i}" for i in (1, 2, 3))
+        spellings = " or ".join(f"`{p}_1`...`{p}_{depth}`" for p in column_prefixes())
+        both = "these spellings are" if len(column_prefixes()) > 1 else "this spelling is"
         body = f"""The submission is a top-{depth} CSV: one row per caption, the caption first,
 then the {depth} best-matching audio file names, best first.
 
@@ -63,8 +73,7 @@ caption,{cols},...,file_name_{depth}
 a dog barks in the distance,dog_barking.wav,street.wav,park.wav,...
 ```
 
-The ranked-file columns may be spelled `file_name_1`...`file_name_{depth}` (the organizers'
-baseline) or `fname_1`...`fname_{depth}` (a spelling widely used by teams); both are accepted."""
+The ranked-file columns are named {spellings}; {both} accepted."""
     return f"""# Submission format
 
 {body}

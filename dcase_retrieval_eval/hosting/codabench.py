@@ -31,7 +31,7 @@ from ..formats.ground_truth import GroundTruth, load_ground_truth
 from ..formats.submission import load_submission
 from ..io.atomic import write_text_atomic
 from ..measure.scoring import score_aligned
-from .detailed_results import rejection_page, scores_page
+from .detailed_results import page, rejection_page, scores_page
 from .uploads import pick_csv
 
 SCORES = "scores.json"
@@ -157,3 +157,15 @@ def run_codabench(input_dir: str | Path, output_dir: str | Path, *, edition: str
                                                         checked.findings, checked.counts))
     write_text_atomic(output_dir / SCORES, json.dumps(scores, indent=2, allow_nan=False) + "\n")
     return scores
+
+
+def write_failure_page(output_dir: Path, exc: BaseException) -> None:
+    """On an internal error, still tell the participant something (best effort)."""
+    from html import escape
+
+    text = (f"The scorer failed on this submission with an internal error "
+            f"({type(exc).__name__}: {exc}). This is not a defect found in your file: please "
+            "tell the organizers.")
+    with contextlib.suppress(OSError):
+        write_text_atomic(Path(output_dir) / DETAILS,
+                          page("Scoring failed", f"<p class=\"lit\">{escape(text)}</p>"))
