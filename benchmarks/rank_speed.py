@@ -11,6 +11,11 @@ Scenarios (the issue's targets): 31 systems x 1,000 queries (2022 challenge size
   (the table says so);
 - `ratio`: scipy loop / tests only, and scipy loop / whole process.
 
+A second table times the ranking-robustness analysis (`rank --bootstrap-rankings`, issue 11):
+31 systems x 5,000 queries x 1,000 resamples of the queries, target at most 5 s, against a plain
+loop (one resample at a time: index the queries, mean, `scipy.stats.rankdata`,
+`scipy.stats.kendalltau`), timed on a slice of the resamples and extrapolated.
+
 Usage: python benchmarks/rank_speed.py [--quick]   (--quick: fewer rounds, for a smoke run)
 """
 
@@ -33,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from dcase_retrieval_eval.challenge.compare import compare  # noqa: E402
 from dcase_retrieval_eval.challenge.ranking import rank  # noqa: E402
+from dcase_retrieval_eval.challenge.robustness import DECIMALS, rank_robustness  # noqa: E402
 
 
 def write_gt(folder: Path, n_files: int, captions: int) -> Path:
@@ -119,6 +125,47 @@ def scenario(n_systems: int, n_files: int, captions: int, rounds: int, target: f
             f"{loop / tests:.0f}x", f"{loop / whole:.0f}x"]
 
 
+def robustness_loop_seconds(values: np.ndarray, resamples: int, seed: int) -> float:
+    """Seconds of the plain per-resample loop for `resamples` draws."""
+    rng = np.random.default_rng(seed)
+    n = values.shape[0]
+    official = np.round(values.mean(axis=0), DECIMALS)
+    start = time.perf_counter()
+    for _ in range(resamples):
+        means = np.round(values[rng.integers(0, n, size=n)].mean(axis=0), DECIMALS)
+        stats.rankdata(-means, method="min")
+        stats.kendalltau(means, official)
+    return time.perf_counter() - start
+
+
+def robustness_scenario(n_systems: int, n_queries: int, resamples: int, target: float,
+                        loop_resamples: int) -> list[str]:
+    rng = np.random.default_rng(11)
+    quality = np.linspace(0.1, 0.5, n_systems)
+    values = (rng.random((n_queries, n_systems)) < quality) / rng.integers(1, 11, (n_queries,
+                                                                                 n_systems))
+    values = values[:, ::-1].copy()
+    labels = [f"S{s:03d}" for s in range(n_systems)]
+    metrics = {"mAP@10": values.mean(axis=0).tolist(), "R@1": (values == 1).mean(axis=0).tolist()}
+    start = time.perf_counter()
+    rank_robustness(values, labels, "mAP@10", metrics, resamples=resamples, seed=1)
+    ours = time.perf_counter() - start
+    measured = min(loop_resamples, resamples)
+    loop = robustness_loop_seconds(values, measured, seed=1) * resamples / measured
+    how = "measured" if measured == resamples else f"extrapolated from {measured}"
+    verdict = "ok" if ours <= target else "OVER"
+    return [f"{n_systems} x {n_queries:,}", f"{resamples:,}", f"{ours:.2f} s",
+            f"<= {target:.0f} s ({verdict})", f"{loop:.1f} s ({how})", f"{loop / ours:.0f}x"]
+
+
+def print_table(head: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="1,000 rounds, fewer scipy pairs")
@@ -128,13 +175,14 @@ def main() -> None:
             scenario(100, 1045, 5, rounds, 30.0, scipy_pairs=5 if not args.quick else 2)]
     head = ["systems x queries", "rounds", "whole process", "target", "tests only",
             "scipy loop (family)", "vs tests", "vs whole"]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in rows:
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
+    print_table(head, rows)
     print(f"\nmachine: {os.cpu_count()} CPU(s) visible, numpy {np.__version__}; family = best vs "
           "each other system; tests only = randomization p-values + paired bootstrap CIs.")
+    print()
+    robust = [robustness_scenario(31, 5000, 1000, 5.0, loop_resamples=200 if not args.quick
+                                  else 50)]
+    print_table(["systems x queries", "resamples", "robustness", "target", "plain loop",
+                 "ratio"], robust)
 
 
 if __name__ == "__main__":

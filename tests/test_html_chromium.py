@@ -61,6 +61,8 @@ class Dom(HTMLParser):
         self._table: str | None = None
         self._row: dict[str, object] | None = None
         self._in: list[str] = []
+        self.blobs: dict[str, dict[str, object]] = {}
+        self._blob: dict[str, object] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
@@ -79,17 +81,29 @@ class Dom(HTMLParser):
             self.tables[self._table].append(self._row)
         elif tag == "td" and self._row is not None:
             self._row["cells"].append(a)  # type: ignore[union-attr]
+        elif tag == "g" and a.get("class") == "system":
+            self._blob = {"official": int(a["data-official-rank"] or 0), "shares": {},
+                          "ring": None, "text": ""}
+            self.blobs[a["data-label"] or ""] = self._blob
+        elif tag == "circle" and self._blob is not None and a.get("class") == "blob":
+            self._blob["shares"][int(a["data-rank"] or 0)] = float(a["data-share"] or 0)  # type: ignore[index]
+        elif tag == "circle" and self._blob is not None and a.get("class") == "official":
+            self._blob["ring"] = float(a["cy"] or 0)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._in:
             while self._in.pop() != tag:
                 pass
+        if tag == "g":
+            self._blob = None
         if tag == "table":
             self._table = None
         elif tag == "tr":
             self._row = None
 
     def handle_data(self, data: str) -> None:
+        if self._blob is not None and self._in and self._in[-1] == "text":
+            self._blob["text"] += data  # type: ignore[operator]
         if self._in and self._in[-1] == "title" and "head" in self._in:
             self.title += data
         elif not self._in or self._in[-1] != "script":
@@ -177,3 +191,29 @@ def test_sorting_by_label_through_the_url(page: tuple[Path, dict], tmp_path: Pat
     assert labels == sorted(s["label"] for s in doc["systems"])
     desc = dump(out, tmp_path, "#sort=4-desc")
     assert [r["label"] for r in desc.tables["systems"]] == [s["label"] for s in doc["systems"]]
+
+
+def test_blob_plot_and_robustness_table_equal_results_json(page: tuple[Path, dict],
+                                                           tmp_path: Path) -> None:
+    out, doc = page
+    rb = doc["robustness"]
+    assert rb["resamples"] == 1000
+    dom = dump(out, tmp_path)
+    assert list(dom.blobs) == [s["label"] for s in doc["systems"]]  # official order on x
+    for stab in rb["systems"]:
+        blob = dom.blobs[stab["label"]]
+        assert blob["official"] == stab["official_rank"]
+        expected = {r: share for r, share in enumerate(stab["rank_shares"], start=1) if share}
+        assert blob["shares"] == expected
+        assert abs(sum(expected.values()) - 1) < 1e-12
+        assert blob["ring"] is not None
+    rows = dom.tables["robustness"]
+    assert [r["label"] for r in rows] == [s["label"] for s in rb["systems"]]
+    for row, stab in zip(rows, rb["systems"], strict=True):
+        cell = row["cells"][4]
+        assert (int(cell["data-rank-low"]), int(cell["data-rank-high"])) == \
+            (stab["rank_low"], stab["rank_high"])
+        assert float(row["cells"][5]["data-sort"]) == stab["p_first"]
+    # hostile team names reach the blob plot's labels as text only
+    assert dom.blobs["S_1"]["text"] == f"S_1 ({SCRIPT_TEAM})"
+    assert dom.blobs["I_1"]["text"].startswith("I_1 (<img src=x onerror=")

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from ..formats.ground_truth import GroundTruth
 from ..measure.jackknife import JackknifeStats
+from .robustness import Robustness
 
 TIE_RULE_TEXT = (
     "exactly equal main-metric values share a rank (1, 2, 2, 4) and are listed by system label "
@@ -93,6 +94,7 @@ class Leaderboard(BaseModel):
     comparisons: list[Comparison]
     rejected: list[Rejected]
     hardest_queries: list[HardQuery] = []
+    robustness: Robustness | None = None
     _per_query: dict[str, dict[str, npt.NDArray[np.float64]]] = PrivateAttr(default_factory=dict)
     _positions: dict[str, list[list[int]]] = PrivateAttr(default_factory=dict)
     _queries: list[str] = PrivateAttr(default_factory=list)

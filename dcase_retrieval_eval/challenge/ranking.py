@@ -26,6 +26,7 @@ from ..io.csvread import DEFAULT_MAX_BYTES
 from ..measure.scoring import ScoreReport, score_aligned
 from .compare import compare
 from .leaderboard import TIE_RULE_TEXT, HardQuery, Leaderboard, Rejected, SystemResult, TestName
+from .robustness import Robustness, rank_robustness
 
 #: Package-level codes that make a whole package unusable for ranking.
 PACKAGE_FATAL = ("P701", "P705", "P706", "P707", "P714")
@@ -232,10 +233,13 @@ def rank(
     max_bytes: int = DEFAULT_MAX_BYTES,
     limits: ZipLimits | None = None,
     progress: bool | ProgressCallback = False,
+    bootstrap_rankings: int = 1000,
 ) -> Leaderboard:
     """Score, order and compare every usable system of `submissions` against `gt`.
 
     `progress`: a `ProgressCallback`, or True for plain lines on stderr (the CLI passes a bar).
+    `bootstrap_rankings`: resamples of the queries for the ranking-robustness analysis (seeded
+    with `seed + 2`; the paired tests use `seed` and `seed + 1`); 0 skips it.
     """
     if test not in ("randomization", "bootstrap"):
         raise ValueError(f"unknown test {test!r}; choose randomization or bootstrap")
@@ -243,6 +247,8 @@ def rank(
         raise ValueError("rounds must be at least 1")
     if not 0.0 < alpha < 1.0:
         raise ValueError("alpha must lie in (0, 1)")
+    if bootstrap_rankings < 0:
+        raise ValueError("bootstrap_rankings must be at least 0")
     truth = gt if isinstance(gt, GroundTruth) else load_ground_truth(gt, max_bytes=max_bytes)
     ed = resolve_edition(edition, truth, k)
     callback = print_progress if progress is True else progress or None
@@ -283,10 +289,23 @@ def rank(
         n_queries=truth.n_queries, ground_truth=truth.source, test=test, rounds=rounds,
         seed=seed, alpha=alpha, all_pairs=all_pairs, confidence=confidence,
         tie_rule=TIE_RULE_TEXT, systems=results, comparisons=comparisons, rejected=rejected,
-        hardest_queries=_hardest(matrix, truth))
+        hardest_queries=_hardest(matrix, truth),
+        robustness=_robustness(matrix, scored, ed, bootstrap_rankings, seed, bar))
     board.attach_per_query(per_query, {c.label: r.per_query.positions for c, r in scored
                                        if r.per_query is not None}, truth)
     return board
+
+
+def _robustness(matrix: np.ndarray, scored: list[tuple[Candidate, ScoreReport]], ed: Edition,
+                resamples: int, seed: int, bar: _Bar) -> Robustness | None:
+    if resamples == 0 or not scored:
+        return None
+    bar.start("rank robustness", 1)
+    metrics = {m: [r.metrics[m].value for _, r in scored] for m in _metric_names(ed)}
+    result = rank_robustness(matrix, [c.label for c, _ in scored], ed.main_metric, metrics,
+                             resamples=resamples, seed=seed + 2)
+    bar.step(f"{resamples} resamples")
+    return result
 
 
 def _metric_names(ed: Edition) -> list[str]:

@@ -64,10 +64,12 @@ def _summary(console: Console, board: object) -> None:
               help="Rank invalid system outputs too, with the stated scoring policy.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
               show_default=True)
+@click.option("--bootstrap-rankings", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Resamples of the queries for the ranking-robustness analysis (0: skip it).")
 @click.option("--quiet", is_flag=True, help="No progress bar and no table.")
 def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, k: int | None,
                  test: str, rounds: int, seed: int, alpha: float, all_pairs: bool,
-                 lenient: bool, max_bytes: int, quiet: bool) -> None:
+                 lenient: bool, max_bytes: int, bootstrap_rankings: int, quiet: bool) -> None:
     """Rank SUBMISSIONS (a folder of team packages, or a manifest CSV system,team,path) and
     write results.json/.csv/.md/.tex, index.html and per-query CSVs into --out."""
     from rich.console import Console
@@ -86,7 +88,8 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
             board = rank(submissions, gt_path, edition=edition, k=k,
                          test=test,  # type: ignore[arg-type]
                          rounds=rounds, seed=seed, alpha=alpha, all_pairs=all_pairs,
-                         lenient=lenient, max_bytes=max_bytes, progress=bar or False)
+                         lenient=lenient, max_bytes=max_bytes, progress=bar or False,
+                         bootstrap_rankings=bootstrap_rankings)
         written = write_results(board, out_dir)
     except InputError as exc:
         console.print(f"[bold red]error:[/] {exc}")

@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .leaderboard_formats import num, pvalue, settings_text
-from .svg import forest_plot
+from .svg import blob_plot, forest_plot
 
 if TYPE_CHECKING:
     from ..challenge.leaderboard import Leaderboard
+    from ..challenge.robustness import RankStability
 
 
 def sort_key(value: float | None) -> str:
@@ -57,9 +58,22 @@ def content_security_policy() -> str:
             "img-src data:; base-uri 'none'; form-action 'none'")
 
 
+def stability_words(s: RankStability) -> str:
+    """challengeR's habit: say in words how stable a rank is."""
+    at_official = s.rank_shares[s.official_rank - 1] if s.rank_shares else 0.0
+    if s.rank_low == s.rank_high == s.official_rank:
+        return f"rank {s.official_rank} in {at_official:.0%} of the draws: stable"
+    return (f"rank {s.official_rank} in {at_official:.0%} of the draws; between {s.rank_low} "
+            f"and {s.rank_high} in 95%")
+
+
 def to_html(board: Leaderboard) -> str:
     """The results page of `board`."""
+    teams = {s.label: s.team for s in board.systems}
+    rb = board.robustness
     return environment().get_template("index.html.j2").render(
         board=board, csp=content_security_policy(), settings=settings_text(board),
-        best_group=", ".join(s.label for s in board.best_group),
-        forest_svg=forest_plot(board), data=board.to_dict())
+        best_group=", ".join(s.label for s in board.best_group), teams=teams,
+        forest_svg=forest_plot(board), data=board.to_dict(),
+        blob_svg=blob_plot(rb, teams) if rb else "",
+        stability_words={s.label: stability_words(s) for s in rb.systems} if rb else {})

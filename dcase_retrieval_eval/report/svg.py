@@ -8,7 +8,7 @@ the one vetted thing the page template may insert with `|safe`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
@@ -17,6 +17,7 @@ from .leaderboard_formats import num
 
 if TYPE_CHECKING:
     from ..challenge.leaderboard import Leaderboard
+    from ..challenge.robustness import Robustness
 
 
 def _clip(text: str, width: int = 48) -> str:
@@ -82,3 +83,57 @@ def _x_axis(lo: float, hi: float, left: float, width: float, axis_y: float,
                      f'stroke="#111"/><text x="{x(v):.1f}" y="{axis_y + 16}" '
                      f'text-anchor="middle">{v:.3f}</text>')
     return "".join(parts)
+
+
+def blob_plot(robustness: Robustness, teams: Mapping[str, str]) -> Markup:
+    """challengeR's blob plot: systems on x in official order, rank on y (1 on top); a blob's
+    area is the share of bootstrap rankings that put the system at that rank. The black ring is
+    the official rank, the grey bar the 95% bootstrap rank interval."""
+    systems = robustness.systems
+    if not systems:
+        return Markup("<p>No system was ranked.</p>")
+    n = len(systems)
+    col, row, left, top, bottom = 26, 18, 48, 16, 200
+    width, height = left + col * n + 16, top + row * n + bottom
+    radius = min(col, row) / 2  # a blob of share 1 fills its cell
+
+    def cx(i: int) -> float:
+        return left + col * (i + 0.5)
+
+    def cy(rank: float) -> float:
+        return top + row * (rank - 0.5)
+
+    parts = [_open(width, height, f"Bootstrap ranks of every system ({robustness.resamples} "
+                   "resamples of the queries)")]
+    axis_x = left - 6
+    parts.append(f'<line x1="{axis_x}" y1="{top}" x2="{axis_x}" y2="{top + row * n}" '
+                 'stroke="#111"/>')
+    for rank in range(1, n + 1):
+        if rank == 1 or rank % 5 == 0 or rank == n:
+            parts.append(f'<text x="{axis_x - 4}" y="{cy(rank) + 4:.1f}" text-anchor="end">'
+                         f"{rank}</text>")
+    parts.append(f'<text x="12" y="{top + row * n / 2:.1f}" text-anchor="middle" '
+                 f'transform="rotate(-90 12 {top + row * n / 2:.1f})">rank</text>')
+    for i, s in enumerate(systems):
+        x = cx(i)
+        parts.append(f'<g class="system" data-label="{escape(s.label)}" '
+                     f'data-official-rank="{s.official_rank}">')
+        parts.append(f'<line x1="{x:.1f}" y1="{cy(s.rank_low):.1f}" x2="{x:.1f}" '
+                     f'y2="{cy(s.rank_high):.1f}" stroke="#9ca3af" stroke-width="2"/>')
+        for rank, share in enumerate(s.rank_shares, start=1):
+            if share <= 0:
+                continue
+            parts.append(f'<circle class="blob" cx="{x:.1f}" cy="{cy(rank):.1f}" '
+                         f'r="{radius * math.sqrt(share):.2f}" fill="#1d4ed8" '
+                         f'fill-opacity="0.75" data-rank="{rank}" data-share="{share!r}">'
+                         f"<title>{escape(s.label)}: rank {rank} in {share:.1%} of the "
+                         "resamples</title></circle>")
+        parts.append(f'<circle class="official" cx="{x:.1f}" cy="{cy(s.official_rank):.1f}" '
+                     f'r="{radius * 0.9:.2f}" fill="none" stroke="#111" stroke-width="1.2"/>')
+        name = _clip(f"{s.label} ({teams.get(s.label, '')})", 36)
+        ty = top + row * n + 8
+        parts.append(f'<text x="{x + 4:.1f}" y="{ty}" text-anchor="end" '
+                     f'transform="rotate(-60 {x + 4:.1f} {ty})">{escape(name)}</text></g>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
