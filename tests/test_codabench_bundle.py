@@ -300,3 +300,30 @@ def test_the_guides_local_recipe_runs(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert list(json.loads((tmp_path / "run" / "output" / "scores.json").read_text())) == \
         score_keys(EDITIONS["2022"])
+
+
+@pytest.mark.slow
+def test_the_docker_build_context_makes_the_wheel(tmp_path: Path) -> None:
+    """What the Dockerfile COPYs (less .dockerignore) is enough for its `pip install .`."""
+    text = (ROOT / "docker" / "Dockerfile").read_text(encoding="utf-8")
+    context = tmp_path / "src"
+    context.mkdir()
+    skip = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
+    for line in re.findall(r"^COPY (.+)$", text, re.M):
+        for source in line.split()[:-1]:
+            src = ROOT / source
+            if src.is_dir():
+                shutil.copytree(src, context / source, ignore=skip)
+            else:
+                shutil.copy2(src, context / source)
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path / "dist"), str(context)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    wheel = next((tmp_path / "dist").glob("dcase_retrieval_eval-*.whl"))
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        entry = next(n for n in names if n.endswith("entry_points.txt"))
+        assert "dcase-eval = dcase_retrieval_eval.cli:run" in zf.read(entry).decode()
+    assert "dcase_retrieval_eval/hosting/codabench.py" in names
+    assert "dcase_retrieval_eval/cli/codabench.py" in names
