@@ -74,7 +74,8 @@ CATALOGUE: dict[str, CodeInfo] = {
         _c("P701", "too-many-systems", E, "A package holds more than four systems."),
         _c("P702", "missing-meta", E, "A system output has no meta-information YAML."),
         _c("P703", "missing-output", E, "A meta-information YAML has no system output."),
-        _c("P704", "invalid-meta", E, "A meta-information YAML breaks the schema."),
+        _c("P704", "invalid-meta", E, "A meta-information YAML cannot be read or a value has the "
+           "wrong type."),
         _c("P705", "unsafe-member", E, "A zip member has an absolute path, '..', or is a link."),
         _c("P706", "zip-bomb", E, "The zip exceeds the member, size or compression limits."),
         _c("P707", "bad-zip", E, "The file is not a readable zip archive."),
@@ -86,6 +87,20 @@ CATALOGUE: dict[str, CodeInfo] = {
            "letters, digits, '_', '-' and '.'."),
         _c("P713", "bad-report", W, "The technical report is not a PDF file."),
         _c("P714", "unreadable-package", E, "A package folder or member cannot be read."),
+        _c("P720", "meta-missing-field", E, "A required field of the meta YAML is missing or "
+           "empty."),
+        _c("P721", "meta-unknown-key", W, "The meta YAML has a block or key that DCASE does not "
+           "define; it is ignored."),
+        _c("P722", "meta-duplicate-key", E, "A key appears twice in one mapping of the meta "
+           "YAML."),
+        _c("P723", "corresponding-author", E, "Not exactly one author is marked "
+           "`corresponding: true`."),
+        _c("P724", "label-form", E, "A label is not <Lastname>_<Inst>_<task>_<1-4> with the "
+           "edition's task, or sits in another task's folder."),
+        _c("P725", "unsafe-name", E, "A team or system name holds control or "
+           "bidirectional-override characters."),
+        _c("P726", "misplaced-file", W, "A system file sits in a folder named for another "
+           "label."),
         _c("H801", "no-submission-file", E, "An upload folder holds no CSV file."),
         _c("H802", "several-csv-files", E, "An upload folder holds several CSV files."),
         _c("H803", "archive-in-upload", E, "An upload holds an archive instead of the CSV."),

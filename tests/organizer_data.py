@@ -63,24 +63,69 @@ def system_rankings(gt: GroundTruth, quality: float, seed: int, k: int = 10,
     return rankings
 
 
-def meta_doc(label: str, team: str, **overrides: Any) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "label": label, "team": team, "institution": "University of Tests",
-        "authors": [{"name": "Ada Tester", "email": "ada@example.org"}],
-        "system_name": f"sys {label}"[:40], "audio_encoder": "CNN14", "text_encoder": "BERT",
-        "loss": "InfoNCE", "external_data": [], "n_parameters": 1000, "ensemble": False,
+def meta_doc(label: str, name: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """A DCASE meta YAML document for `label` (`<Lastname>_<Inst>_<task>_<n>`), shaped as the
+    DCASE templates are; `overrides` replace whole blocks or keys (`None` removes a key):
+    `submission`, `system`, `results`, or the keys of `description` / `complexity`."""
+    parts = label.split("_")
+    lastname, inst = parts[0], parts[1] if len(parts) > 1 else "Inst"
+    submission = {
+        "label": label, "name": name or f"System {label}", "abbreviation": label[-10:],
+        "authors": [
+            {"lastname": lastname, "firstname": "Ada",
+             "email": f"ada.{lastname.lower()}@example.org", "corresponding": True,
+             "affiliation": {"abbreviation": inst, "institute": f"University {inst}",
+                             "department": "Signal Processing", "location": "Tampere, Finland"}},
+            {"lastname": "Roe", "firstname": "Rick", "email": "rick.roe@example.org",
+             "affiliation": {"abbreviation": inst, "institute": f"University {inst}",
+                             "department": None, "location": "Tampere, Finland"}},
+        ],
     }
-    doc.update(overrides)
-    return {k: v for k, v in doc.items() if v is not None}
+    description: dict[str, Any] = {
+        "input_sampling_rate": "44.1kHz", "acoustic_features": "log-mel energies",
+        "word_embeddings": "RoBERTa", "data_augmentation": "mixup",
+        "machine_learning_method": "cross-modal alignment",
+        "ensemble_method_subsystem_count": 1, "audio_modelling": "PaSST",
+        "word_modelling": "RoBERTa", "loss_function": "InfoNCE",
+        "pretrained_models": ["PaSST", "RoBERTa-large"], "optimizer": "Adam",
+        "learning_rate": "1e-4",
+    }
+    complexity: dict[str, Any] = {"total_parameters": 123456789}
+    system: dict[str, Any] = {
+        "description": description, "complexity": complexity,
+        "external_datasets": [{"name": "AudioCaps", "url": "https://audiocaps.github.io/",
+                               "total_audio_length": 49838}],
+        "source_code": f"https://github.com/example/{label}",
+    }
+    results = {"development_testing": {"R@1": 0.2, "R@5": 0.45, "R@10": 0.58, "mAP@10": 0.31}}
+    doc: dict[str, Any] = {"submission": submission, "system": system, "results": results}
+    for key, value in overrides.items():
+        target = doc if key in ("submission", "system", "results") else \
+            complexity if key in complexity else description
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = value
+    return doc
 
 
-def write_system(folder: Path, gt: GroundTruth, label: str, team: str, quality: float,
-                 seed: int, **meta: Any) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    write_topk_csv(folder / f"{label}.output.csv", system_rankings(gt, quality, seed,
-                                                                   miss=[PENSOL]))
-    (folder / f"{label}.meta.yaml").write_text(
-        yaml.safe_dump(meta_doc(label, team, **meta), allow_unicode=True), encoding="utf-8")
+def write_system(folder: Path, gt: GroundTruth, label: str, quality: float, seed: int, *,
+                 flat: bool = False, task: str = "task6b", **meta: Any) -> Path:
+    """One system in the DCASE layout `folder/<task>/<label>/<label>.output.csv` + `.meta.yaml`
+    (or both files directly in `folder` when `flat`), with the team's report PDF at the top.
+    Returns the system output's path."""
+    where = folder if flat else folder / task / label
+    where.mkdir(parents=True, exist_ok=True)
+    output = where / f"{label}.output.csv"
+    write_topk_csv(output, system_rankings(gt, quality, seed, miss=[PENSOL]))
+    (where / f"{label}.meta.yaml").write_text(
+        yaml.safe_dump(meta_doc(label, **meta), allow_unicode=True, sort_keys=False),
+        encoding="utf-8")
+    team = "_".join(label.split("_")[:2])
+    report = folder / f"{team}_{task}.technical_report.pdf"
+    if not report.exists():
+        report.write_bytes(b"%PDF-1.4\n% generated for the tests\n%%EOF\n")
+    return output
 
 
 def zip_folder(folder: Path, target: Path) -> Path:
@@ -93,8 +138,10 @@ def zip_folder(folder: Path, target: Path) -> Path:
 
 def make_challenge(root: Path, teams: dict[str, list[tuple[str, float]]], seed: int = 0,
                    zipped: Sequence[str] = (), n_files: int = 40,
-                   first_caption: str | None = None, **meta: Any) -> tuple[Path, Path]:
-    """Ground truth and a folder of packages: {team: [(label, quality), ...]}."""
+                   first_caption: str | None = None, names: dict[str, str] | None = None,
+                   **meta: Any) -> tuple[Path, Path]:
+    """Ground truth and a folder of DCASE packages: {team: [(label, quality), ...]}, the team
+    being the labels' `<Lastname>_<Inst>`; `names` gives a team's systems their display name."""
     root.mkdir(parents=True, exist_ok=True)
     gt_path = make_gt(root, n_files=n_files, seed=seed, first_caption=first_caption)
     gt = load_ground_truth(gt_path)
@@ -103,7 +150,9 @@ def make_challenge(root: Path, teams: dict[str, list[tuple[str, float]]], seed: 
     for t, (team, systems) in enumerate(teams.items()):
         folder = (root / "staging" / team) if team in zipped else (uploads / f"pkg{t:02d}")
         for s, (label, quality) in enumerate(systems):
-            write_system(folder, gt, label, team, quality, seed=1000 * t + s, **meta)
+            name = (names or {}).get(team)
+            write_system(folder, gt, label, quality, seed=1000 * t + s,
+                         **({"name": name} if name else {}), **meta)
         if team in zipped:
             zip_folder(folder, uploads / f"pkg{t:02d}.zip")
     return gt_path, uploads

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -151,34 +152,48 @@ def test_the_valid_examples_are_valid(tmp_path: Path) -> None:
 META = (Path(__file__).resolve().parents[1] / "examples" / "meta.example.yaml")
 
 
-def _system(folder: Path, label: str, *, meta_label: str | None = None, output: bool = True,
-            meta: bool = True, drop_key: str = "") -> None:
+L1, L2 = "Doe_UniX_task6b_1", "Doe_UniX_task6b_2"
+
+
+def _system(pkg: Path, label: str, *, meta_label: str | None = None, output: bool = True,
+            meta: bool = True, flat: bool = False, folder: str = "",
+            edit: Callable[[list[str]], list[str]] | None = None) -> None:
+    """A system in the DCASE layout `pkg/task6b/<folder or label>/` (or flat in `pkg`), its meta
+    the example meta relabelled, then `edit`ed line by line."""
     context = blocks(PREAMBLE)
-    folder.mkdir(parents=True, exist_ok=True)
+    where = pkg if flat else pkg / "task6b" / (folder or label)
+    where.mkdir(parents=True, exist_ok=True)
     if output:
-        (folder / f"{label}.output.csv").write_text(context["valid.csv"], encoding="utf-8")
+        (where / f"{label}.output.csv").write_text(context["valid.csv"], encoding="utf-8")
     if meta:
-        text = META.read_text(encoding="utf-8").replace("Doe_UniX_task6b_1", meta_label or label)
-        if drop_key:
-            text = "\n".join(ln for ln in text.splitlines() if not ln.startswith(drop_key + ":"))
-        (folder / f"{label}.meta.yaml").write_text(text, encoding="utf-8")
+        lines = META.read_text(encoding="utf-8").replace("Xie_TAU_task6b_1",
+                                                         meta_label or label).splitlines()
+        if edit is not None:
+            lines = edit(lines)
+        (where / f"{label}.meta.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _without(prefix: str) -> Callable[[list[str]], list[str]]:
+    return lambda lines: [ln for ln in lines if not ln.startswith(prefix)]
 
 
 def _package(kind: str, root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     pkg = root / "Team"
     if kind == "P701":
-        for i in range(1, 6):
-            _system(pkg, f"A_{i}")
+        for i in range(1, 5):
+            _system(pkg, f"Doe_UniX_task6b_{i}")
+        _system(pkg, "Doe_UniY_task6b_1")
     elif kind == "P702":
-        _system(pkg, "A_1", meta=False)
+        _system(pkg, L1, meta=False)
     elif kind == "P703":
-        _system(pkg, "A_1", output=False)
+        _system(pkg, L1, output=False)
     elif kind == "P704":
-        _system(pkg, "A_1", drop_key="team")
+        _system(pkg, L1, edit=lambda ls: [ln.replace("900354462", "900 M") for ln in ls])
     elif kind == "P705":
-        _system(pkg, "A_1")
-        (pkg / "B_1.output.csv").symlink_to(pkg / "A_1.output.csv")
+        _system(pkg, L1)
+        (pkg / "task6b" / L1 / "B_1.output.csv").symlink_to(pkg / "task6b" / L1 /
+                                                            f"{L1}.output.csv")
     elif kind == "P706":
         import zipfile
 
@@ -190,26 +205,41 @@ def _package(kind: str, root: Path) -> Path:
         (root / "Team.zip").write_text("not a zip")
         return root / "Team.zip"
     elif kind == "P708":
-        _system(pkg, "A_1")
+        _system(pkg, L1)
         (pkg / "notes.txt").write_text("notes")
     elif kind == "P709":
         pkg.mkdir()
         (pkg / "report.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
     elif kind == "P710":
-        _system(pkg, "A_1", meta_label="A_2")
+        _system(pkg, L1, meta_label=L2)
     elif kind == "P711":
-        _system(pkg / "x", "A_1")
-        _system(pkg / "y", "A_1")
+        _system(pkg / "x", L1)
+        _system(pkg / "y", L1)
     elif kind == "P712":
-        _system(pkg, "my system", meta_label="my_system")
+        _system(pkg, "my system", meta_label="my_system", flat=True)
     elif kind == "P713":
-        _system(pkg, "A_1")
+        _system(pkg, L1)
         (pkg / "report.pdf").write_text("a Word file renamed")
+    elif kind == "P720":
+        _system(pkg, L1, edit=_without("  name:"))
+    elif kind == "P721":
+        _system(pkg, L1, edit=lambda ls: [*ls, "leaderboard_wish: first"])
+    elif kind == "P722":
+        _system(pkg, L1, edit=lambda ls: [*ls[:14], "  abbreviation: Base", *ls[14:]])
+    elif kind == "P723":
+        _system(pkg, L1, edit=_without("      corresponding: true"))
+    elif kind == "P724":
+        _system(pkg, "A_1", flat=True)
+    elif kind == "P725":
+        _system(pkg, L1, edit=lambda ls: [ln.replace("6B baseline", "6B \u202ebaseline")
+                                          for ln in ls])
+    elif kind == "P726":
+        _system(pkg, L1, folder=L2)
     return pkg
 
 
 P_BUILT = ["P701", "P702", "P703", "P704", "P705", "P706", "P707", "P708", "P709", "P710",
-           "P711", "P712", "P713"]
+           "P711", "P712", "P713", "P720", "P721", "P722", "P723", "P724", "P725", "P726"]
 
 
 @pytest.mark.parametrize("code", P_BUILT)

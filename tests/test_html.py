@@ -5,6 +5,7 @@ package data."""
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
 import re
 import tomllib
@@ -27,9 +28,17 @@ TEMPLATES = ROOT / "dcase_retrieval_eval" / "report" / "templates"
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> str:
     root = tmp_path_factory.mktemp("page")
-    gt, uploads = make_challenge(root, {HOSTILE: [("H_1", 0.7)], "Plain": [("P_1", 0.4)]},
-                                 n_files=30, system_name=QUOTED)
-    return to_html(rank(uploads, gt, rounds=200))
+    gt, uploads = make_challenge(root, {"H_T": [("H_T_task6b_1", 0.7)],
+                                        "P_T": [("P_T_task6b_1", 0.4)]},
+                                 n_files=30, names={"H_T": QUOTED, "P_T": QUOTED})
+    # package teams are label prefixes; free team text comes through a manifest
+    manifest = root / "manifest.csv"
+    with open(manifest, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["system", "team", "path"])
+        for label, team in (("H_T_task6b_1", HOSTILE), ("P_T_task6b_1", QUOTED)):
+            writer.writerow([label, team, next(uploads.rglob(f"{label}.output.csv"))])
+    return to_html(rank(manifest, gt, rounds=200))
 
 
 def test_autoescape_is_on_for_every_template() -> None:

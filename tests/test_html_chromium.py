@@ -113,10 +113,13 @@ class Dom(HTMLParser):
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     root = tmp_path_factory.mktemp("html")
-    teams = {"Alpha": [("A_1", 0.9), ("A_2", 0.3)], SCRIPT_TEAM: [("S_1", 0.8)],
-             IMG_TEAM: [("I_1", 0.5)]}
+    # team names come from the labels (<Lastname>_<Inst>); the hostile text rides on the
+    # systems' display names, which teams choose freely
+    teams = {"Alpha_UA": [("Alpha_UA_task6b_1", 0.9), ("Alpha_UA_task6b_2", 0.3)],
+             "Script_US": [("Script_US_task6b_1", 0.8)], "Img_UI": [("Img_UI_task6b_1", 0.5)]}
+    names = {"Alpha_UA": NAME, "Script_US": SCRIPT_TEAM, "Img_UI": IMG_TEAM}
     gt_path, uploads = make_challenge(root, teams, seed=4, n_files=50, first_caption=CAPTION,
-                                      system_name=NAME)
+                                      names=names)
     out = root / "RESULTS"
     result = run_cli("rank", uploads, "--gt", gt_path, "--out", out, "--rounds", "1000",
                      "--quiet")
@@ -214,6 +217,7 @@ def test_blob_plot_and_robustness_table_equal_results_json(page: tuple[Path, dic
         assert (int(cell["data-rank-low"]), int(cell["data-rank-high"])) == \
             (stab["rank_low"], stab["rank_high"])
         assert float(row["cells"][5]["data-sort"]) == stab["p_first"]
-    # hostile team names reach the blob plot's labels as text only
-    assert dom.blobs["S_1"]["text"] == f"S_1 ({SCRIPT_TEAM})"
-    assert dom.blobs["I_1"]["text"].startswith("I_1 (<img src=x onerror=")
+    # the blob labels are "label (team)"; a package's team is its label prefix, so no
+    # team-written text reaches them here (hostile manifest teams: tests/test_html.py)
+    assert dom.blobs["Script_US_task6b_1"]["text"] == "Script_US_task6b_1 (Script_US)"
+    assert dom.blobs["Img_UI_task6b_1"]["text"] == "Img_UI_task6b_1 (Img_UI)"

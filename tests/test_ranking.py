@@ -25,26 +25,29 @@ from .conftest import run_cli
 from .organizer_data import make_challenge, meta_doc, system_rankings, write_system
 
 TEAMS = {
-    "Alpha": [("A_1", 0.9), ("A_2", 0.4)],
-    "Beta | <b>": [("B_1", 0.85)],
-    "Gamma": [("G_1", 0.2), ("G_2", 0.3)],
-    "Delta": [("D_1", 0.6)],
+    "Alpha_UA": [("Alpha_UA_task6b_1", 0.9), ("Alpha_UA_task6b_2", 0.4)],
+    "Beta_UB": [("Beta_UB_task6b_1", 0.85)],
+    "Gamma_UG": [("Gamma_UG_task6b_1", 0.2), ("Gamma_UG_task6b_2", 0.3)],
+    "Delta_UD": [("Delta_UD_task6b_1", 0.6)],
 }
+NAMES = {"Beta_UB": "Beta | <b>"}
 
 
 @pytest.fixture(scope="module")
 def challenge(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("challenge")
-    gt_path, uploads = make_challenge(root, TEAMS, seed=3, zipped=["Gamma"], n_files=60)
+    gt_path, uploads = make_challenge(root, TEAMS, seed=3, zipped=["Gamma_UG"], n_files=60,
+                                      names=NAMES)
     gt = load_ground_truth(gt_path)
     # one package whose only output is invalid, one whose meta is broken, one stray file
     bad = uploads / "pkg_bad_output"
-    write_system(bad, gt, "E_1", "Epsilon", 0.5, seed=9)
+    output = write_system(bad, gt, "Eps_UE_task6b_1", 0.5, seed=9)
     rows = system_rankings(gt, 0.5, seed=9)[:-1]
-    write_topk_csv(bad / "E_1.output.csv", rows)
+    write_topk_csv(output, rows)
     broken = uploads / "pkg_bad_meta"
-    write_system(broken, gt, "Z_1", "Zeta", 0.5, seed=10)
-    (broken / "Z_1.meta.yaml").write_text(yaml.safe_dump(meta_doc("Z_1", "Zeta", ensemble=3)))
+    output = write_system(broken, gt, "Zeta_UZ_task6b_1", 0.5, seed=10)
+    doc = meta_doc("Zeta_UZ_task6b_1", total_parameters="many")
+    output.with_name("Zeta_UZ_task6b_1.meta.yaml").write_text(yaml.safe_dump(doc))
     (uploads / "readme.txt").write_text("not a package")
     return gt_path, uploads
 
@@ -78,12 +81,13 @@ def test_order_values_and_scores_match_the_scorer(challenge: tuple[Path, Path],
     gt_path, uploads = challenge
     _, doc = ranked
     labels = [s["label"] for s in doc["systems"]]
-    assert sorted(labels) == ["A_1", "A_2", "B_1", "D_1", "G_1", "G_2"]
+    assert sorted(labels) == ["Alpha_UA_task6b_1", "Alpha_UA_task6b_2", "Beta_UB_task6b_1",
+                              "Delta_UD_task6b_1", "Gamma_UG_task6b_1", "Gamma_UG_task6b_2"]
     mains = [s["metrics"]["mAP@10"]["value"] for s in doc["systems"]]
     assert mains == sorted(mains, reverse=True)
     assert [s["rank"] for s in doc["systems"]] == competition_ranks(mains)
     for s in doc["systems"]:
-        if s["label"].startswith("G_"):
+        if s["label"].startswith("Gamma_"):
             continue  # inside a zip; checked through the per-query file below
         direct = score(uploads / _folder_of(uploads, s["label"]) / f"{s['label']}.output.csv",
                        gt_path)
@@ -93,8 +97,8 @@ def test_order_values_and_scores_match_the_scorer(challenge: tuple[Path, Path],
             assert s["metrics"][name]["ci_high"] == stats.ci_high
 
 
-def _folder_of(uploads: Path, label: str) -> str:
-    return next(p.parent.name for p in uploads.rglob(f"{label}.output.csv"))
+def _folder_of(uploads: Path, label: str) -> Path:
+    return next(p.parent.relative_to(uploads) for p in uploads.rglob(f"{label}.output.csv"))
 
 
 def test_per_query_files_average_to_the_leaderboard(ranked: tuple[Path, dict]) -> None:
@@ -114,8 +118,10 @@ def test_team_view_and_rejections(ranked: tuple[Path, dict]) -> None:
     assert [s["team_rank"] for s in best] == [1, 2, 3, 4]
     assert sorted({s["team"] for s in best}) == sorted(TEAMS)
     reasons = {r["source"]: r["reason"] for r in doc["rejected"]}
-    assert "invalid system output" in reasons["pkg_bad_output/E_1.output.csv"]
-    assert "meta-information" in reasons["pkg_bad_meta/Z_1.output.csv"]
+    inside = "task6b/{0}/{0}.output.csv"
+    assert "invalid system output" in reasons["pkg_bad_output/" + inside.format("Eps_UE_task6b_1")]
+    assert reasons["pkg_bad_meta/" + inside.format("Zeta_UZ_task6b_1")] == \
+        "missing or invalid meta-information (P704)"
     assert "not a package" in reasons["readme.txt"]
 
 
@@ -161,13 +167,15 @@ def test_deterministic_for_a_seed(challenge: tuple[Path, Path]) -> None:
 
 
 def test_exact_ties_share_a_rank(tmp_path: Path) -> None:
-    gt_path, uploads = make_challenge(tmp_path, {"T1": [("b_twin", 0.7)], "T2": [("c_low", 0.1)],
-                                                 "T3": [("a_twin", 0.7)]}, seed=1)
-    src = next(uploads.rglob("b_twin.output.csv"))
-    shutil.copy(src, next(uploads.rglob("a_twin.output.csv")))
+    gt_path, uploads = make_challenge(tmp_path, {"B_T": [("B_T_task6b_1", 0.7)],
+                                                 "C_T": [("C_T_task6b_1", 0.1)],
+                                                 "A_T": [("A_T_task6b_1", 0.7)]}, seed=1)
+    src = next(uploads.rglob("B_T_task6b_1.output.csv"))
+    shutil.copy(src, next(uploads.rglob("A_T_task6b_1.output.csv")))
     board = rank(uploads, gt_path, rounds=500)
-    assert [(s.rank, s.label) for s in board.systems] == [(1, "a_twin"), (1, "b_twin"),
-                                                           (3, "c_low")]
+    assert [(s.rank, s.label) for s in board.systems] == [(1, "A_T_task6b_1"),
+                                                           (1, "B_T_task6b_1"),
+                                                           (3, "C_T_task6b_1")]
     assert [s.team_rank for s in board.team_view()] == [1, 1, 3]
     assert board.systems[1].vs_best is not None and board.systems[1].vs_best.p_value == 1.0
 
@@ -177,7 +185,8 @@ def test_manifest_and_all_pairs_and_bootstrap(challenge: tuple[Path, Path],
     gt_path, uploads = challenge
     manifest = tmp_path / "manifest.csv"
     lines = ["system,team,path"]
-    for label in ("A_1", "A_2", "B_1", "D_1"):
+    for label in ("Alpha_UA_task6b_1", "Alpha_UA_task6b_2", "Beta_UB_task6b_1",
+                  "Delta_UD_task6b_1"):
         lines.append(f"{label},T {label[0]},{next(uploads.rglob(f'{label}.output.csv'))}")
     lines.append("missing_1,T m,nowhere.csv")
     manifest.write_text("\n".join(lines) + "\n")
@@ -210,11 +219,11 @@ def test_bad_inputs_fail_cleanly(challenge: tuple[Path, Path], tmp_path: Path) -
 
 
 def test_hostile_package_in_the_uploads_is_listed(tmp_path: Path) -> None:
-    gt_path, uploads = make_challenge(tmp_path, {"T1": [("a_1", 0.7)]}, seed=2)
+    gt_path, uploads = make_challenge(tmp_path, {"A_T": [("A_T_task6b_1", 0.7)]}, seed=2)
     with zipfile.ZipFile(uploads / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("b_1.output.csv", b"\0" * (16 << 20))
     board = rank(uploads, gt_path, rounds=100)
-    assert [s.label for s in board.systems] == ["a_1"]
+    assert [s.label for s in board.systems] == ["A_T_task6b_1"]
     assert [(r.source, r.reason, r.codes) for r in board.rejected] == [
         ("bomb.zip", "the package is unusable: P706", {"P706": 1})]
 
@@ -268,9 +277,67 @@ def test_2025_multi_relevant_score_matrices(tmp_path: Path) -> None:
 
 
 def test_csv_neutralises_spreadsheet_formulas(tmp_path: Path) -> None:
-    gt_path, uploads = make_challenge(tmp_path, {"=HYPERLINK(\"http://x\")": [("f_1", 0.5)],
-                                                 "-1+2": [("g_1", 0.4)]}, seed=5)
+    gt_path, uploads = make_challenge(tmp_path, {"F_T": [("F_T_task6b_1", 0.5)],
+                                                 "G_T": [("G_T_task6b_1", 0.4)]}, seed=5,
+                                      names={"F_T": "=HYPERLINK(\"http://x\")", "G_T": "-1+2"})
     board = rank(uploads, gt_path, rounds=100)
     rows = list(csv.DictReader(to_csv(board).splitlines()))
-    assert sorted(r["team"] for r in rows) == ["'-1+2", "'=HYPERLINK(\"http://x\")"]
-    assert sorted(s.team for s in board.systems) == ["-1+2", "=HYPERLINK(\"http://x\")"]
+    assert sorted(r["system_name"] for r in rows) == ["'-1+2", "'=HYPERLINK(\"http://x\")"]
+    assert sorted(s.system_name for s in board.systems) == ["-1+2", "=HYPERLINK(\"http://x\")"]
+
+
+def test_ranked_systems_carry_their_meta(ranked: tuple[Path, dict]) -> None:
+    out, doc = ranked
+    beta = next(s for s in doc["systems"] if s["label"] == "Beta_UB_task6b_1")
+    assert (beta["team"], beta["system_name"]) == ("Beta_UB", "Beta | <b>")
+    meta = beta["meta"]
+    assert meta["characteristics"]["audio_modelling"] == "PaSST"
+    assert meta["characteristics"]["caption_modelling"] == "RoBERTa"
+    assert meta["system"]["total_parameters"] == 123456789
+    assert meta["results"]["development_testing"]["mAP@10"] == 0.31
+    assert meta["technical_report"] == "pkg01/Beta_UB_task6b.technical_report.pdf"
+    assert [a["lastname"] for a in meta["submission"]["authors"]] == ["Beta", "Roe"]
+    assert "example.org" not in (out / "results.json").read_text(encoding="utf-8")  # no e-mail
+
+
+def test_one_hostile_meta_does_not_stop_the_leaderboard(tmp_path: Path) -> None:
+    teams = {"A_T": [("A_T_task6b_1", 0.7)], "B_T": [("B_T_task6b_1", 0.5)],
+             "C_T": [("C_T_task6b_1", 0.3)]}
+    gt_path, uploads = make_challenge(tmp_path, teams, seed=6, zipped=["C_T"])
+    meta = next(uploads.rglob("B_T_task6b_1.meta.yaml"))
+    meta.write_text(meta.read_text(encoding="utf-8").replace("123456789", "7" * 5000),
+                    encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("rank", uploads, "--gt", gt_path, "--out", out, "--rounds", "200",
+                     "--quiet")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert [s["label"] for s in doc["systems"]] == ["A_T_task6b_1", "C_T_task6b_1"]
+    [rejected] = doc["rejected"]
+    assert rejected["label"] == "B_T_task6b_1" and rejected["codes"] == {"P704": 1}
+    assert "P704" in rejected["reason"]
+
+
+def test_edition_task_decides_which_labels_rank(tmp_path: Path) -> None:
+    gt_path, uploads = make_challenge(tmp_path, {"A_T": [("A_T_task8_1", 0.7)],
+                                                 "B_T": [("B_T_task6b_1", 0.5)]}, seed=7,
+                                      task="task8")
+    assert [s.label for s in rank(uploads, gt_path, rounds=100).systems] == ["A_T_task8_1",
+                                                                             "B_T_task6b_1"]
+    board = rank(uploads, gt_path, rounds=100, edition="2024")
+    assert [s.label for s in board.systems] == ["A_T_task8_1"]
+    assert "P724" in board.rejected[0].codes and "P724" in board.rejected[0].reason
+
+
+def test_manifest_refuses_names_that_spoof(challenge: tuple[Path, Path], tmp_path: Path) -> None:
+    gt_path, uploads = challenge
+    path = next(uploads.rglob("Alpha_UA_task6b_1.output.csv"))
+    other = next(uploads.rglob("Delta_UD_task6b_1.output.csv"))
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(f"system,team,path\nA_1,Alpha,{path}\nD_1,Alph\u202eA,{other}\n"
+                        f"E_1,Bell\x07,{other}\n", encoding="utf-8")
+    board = rank(manifest, gt_path, rounds=100)
+    assert [s.team for s in board.systems] == ["Alpha"]
+    assert [(r.label, r.codes) for r in board.rejected] == [("D_1", {"P725": 1}),
+                                                            ("E_1", {"P725": 1})]
+    assert "\u202e" not in board.rejected[0].team and "U+202E" in board.rejected[0].reason

@@ -108,7 +108,8 @@ def test_metric_agreement_is_scipy_kendalltau() -> None:
 
 
 def test_rank_cli_writes_robustness(tmp_path: Path) -> None:
-    teams = {"Alpha": [("A_1", 0.9), ("A_2", 0.3)], "Beta": [("B_1", 0.5)]}
+    teams = {"Alpha_UA": [("Alpha_UA_task6b_1", 0.9), ("Alpha_UA_task6b_2", 0.3)],
+             "Beta_UB": [("Beta_UB_task6b_1", 0.5)]}
     gt, uploads = make_challenge(tmp_path, teams, seed=8, n_files=40)
     out = tmp_path / "out"
     done = run_cli("rank", uploads, "--gt", gt, "--out", out, "--rounds", "200",

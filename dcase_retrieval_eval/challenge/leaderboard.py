@@ -16,6 +16,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from ..formats.ground_truth import GroundTruth
+from ..formats.meta import SystemMeta
 from ..measure.jackknife import JackknifeStats
 from .robustness import Robustness
 
@@ -54,6 +55,8 @@ class SystemResult(BaseModel):
     team_rank: int | None
     in_best_group: bool
     vs_best: Comparison | None
+    #: The team's meta-information (None for a manifest entry); e-mails are never serialised.
+    meta: SystemMeta | None = None
 
 
 class Rejected(BaseModel):

@@ -10,17 +10,26 @@ from __future__ import annotations
 
 import csv
 import sys
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..check.package_check import label_task
 from ..editions import Edition, resolve_edition
 from ..errors import InputError
 from ..formats.ground_truth import GroundTruth, load_ground_truth
-from ..formats.meta import is_label
-from ..formats.package import OUTPUT_SUFFIX, ZipLimits, open_package, read_meta, read_output
+from ..formats.meta import DCASE_LABEL, SystemMeta, is_label, unsafe_characters
+from ..formats.package import (
+    OUTPUT_SUFFIX,
+    TASK_FOLDER,
+    ZipLimits,
+    open_package,
+    read_meta,
+    read_output,
+)
 from ..formats.submission import Submission, load_submission
 from ..io.csvread import DEFAULT_MAX_BYTES
 from ..measure.scoring import ScoreReport, score_aligned
@@ -43,19 +52,45 @@ class Candidate:
     system_name: str
     source: str
     submission: Submission
+    meta: SystemMeta | None = None
 
 
 def _is_package_dir(path: Path) -> bool:
-    return any(p.name.lower().endswith(OUTPUT_SUFFIX) for p in path.iterdir() if p.is_file())
+    """One package rather than a folder of packages: system outputs at the top (the flat layout)
+    or a DCASE task folder or label folder (`task6b/`, `Doe_UniX_task6b_1/`) at the top."""
+    for child in path.iterdir():
+        if child.is_file() and child.name.lower().endswith(OUTPUT_SUFFIX):
+            return True
+        if child.is_dir() and not child.is_symlink() and (
+                TASK_FOLDER.match(child.name) or DCASE_LABEL.match(child.name)
+                and (child / f"{child.name}{OUTPUT_SUFFIX}").is_file()):
+            return True
+    return False
 
 
-def _from_package(path: Path, max_bytes: int, limits: ZipLimits | None,
+#: What reading one hostile package may raise beyond its findings; it rejects that package only.
+PACKAGE_READ_ERRORS = (OSError, ValueError, UnicodeError, RecursionError, zipfile.BadZipFile,
+                       EOFError)
+
+
+def _from_package(path: Path, max_bytes: int, limits: ZipLimits | None, task: str | None = None,
+                  ) -> tuple[list[Candidate], list[Rejected]]:
+    """The package's usable systems; a defect of this package never stops the others."""
+    try:
+        return _read_package(path, max_bytes, limits, task)
+    except PACKAGE_READ_ERRORS as exc:
+        reason = f"the package cannot be read ({type(exc).__name__}: {str(exc)[:200]})"
+        return [], [Rejected(label="", team=path.stem, source=path.name, reason=reason,
+                             codes={"P714": 1})]
+
+
+def _read_package(path: Path, max_bytes: int, limits: ZipLimits | None, task: str | None,
                   ) -> tuple[list[Candidate], list[Rejected]]:
     found: list[Candidate] = []
     rejected: list[Rejected] = []
     with open_package(path, limits) as pkg:
         labels = sorted(set(pkg.outputs) | set(pkg.metas))
-        metas = {label: read_meta(pkg, label) for label in labels}
+        metas = {label: read_meta(pkg, label, task) for label in labels}
         fatal = {c: pkg.log.counts[c] for c in PACKAGE_FATAL if pkg.log.counts[c]}
         for label in labels:
             meta = metas[label]
@@ -67,14 +102,16 @@ def _from_package(path: Path, max_bytes: int, limits: ZipLimits | None,
             elif label not in pkg.outputs:
                 reason = "no system output (P703)"
             elif meta is None:
-                reason = "missing or invalid meta-information (P702/P704/P710)"
+                codes = sorted(c for c in pkg.log.counts
+                               if c in ("P702", "P710") or c.startswith(("P704", "P72")))
+                reason = f"missing or invalid meta-information ({'/'.join(codes) or 'P702'})"
             if reason:
                 rejected.append(Rejected(label=label, team=team, source=source, reason=reason,
                                          codes=dict(pkg.log.counts)))
                 continue
             assert meta is not None
             found.append(Candidate(label, meta.team, meta.system_name, source,
-                                   read_output(pkg, label, max_bytes)))
+                                   read_output(pkg, label, max_bytes), meta))
         if not labels:
             why = ("the package is unusable: " + ", ".join(fatal)) if fatal else \
                 "no system in the package (P709)"
@@ -102,34 +139,44 @@ def _from_manifest(path: Path, max_bytes: int) -> tuple[list[Candidate], list[Re
             continue
         label, team, rel = (cell.strip() for cell in row)
         file = (path.parent / rel) if not Path(rel).is_absolute() else Path(rel)
+        codes: dict[str, int] = {}
         if not is_label(label):
             reason = "the label must be 1-64 letters, digits, '_', '-' or '.' (P712)"
         elif not team:
             reason = "the team is empty"
+        elif bad := unsafe_characters(team):
+            reason = (f"the team name holds control or bidirectional-override characters "
+                      f"({', '.join(bad[:5])}) (P725)")
+            codes = {"P725": 1}
+            team = team.encode("unicode_escape").decode("ascii")
         elif not file.is_file():
             reason = f"no such file: {rel}"
         else:
             found.append(Candidate(label, team, label, rel, load_submission(file,
                                                                              max_bytes=max_bytes)))
             continue
-        rejected.append(Rejected(label=label, team=team, source=rel, reason=reason))
+        rejected.append(Rejected(label=label, team=team, source=rel, reason=reason,
+                                 codes=codes))
     return found, rejected
 
 
 def collect(submissions: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
-            limits: ZipLimits | None = None, bar: _Bar | None = None,
+            limits: ZipLimits | None = None, bar: _Bar | None = None, task: str | None = None,
             ) -> tuple[list[Candidate], list[Rejected]]:
-    """Candidates from a folder of packages, one package, or a manifest CSV `system,team,path`."""
+    """Candidates from a folder of packages, one package, or a manifest CSV `system,team,path`.
+
+    `task`: the label task the edition requires (`task6b`, ...); None accepts any of them.
+    """
     bar = bar or _Bar(None)
     path = Path(submissions)
     if path.is_file() and path.suffix.lower() == ".csv":
         return _from_manifest(path, max_bytes)
     if path.is_file():
-        return _from_package(path, max_bytes, limits)
+        return _from_package(path, max_bytes, limits, task)
     if not path.is_dir():
         raise InputError(f"{path}: no such file or folder")
     if _is_package_dir(path):
-        return _from_package(path, max_bytes, limits)
+        return _from_package(path, max_bytes, limits, task)
     found: list[Candidate] = []
     rejected: list[Rejected] = []
     children = [c for c in sorted(path.iterdir(), key=lambda p: p.name)
@@ -141,7 +188,7 @@ def collect(submissions: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
             rejected.append(Rejected(label="", team="", source=child.name,
                                      reason="a link, not a package (P705)"))
         elif child.is_dir() or child.suffix.lower() == ".zip":
-            more, bad = _from_package(child, max_bytes, limits)
+            more, bad = _from_package(child, max_bytes, limits, task)
             found.extend(more)
             rejected.extend(bad)
         else:
@@ -253,7 +300,8 @@ def rank(
     ed = resolve_edition(edition, truth, k)
     callback = print_progress if progress is True else progress or None
     bar = _Bar(callback)
-    cands, rejected = collect(submissions, max_bytes=max_bytes, limits=limits, bar=bar)
+    cands, rejected = collect(submissions, max_bytes=max_bytes, limits=limits, bar=bar,
+                              task=label_task(edition, ed))
     cands = _dedupe(cands, rejected)
     scored = list(_score_all(cands, truth, ed, lenient, confidence, bar, rejected))
     main = ed.main_metric
@@ -283,7 +331,7 @@ def rank(
             lenient=report.policy.mode == "lenient", team_best=first_of_team,
             team_rank=team_rank[cand.team] if first_of_team else None,
             in_best_group=test_vs_best is None or not test_vs_best.significant,
-            vs_best=test_vs_best))
+            vs_best=test_vs_best, meta=cand.meta))
     board = Leaderboard(
         edition=ed.name, main_metric=main, metric_names=_metric_names(ed),
         n_queries=truth.n_queries, ground_truth=truth.source, test=test, rounds=rounds,

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from ..editions import Edition, resolve_edition
 from ..findings import CATALOGUE, Finding, Severity
 from ..formats.ground_truth import QuerySet
-from ..formats.meta import SystemMeta
+from ..formats.meta import SystemMeta, task_for_edition
 from ..formats.package import OpenedPackage, ZipLimits, open_package, read_meta, read_output
 from ..io.csvread import DEFAULT_MAX_BYTES
 from .validation import ValidationReport, validate_submission
@@ -53,6 +53,14 @@ def _package_report(pkg: OpenedPackage, n_queries: int, depth: int) -> Validatio
                             counts=counts, findings=pkg.log.sorted())
 
 
+def label_task(edition: str | Edition, resolved: Edition) -> str | None:
+    """The label task an explicitly chosen edition requires; None (any retrieval task) for
+    `auto`, which cannot tell 2022 from 2023 or 2024 by the ground truth alone."""
+    if isinstance(edition, str) and edition == "auto":
+        return None
+    return task_for_edition(resolved.name)
+
+
 def validate_package(
     path: str | Path,
     against: QuerySet,
@@ -63,11 +71,13 @@ def validate_package(
     limits: ZipLimits | None = None,
 ) -> PackageReport:
     """Check a whole package: its layout, every meta YAML and every system output."""
-    depth = resolve_edition(edition, against, k).depth
+    resolved = resolve_edition(edition, against, k)
+    depth = resolved.depth
+    task = label_task(edition, resolved)
     systems: list[PackageSystem] = []
     with open_package(path, limits) as pkg:
         for label in sorted(set(pkg.outputs) | set(pkg.metas)):
-            meta = read_meta(pkg, label)
+            meta = read_meta(pkg, label, task)
             report = None
             if label in pkg.outputs:
                 report, _ = validate_submission(read_output(pkg, label, max_bytes), against,

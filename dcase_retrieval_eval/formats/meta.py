@@ -1,128 +1,665 @@
-"""The meta-information YAML of one system in a team package, as a strict pydantic schema.
+"""The DCASE meta-information YAML of one system (`<label>.meta.yaml`), read into a typed model.
 
-Strict on purpose: an unknown key is an error (usually a typo that would silently lose
-information), and types are not coerced (`ensemble: "no"` is refused, `ensemble: false` is
-accepted). docs/package-format.md documents every field; examples/meta.example.yaml is valid.
+Every DCASE task asks for the same three blocks (the challenge templates and validators, and
+dcase_util's `SubmissionChecker`): `submission` (label, names, authors), `system` (a free-form
+`description` of the method, `complexity`, `external_datasets`, `source_code`) and `results` (the
+team's own development-set figures). Templates write empty values as `!!null`.
+
+The file is read node by node so that every problem is reported in one run, each with its YAML
+line: a missing required field, a wrong type, a duplicate key, a second corresponding author, a
+name that could spoof another team's (control or bidirectional-override characters). A team's own
+`description` keys are all kept; the characteristics the task papers tabulate are read from them
+when present (`SystemMeta.characteristics`). docs/package-format.md documents every field.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import math
 import re
+import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, computed_field
 
-from ..findings import Finding, FindingLog
+from ..findings import CATALOGUE, Finding, FindingLog, Severity
 
-#: A system label is also a file-name stem, so it is kept to portable characters.
+#: A file-name label is also a folder and file-name stem, so it is kept to portable characters.
 LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-#: Meta files larger than this are refused before parsing (a YAML file of a few kB is normal).
+#: The DCASE label form `<Lastname>_<Inst>_<task>_<1-4>`; the team is everything before the task.
+DCASE_LABEL = re.compile(
+    r"^(?P<team>[^_\s]+(?:_[^_\s]+)+?)_(?P<task>task[0-9]+[a-z]?)_(?P<index>[1-4])$",
+    re.IGNORECASE)
+#: The task folder and label task of each edition of the retrieval task.
+TASK_BY_EDITION = {"2022": "task6b", "2023": "task6b", "2024": "task8", "2025": "task6"}
+RETRIEVAL_TASKS = frozenset(TASK_BY_EDITION.values())
+#: Meta files larger than this are refused before parsing (a filled template is a few kB).
 MAX_META_BYTES = 64 * 1024
 #: PyYAML is quadratic in flow nesting depth; a meta file needs only a handful of brackets.
 MAX_BRACKETS = 500
+MAX_TEXT = 500
+MAX_ABBREVIATION = 10
+#: More parameters than this is not a model but a typo (or an attack on the integer parser).
+MAX_PARAMETERS = 10**15
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TOP_BLOCKS = ("submission", "system", "results")
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
-                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+#: Characters that let a name display as something else: bidirectional embeddings, overrides,
+#: isolates and marks, and invisible separators. (Joiners U+200C/U+200D stay: scripts need them.)
+SPOOFING = frozenset("\u061c\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                     "\u2060\u2066\u2067\u2068\u2069\ufeff")
 
+#: Characteristics that the task papers tabulate, each read from the first of its spellings found
+#: in `system.description` (the templates of different years spell some of them differently).
+CHARACTERISTICS: dict[str, tuple[str, ...]] = {
+    "audio_modelling": ("audio_modelling", "audio_modeling", "audio_encoder"),
+    "caption_modelling": ("caption_modelling", "text_modelling", "word_modelling",
+                          "caption_modeling", "text_modeling", "word_modeling", "text_encoder"),
+    "loss_function": ("loss_function", "loss"),
+    "acoustic_features": ("acoustic_features", "audio_features"),
+    "word_embeddings": ("word_embeddings", "text_embeddings"),
+    "data_augmentation": ("data_augmentation",),
+    "ensemble_subsystems": ("ensemble_method_subsystem_count", "ensemble_num_systems",
+                            "ensemble_subsystem_count"),
+    "pretrained_models": ("pretrained_models", "pre_trained_models", "pre-trained_models"),
+}
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class Author(_Strict):
-    """One author; the e-mail lets the organizers reach the team."""
-
-    name: Text
-    email: Email
-    institution: Text | None = None
-
-
-class SystemMeta(_Strict):
-    """Meta-information of one system. `label` must equal the stem of `<label>.output.csv`."""
-
-    label: Annotated[str, StringConstraints(pattern=LABEL_PATTERN)]
-    team: Text
-    institution: Text
-    authors: list[Author] = Field(min_length=1)
-    system_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                  max_length=40)]
-    audio_encoder: Text
-    text_encoder: Text
-    loss: Text
-    external_data: list[Text] = Field(
-        description="Data sets or pre-trained models used beyond Clotho development; [] if none.")
-    n_parameters: int = Field(ge=0)
-    ensemble: bool
-    description: Text | None = None
+_HINT = "See docs/package-format.md; examples/meta.example.yaml is a filled-in template."
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "(document)"
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
 
 
-def load_meta(path: Path, log: FindingLog, *, display: str = "") -> SystemMeta | None:
-    """Parse and check one meta YAML; every problem becomes a P704 finding in `log`."""
-    shown = display or str(path)
+class Affiliation(_Frozen):
+    abbreviation: str
+    institute: str
+    department: str | None = None
+    location: str | None = None
+
+
+class Author(_Frozen):
+    """One author. The e-mail is for the organizers only: it is never written to results."""
+
+    lastname: str
+    firstname: str
+    email: str = Field(default="", exclude=True)
+    corresponding: bool = False
+    affiliation: Affiliation | None = None
+
+
+class SubmissionInfo(_Frozen):
+    """The `submission` block: who submitted which system under which label."""
+
+    label: str
+    name: str
+    abbreviation: str
+    authors: list[Author]
+
+
+class ExternalDataset(_Frozen):
+    """One entry of `system.external_datasets`; keys other than name and url are kept in `info`."""
+
+    name: str
+    url: str | None = None
+    info: dict[str, JsonValue] = {}
+
+
+class SystemInfo(_Frozen):
+    """The `system` block. `description` keeps every key the team wrote, in its order."""
+
+    description: dict[str, JsonValue]
+    total_parameters: int
+    complexity: dict[str, JsonValue] = {}
+    external_datasets: list[ExternalDataset] = []
+    source_code: str | None = None
+
+
+class SystemMeta(_Frozen):
+    """The meta-information of one system, as the team wrote it.
+
+    `results` maps a data split (`development_testing`, ...) to metric -> value (None when the
+    team left it `!!null`); a flat `results: {mAP@10: ...}` is kept under `development`.
+    `technical_report` is the package's PDF, filled in by the package reader.
+    """
+
+    submission: SubmissionInfo
+    system: SystemInfo
+    results: dict[str, dict[str, float | None]] = {}
+    extra_blocks: dict[str, JsonValue] = {}
+    technical_report: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.submission.label
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def team(self) -> str:
+        """The DCASE team: the label without `_<task>_<n>` (`<Lastname>_<Inst>`)."""
+        match = DCASE_LABEL.match(self.label)
+        return match.group("team") if match else self.label
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def task(self) -> str | None:
+        match = DCASE_LABEL.match(self.label)
+        return match.group("task").lower() if match else None
+
+    @property
+    def system_name(self) -> str:
+        return self.submission.name
+
+    @property
+    def corresponding_author(self) -> Author:
+        return next(a for a in self.submission.authors if a.corresponding)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def characteristics(self) -> dict[str, str | None]:
+        """The tabulated characteristics as display text (None when the team wrote none)."""
+        out: dict[str, str | None] = {}
+        for name, spellings in CHARACTERISTICS.items():
+            key = next((k for k in spellings if k in self.system.description), None)
+            out[name] = _as_text(self.system.description[key]) if key else None
+        return out
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def ensemble_subsystems(self) -> int | None:
+        """The number of ensembled subsystems when the team gave it as a number."""
+        spelling = next((k for k in CHARACTERISTICS["ensemble_subsystems"]
+                         if k in self.system.description), None)
+        value = self.system.description.get(spelling) if spelling else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
+    def development_results(self) -> dict[str, float | None]:
+        """The team's figures on its development split (the first split named development*)."""
+        for split, values in self.results.items():
+            if split.startswith("development"):
+                return values
+        return next(iter(self.results.values()), {})
+
+
+def _as_text(value: JsonValue) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        parts = [_as_text(v) for v in value]
+        return ", ".join(p for p in parts if p) or None
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_as_text(v)}" for k, v in value.items()) or None
+    return str(value)
+
+
+# -- reading the YAML node tree, with lines ------------------------------------------------------
+
+
+class _Bad:
+    """A scalar that could not be constructed (already reported)."""
+
+
+BAD = _Bad()
+
+
+@dataclass
+class Node:
+    """A YAML value with the 1-based line where it starts; mappings and lists hold Nodes."""
+
+    value: Any
+    line: int
+    keys: dict[str, int] = field(default_factory=dict)  # mapping: key -> line of the key
+
+
+@dataclass
+class _Problems:
+    shown: str
+    items: list[tuple[str, str, int, str]] = field(default_factory=list)
+
+    def add(self, code: str, where: str, message: str, line: int, hint: str = _HINT) -> None:
+        text = f"{self.shown}: {where}: {message}" if where else f"{self.shown}: {message}"
+        self.items.append((code, text, line, hint))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(CATALOGUE[c].severity == Severity.ERROR for c, *_ in self.items)
+
+
+def _plain(value: Any) -> JsonValue:
+    """A constructed YAML value as JSON-like data (dates become ISO text)."""
+    if isinstance(value, Node):
+        return _plain(value.value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, _dt.date | _dt.datetime):
+        return value.isoformat()
+    if isinstance(value, bytes | _Bad):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value  # type: ignore[no-any-return]
+
+
+def _walk(loader: yaml.SafeLoader, node: yaml.Node, path: str, problems: _Problems) -> Node:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out = Node({}, line)
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.add("P704", path or "(document)", "a key must be plain text, not a "
+                             "list or mapping", key_line)
+                continue
+            key = str(key_node.value)
+            where = f"{path}.{key}" if path else key
+            if key in out.keys:
+                problems.add("P722", where, f"the key appears twice (first on line "
+                             f"{out.keys[key]}); YAML would silently keep only the last value",
+                             key_line, hint="Keep one of the two entries.")
+                continue
+            out.keys[key] = key_line
+            out.value[key] = _walk(loader, value_node, where, problems)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return Node([_walk(loader, item, f"{path}[{i + 1}]", problems)
+                     for i, item in enumerate(node.value)], line)
+    try:
+        value = loader.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, OverflowError, TypeError) as exc:
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0][:120]
+        problems.add("P704", path, f"the value cannot be read ({reason})", line)
+        return Node(BAD, line)
+    return Node(value, line)
+
+
+def _read_tree(path: Path, problems: _Problems) -> Node | None:
+    """The document as a Node tree, or None after a P704 when it cannot be read at all."""
     try:
         size = path.stat().st_size
         if size > MAX_META_BYTES:
-            log.add("P704", f"{shown}: the file has {size} bytes; at most {MAX_META_BYTES} are "
-                    "read.", hint="A meta YAML holds a few fields; remove anything else.")
+            problems.add("P704", "", f"the file has {size} bytes; at most {MAX_META_BYTES} are "
+                         "read", 0, hint="A meta YAML holds a few blocks; remove anything else.")
             return None
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
-        log.add("P704", f"{shown}: the file is not UTF-8 text.", hint="Save it as UTF-8.")
+        problems.add("P704", "", "the file is not UTF-8 text", 0, hint="Save it as UTF-8.")
         return None
     except OSError as exc:
-        log.add("P704", f"{shown}: cannot be read ({exc.strerror}).")
+        problems.add("P704", "", f"cannot be read ({exc.strerror})", 0, hint="")
         return None
     if text.count("[") + text.count("{") > MAX_BRACKETS:
-        log.add("P704", f"{shown}: more than {MAX_BRACKETS} '[' or '{{' characters.",
-                hint="A meta file holds a few short lists; start from examples/meta.example.yaml.")
+        problems.add("P704", "", f"more than {MAX_BRACKETS} '[' or '{{' characters", 0)
         return None
     try:
         if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, yaml.SafeLoader)):
-            log.add("P704", f"{shown}: YAML aliases (*name) are not accepted.",
-                    hint="Write every value out; a meta file needs no anchors or aliases.")
+            problems.add("P704", "", "YAML aliases (*name) are not accepted", 0,
+                         hint="Write every value out; a meta file needs no anchors or aliases.")
             return None
-        doc = yaml.safe_load(text)
+        loader = yaml.SafeLoader(text)
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                problems.add("P704", "", "the file holds no YAML document", 0)
+                return None
+            return _walk(loader, root, "", problems)
+        finally:
+            loader.dispose()
     except RecursionError:
-        log.add("P704", f"{shown}: the YAML is nested too deeply.",
-                hint="Start from examples/meta.example.yaml.")
-        return None
+        problems.add("P704", "", "the YAML is nested too deeply", 0)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
         problem = getattr(exc, "problem", None) or "not valid YAML"
-        log.add("P704", f"{shown}: {problem}.", line=line,
-                hint="Check the indentation and quote values holding ':' or '#'.")
-        return None
-    if not isinstance(doc, dict):
-        log.add("P704", f"{shown}: the document is not a mapping of keys to values.",
-                hint="Start from examples/meta.example.yaml.")
-        return None
-    try:
-        return SystemMeta.model_validate(doc)
-    except ValidationError as exc:
-        for err in exc.errors():
-            where = _location(err["loc"])
-            message = err["msg"]
-            if err["type"] == "extra_forbidden":
-                message = "unknown key"
-            log.add("P704", f"{shown}: {where}: {message}.",
-                    hint="See docs/package-format.md for the fields and their types.")
-        return None
+        problems.add("P704", "", f"{problem}", mark.line + 1 if mark is not None else 0,
+                     hint="Check the indentation and quote values holding ':' or '#'.")
+    return None
 
 
-def meta_findings_for(path: Path, display: str = "") -> tuple[SystemMeta | None, list[Finding]]:
+# -- checking the blocks -------------------------------------------------------------------------
+
+
+def unsafe_characters(text: str) -> list[str]:
+    """The control and display-spoofing characters in `text`, as U+XXXX names."""
+    found = {ch for ch in text if ch in SPOOFING or unicodedata.category(ch) == "Cc"}
+    return [f"U+{ord(ch):04X}" for ch in sorted(found)]
+
+
+class _Checker:
+    """Reads the blocks out of a Node tree, adding one problem per defect."""
+
+    def __init__(self, problems: _Problems) -> None:
+        self.p = problems
+
+    def mapping(self, parent: Node, key: str, where: str, *, required: bool) -> Node | None:
+        node = parent.value.get(key)
+        here = f"{where}.{key}" if where else key
+        if node is None or node.value is None:
+            if required:
+                self.p.add("P720", here, "missing" if node is None else "empty (!!null)",
+                           node.line if node else parent.line)
+            return None
+        if not isinstance(node.value, dict):
+            self.p.add("P704", here, "must be a mapping of keys to values", node.line)
+            return None
+        return node
+
+    def text(self, parent: Node, key: str, where: str, *, required: bool, limit: int = MAX_TEXT,
+             name: bool = False) -> str | None:
+        node = parent.value.get(key)
+        here = f"{where}.{key}"
+        if node is None or node.value is None or node.value == "":
+            if required:
+                self.p.add("P720", here, "missing" if node is None else "empty",
+                           node.line if node else parent.line)
+            return None
+        value = node.value
+        if isinstance(value, _Bad):
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.p.add("P704", here, "must be text", node.line)
+            return None
+        text = str(value).strip()
+        if len(text) > limit:
+            self.p.add("P704", here, f"has {len(text)} characters; at most {limit} are "
+                       "accepted", node.line)
+        bad = unsafe_characters(text) if name else []
+        if bad:
+            self.p.add("P725", here, "holds control or bidirectional-override characters ("
+                       + ", ".join(bad[:5]) + "); they could make it display as another name",
+                       node.line, hint="Type the name with plain characters only.")
+            return None
+        return text
+
+    def unknown(self, node: Node, known: tuple[str, ...], where: str, what: str) -> None:
+        for key, line in node.keys.items():
+            if key not in known:
+                self.p.add("P721", f"{where}.{key}" if where else key,
+                           f"unknown {what}; it is ignored", line,
+                           hint=f"Known: {', '.join(known)}. Check the spelling.")
+
+
+def _affiliation(c: _Checker, author: Node, where: str) -> Affiliation | None:
+    node = c.mapping(author, "affiliation", where, required=True)
+    if node is None:
+        return None
+    here = f"{where}.affiliation"
+    fields = {k: c.text(node, k, here, required=k in ("abbreviation", "institute"), name=True)
+              for k in ("abbreviation", "institute", "department", "location")}
+    c.unknown(node, ("abbreviation", "institute", "department", "location"), here, "key")
+    if fields["abbreviation"] is None or fields["institute"] is None:
+        return None
+    return Affiliation(abbreviation=fields["abbreviation"], institute=fields["institute"],
+                       department=fields["department"], location=fields["location"])
+
+
+def _authors(c: _Checker, sub: Node) -> list[Author] | None:
+    node = sub.value.get("authors")
+    if node is None or node.value is None or node.value == []:
+        c.p.add("P720", "submission.authors", "missing" if node is None else "empty",
+                node.line if node else sub.line)
+        return None
+    if not isinstance(node.value, list):
+        c.p.add("P704", "submission.authors", "must be a list of authors (- lastname: ...)",
+                node.line)
+        return None
+    authors: list[Author] = []
+    ok = True
+    corresponding: list[int] = []
+    for i, item in enumerate(node.value, start=1):
+        where = f"submission.authors[{i}]"
+        if not isinstance(item.value, dict):
+            c.p.add("P704", where, "must be a mapping (lastname, firstname, email, ...)",
+                    item.line)
+            ok = False
+            continue
+        last = c.text(item, "lastname", where, required=True, name=True)
+        first = c.text(item, "firstname", where, required=True, name=True)
+        email = c.text(item, "email", where, required=True)
+        if email is not None and (len(email) > 254 or not EMAIL.match(email)):
+            c.p.add("P704", f"{where}.email", f"{email[:80]!r} is not an e-mail address",
+                    item.value["email"].line)
+            email = None
+        flag = item.value.get("corresponding")
+        is_corr = False
+        if flag is not None and flag.value is not None:
+            if isinstance(flag.value, bool):
+                is_corr = flag.value
+            elif not isinstance(flag.value, _Bad):
+                c.p.add("P704", f"{where}.corresponding", "must be true or false", flag.line)
+        if is_corr:
+            corresponding.append(item.line)
+        aff = _affiliation(c, item, where)
+        c.unknown(item, ("lastname", "firstname", "email", "corresponding", "affiliation"),
+                  where, "key")
+        if last is None or first is None or email is None or aff is None:
+            ok = False
+            continue
+        authors.append(Author(lastname=last, firstname=first, email=email,
+                              corresponding=is_corr, affiliation=aff))
+    if len(corresponding) != 1:
+        lines = ", ".join(str(n) for n in corresponding)
+        c.p.add("P723", "submission.authors",
+                "no author is marked `corresponding: true`" if not corresponding else
+                f"{len(corresponding)} authors are marked corresponding (lines {lines})",
+                corresponding[1] if len(corresponding) > 1 else node.line,
+                hint="Mark exactly one author with `corresponding: true`.")
+        ok = False
+    return authors if ok else None
+
+
+def _submission(c: _Checker, root: Node, task: str | None, tasks: frozenset[str],
+                ) -> SubmissionInfo | None:
+    sub = c.mapping(root, "submission", "", required=True)
+    if sub is None:
+        return None
+    label = c.text(sub, "label", "submission", required=True)
+    if label is not None:
+        _check_label(c, label, sub.value["label"].line, task, tasks)
+    name = c.text(sub, "name", "submission", required=True, name=True)
+    abbreviation = c.text(sub, "abbreviation", "submission", required=True, name=True)
+    if abbreviation is not None and len(abbreviation) > MAX_ABBREVIATION:
+        c.p.add("P704", "submission.abbreviation", f"{abbreviation!r} has {len(abbreviation)} "
+                f"characters; at most {MAX_ABBREVIATION} are accepted",
+                sub.value["abbreviation"].line,
+                hint="The abbreviation is used where the results table is narrow.")
+        abbreviation = None
+    authors = _authors(c, sub)
+    c.unknown(sub, ("label", "name", "abbreviation", "authors"), "submission", "key")
+    if None in (label, name, abbreviation) or authors is None:
+        return None
+    assert label is not None and name is not None and abbreviation is not None
+    return SubmissionInfo(label=label, name=name, abbreviation=abbreviation, authors=authors)
+
+
+def _check_label(c: _Checker, label: str, line: int, task: str | None,
+                 tasks: frozenset[str]) -> None:
+    if re.fullmatch(LABEL_PATTERN, label) is None:
+        c.p.add("P712", "submission.label", f"{label[:80]!r} is not a valid label", line,
+                hint="Use letters, digits, '_', '-' or '.', e.g. Doe_UniX_task6b_1.")
+        return
+    match = DCASE_LABEL.match(label)
+    expected = task or "/".join(sorted(tasks))
+    if match is None:
+        c.p.add("P724", "submission.label", f"{label!r} is not of the DCASE form "
+                f"<Lastname>_<Inst>_<task>_<1-4>", line,
+                hint=f"For example Doe_UniX_{task or 'task6b'}_1 ({expected}).")
+    elif task is not None and match.group("task").lower() != task:
+        c.p.add("P724", "submission.label", f"the task of {label!r} is "
+                f"{match.group('task')}, but this edition's is {task}", line,
+                hint="2022 and 2023: task6b; 2024: task8; 2025: task6.")
+    elif task is None and match.group("task").lower() not in tasks:
+        c.p.add("P724", "submission.label", f"{match.group('task')} is not a language-based "
+                f"audio retrieval task ({expected})", line,
+                hint="2022 and 2023: task6b; 2024: task8; 2025: task6.")
+
+
+def _total_parameters(c: _Checker, complexity: Node | None) -> int | None:
+    if complexity is None:
+        return None
+    node = complexity.value.get("total_parameters")
+    where = "system.complexity.total_parameters"
+    if node is None or node.value is None:
+        c.p.add("P720", where, "missing" if node is None else "empty (!!null)",
+                node.line if node else complexity.line,
+                hint="Give the parameter count of the whole system as a plain integer.")
+        return None
+    value = node.value
+    if isinstance(value, _Bad):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        c.p.add("P704", where, f"{str(value)[:40]!r} is not an integer", node.line,
+                hint="Write the count as digits only, e.g. 732354 (no commas, no 'M').")
+        return None
+    if not 0 <= value <= MAX_PARAMETERS:
+        c.p.add("P704", where, f"{value} is outside 0..{MAX_PARAMETERS}", node.line)
+        return None
+    return value
+
+
+def _datasets(c: _Checker, system: Node) -> list[ExternalDataset]:
+    node = system.value.get("external_datasets")
+    if node is None or node.value is None:
+        return []
+    if not isinstance(node.value, list):
+        c.p.add("P704", "system.external_datasets", "must be a list (- name: ..., url: ...)",
+                node.line)
+        return []
+    out: list[ExternalDataset] = []
+    for i, item in enumerate(node.value, start=1):
+        where = f"system.external_datasets[{i}]"
+        if not isinstance(item.value, dict):
+            c.p.add("P704", where, "must be a mapping with at least a name", item.line)
+            continue
+        name = c.text(item, "name", where, required=True)
+        url = c.text(item, "url", where, required=False)
+        if name is not None:
+            info = {k: _plain(v) for k, v in item.value.items() if k not in ("name", "url")}
+            out.append(ExternalDataset(name=name, url=url, info=info))
+    return out
+
+
+def _system(c: _Checker, root: Node) -> SystemInfo | None:
+    system = c.mapping(root, "system", "", required=True)
+    if system is None:
+        return None
+    description = c.mapping(system, "description", "system", required=True)
+    complexity = c.mapping(system, "complexity", "system", required=True)
+    parameters = _total_parameters(c, complexity)
+    datasets = _datasets(c, system)
+    source = c.text(system, "source_code", "system", required=False)
+    c.unknown(system, ("description", "complexity", "external_datasets", "source_code"),
+              "system", "key")
+    if description is None or parameters is None:
+        return None
+    assert complexity is not None
+    return SystemInfo(description={k: _plain(v) for k, v in description.value.items()},
+                      total_parameters=parameters,
+                      complexity={k: _plain(v) for k, v in complexity.value.items()},
+                      external_datasets=datasets, source_code=source)
+
+
+def _number(c: _Checker, node: Node, where: str) -> tuple[bool, float | None]:
+    value = node.value
+    if value is None:
+        return True, None
+    if isinstance(value, _Bad):
+        return False, None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        c.p.add("P704", where, f"{str(value)[:40]!r} is not a number", node.line,
+                hint="Write the figure as a plain number, e.g. 0.276, or !!null.")
+        return False, None
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        c.p.add("P704", where, f"{value!r} is not a finite non-negative number", node.line)
+        return False, None
+    return True, number
+
+
+def _results(c: _Checker, root: Node) -> dict[str, dict[str, float | None]] | None:
+    """Metric -> value per split; `results: !!null` is an empty block (figures are optional)."""
+    node = root.value.get("results")
+    if node is None:
+        c.p.add("P720", "results", "missing", root.line,
+                hint="Add a results block; write !!null for figures you do not have.")
+        return None
+    if node.value is None:
+        return {}
+    if not isinstance(node.value, dict):
+        c.p.add("P704", "results", "must be a mapping of metric names to numbers", node.line)
+        return None
+    splits: dict[str, dict[str, float | None]] = {}
+    flat: dict[str, float | None] = {}
+    ok = True
+    for key, child in node.value.items():
+        where = f"results.{key}"
+        if isinstance(child.value, dict):
+            values: dict[str, float | None] = {}
+            for metric, leaf in child.value.items():
+                good, number = _number(c, leaf, f"{where}.{metric}")
+                ok &= good
+                values[metric] = number
+            splits[key] = values
+        else:
+            good, number = _number(c, child, where)
+            ok &= good
+            flat[key] = number
+    if flat:
+        splits = {"development": flat, **splits}
+    return splits if ok else None
+
+
+def check_meta(root: Node, problems: _Problems, *, task: str | None = None,
+               tasks: frozenset[str] = RETRIEVAL_TASKS) -> SystemMeta | None:
+    """The model of a parsed document, or None when an error was found (all are reported)."""
+    c = _Checker(problems)
+    if not isinstance(root.value, dict):
+        problems.add("P704", "", "the document is not a mapping of blocks (submission, system, "
+                     "results)", root.line)
+        return None
+    submission = _submission(c, root, task, tasks)
+    system = _system(c, root)
+    results = _results(c, root)
+    c.unknown(root, TOP_BLOCKS, "", "top-level block")
+    if submission is None or system is None or results is None or problems.has_errors:
+        return None
+    extra = {k: _plain(v) for k, v in root.value.items() if k not in TOP_BLOCKS}
+    return SystemMeta(submission=submission, system=system, results=results, extra_blocks=extra)
+
+
+def load_meta(path: Path, log: FindingLog, *, display: str = "", task: str | None = None,
+              ) -> SystemMeta | None:
+    """Parse and check one meta YAML; every problem becomes a finding in `log`, with its line.
+
+    `task` is the label task the edition requires (`task6b`, `task8`, `task6`); None accepts any
+    of the retrieval tasks (the edition was not given).
+    """
+    problems = _Problems(display or str(path))
+    tree = _read_tree(path, problems)
+    meta = check_meta(tree, problems, task=task) if tree is not None else None
+    for code, message, line, hint in problems.items:
+        log.add(code, message + ".", line=line, hint=hint)
+    return meta
+
+
+def meta_findings_for(path: Path, display: str = "", task: str | None = None,
+                      ) -> tuple[SystemMeta | None, list[Finding]]:
     """Convenience for callers without a log: the parsed meta (or None) and its findings."""
     log = FindingLog(display or str(path))
-    meta = load_meta(path, log, display=display)
+    meta = load_meta(path, log, display=display, task=task)
     return meta, log.sorted()
 
 
 def is_label(text: str) -> bool:
     return re.fullmatch(LABEL_PATTERN, text) is not None
+
+
+def task_for_edition(edition: str) -> str | None:
+    """The label task of an edition name (`2024 (k=5)` counts as 2024), None if unknown."""
+    return TASK_BY_EDITION.get(edition.split(" ")[0])

@@ -1,5 +1,10 @@
 """Team packages: a zip or a folder of up to four systems, each `<label>.output.csv` plus
-`<label>.meta.yaml`, and optionally a technical report PDF.
+`<label>.meta.yaml`, and the technical report PDF(s).
+
+DCASE asks for `<label>/<label>.output.csv` and `<label>/<label>.meta.yaml`, optionally under the
+task's folder (`task6b/`, `task8/`, `task6/`), with the report at the top; files found flat (all
+in one folder) are read too. Files are found by name wherever they sit; a system file inside a
+folder named for another label (P726) or another task (P724) is reported.
 
 Uploads are hostile until proven otherwise. A zip is inspected before anything is written:
 too many members, too many uncompressed bytes or a suspicious compression ratio refuse the whole
@@ -25,7 +30,7 @@ from pathlib import Path
 
 from ..findings import FindingLog
 from ..io.csvread import DEFAULT_MAX_BYTES
-from .meta import SystemMeta, is_label, load_meta
+from .meta import DCASE_LABEL, RETRIEVAL_TASKS, SystemMeta, is_label, load_meta
 from .submission import Submission, load_submission
 
 MAX_SYSTEMS = 4
@@ -34,6 +39,8 @@ META_SUFFIXES = (".meta.yaml", ".meta.yml")
 #: Operating-system litter that is skipped silently.
 IGNORED = {".DS_Store", "Thumbs.db", "desktop.ini"}
 IGNORED_DIRS = {"__MACOSX"}
+#: A DCASE task folder name (`task6b`, `task8`, `task6`, ...).
+TASK_FOLDER = re.compile(r"^task[0-9]+[a-z]?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -228,12 +235,33 @@ def _classify(pkg: OpenedPackage, files: list[tuple[Path, str]]) -> None:
                     hint="Use 1-64 letters, digits, '_', '-' or '.', starting with a letter or "
                     "digit.")
             continue
+        _check_place(log, display, label)
         table = pkg.outputs if kind == "output" else pkg.metas
         if label in table:
             log.add("P711", f"{display}: label {label!r} already used by {table[label][1]}.",
                     hint="Give every system of the package its own label.")
             continue
         table[label] = (file, display)
+
+
+def _check_place(log: FindingLog, display: str, label: str) -> None:
+    """DCASE layout checks of one system file: its label folder and its task folder."""
+    folders = display.split("/")[1:-1]
+    if folders and folders[-1] != label and DCASE_LABEL.match(folders[-1]):
+        log.add("P726", f"{display} sits in the folder of another label ({folders[-1]}).",
+                hint=f"DCASE asks for {label}/{label}.output.csv and {label}/{label}.meta.yaml.")
+    tasks = [f for f in folders if TASK_FOLDER.match(f)]
+    if not tasks:
+        return
+    folder = tasks[-1].lower()
+    match = DCASE_LABEL.match(label)
+    if folder not in RETRIEVAL_TASKS:
+        log.add("P724", f"{display} sits in the folder {tasks[-1]}/, which is not a "
+                "language-based audio retrieval task.",
+                hint="2022 and 2023: task6b/; 2024: task8/; 2025: task6/.")
+    elif match is not None and match.group("task").lower() != folder:
+        log.add("P724", f"{display} sits in {tasks[-1]}/ but its label names "
+                f"{match.group('task')}.", hint="Put each system in its own task's folder.")
 
 
 @contextlib.contextmanager
@@ -269,17 +297,26 @@ def open_package(path: str | Path, limits: ZipLimits | None = None) -> Iterator[
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def read_meta(pkg: OpenedPackage, label: str) -> SystemMeta | None:
-    """The checked meta of one system (findings go to the package log), None if unusable."""
+def read_meta(pkg: OpenedPackage, label: str, task: str | None = None) -> SystemMeta | None:
+    """The checked meta of one system (findings go to the package log), None if unusable.
+
+    `task` is the label task the edition requires (None: any retrieval task). The returned meta
+    names the package's technical report (the PDF named after the team, else the first PDF).
+    """
     if label not in pkg.metas:
         return None
     file, display = pkg.metas[label]
-    meta = load_meta(file, pkg.log, display=display)
-    if meta is not None and meta.label != label:
+    meta = load_meta(file, pkg.log, display=display, task=task)
+    if meta is None:
+        return None
+    if meta.label != label:
         pkg.log.add("P710", f"{display}: label {meta.label!r} differs from the file name's "
                     f"label {label!r}.", hint="Make the 'label' key equal to the file name stem.")
         return None
-    return meta
+    reports = sorted(shown for _, shown in pkg.reports)
+    mine = [r for r in reports if r.rsplit("/", 1)[-1].lower().startswith(meta.team.lower())]
+    report = (mine or reports or [None])[0]
+    return meta.model_copy(update={"technical_report": report}) if report else meta
 
 
 def read_output(pkg: OpenedPackage, label: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Submission:
