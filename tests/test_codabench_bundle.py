@@ -327,3 +327,23 @@ def test_the_docker_build_context_makes_the_wheel(tmp_path: Path) -> None:
         assert "dcase-eval = dcase_retrieval_eval.cli:run" in zf.read(entry).decode()
     assert "dcase_retrieval_eval/hosting/codabench.py" in names
     assert "dcase_retrieval_eval/cli/codabench.py" in names
+
+
+def test_a_legacy_style_command_runs_the_same(tmp_path: Path) -> None:
+    """Organizers who copy an old CodaLab metadata (`$input $output`) get the same scores."""
+    root = unpack(bundle(tmp_path, make_gt(tmp_path, n_files=30)), tmp_path / "b")
+    meta = root / "scoring_program" / "metadata.yaml"
+    command = yaml.safe_load(meta.read_text())["command"]
+    modern, _ = run_like_the_worker(tmp_path / "w1", root / "scoring_program",
+                                    root / "reference_data",
+                                    root / "starting_kit" / "example_submission.zip")
+    meta.write_text(yaml.safe_dump({"command": command.replace("/app/input", "$input")
+                                    .replace("/app/output", "$output")}))
+    assert "$input $output" in meta.read_text()
+    legacy, _ = run_like_the_worker(tmp_path / "w2", root / "scoring_program",
+                                    root / "reference_data",
+                                    root / "starting_kit" / "example_submission.zip")
+    assert modern.returncode == legacy.returncode == 0, legacy.stdout + legacy.stderr
+    first = json.loads((tmp_path / "w1" / "app" / "output" / "scores.json").read_text())
+    second = json.loads((tmp_path / "w2" / "app" / "output" / "scores.json").read_text())
+    assert first == second
