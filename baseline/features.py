@@ -18,6 +18,7 @@ import numpy.typing as npt
 import scipy.fft
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 from scipy.io import wavfile
 from scipy.signal import resample_poly
 
@@ -166,8 +167,8 @@ def _save_cache(path: Path, signature: str, sf: SplitFeatures, n_mels: int) -> N
     offsets = np.zeros(len(sf.features) + 1, np.int64)
     offsets[1:] = np.cumsum([f.shape[0] for f in sf.features])
     data = np.concatenate(sf.features) if sf.features else np.zeros((0, n_mels), np.float32)
-    with atomic_path(path) as tmp:
-        np.savez(tmp, features=data, offsets=offsets, names=np.array(sf.names, dtype=str),
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, features=data, offsets=offsets, names=np.array(sf.names, dtype=str),
                  skipped_names=np.array(list(sf.skipped), dtype=str),
                  skipped_reasons=np.array(list(sf.skipped.values()), dtype=str),
                  seconds=np.float64(sf.seconds), signature=np.array(signature))
@@ -213,8 +214,8 @@ def split_features(data_dir: str | Path, split: str, cfg: FeatureConfig,
 
 def _report_skipped(console: Console, split: str, skipped: dict[str, str]) -> None:
     for name, reason in skipped.items():
-        console.print(f"[yellow]skipped unreadable audio[/] {split}/{name!r}: {reason}",
-                      highlight=False)
+        console.print(Text.assemble(("skipped unreadable audio", "yellow"),
+                                    f" {split}/{name!r}: {reason}"), highlight=False)
 
 
 def default_cache_dir(data_dir: str | Path) -> Path:

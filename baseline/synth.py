@@ -25,6 +25,8 @@ from . import SPLITS
 SAMPLE_RATE = 44_100
 DEFAULT_CLIPS = (240, 60, 120)
 DEFAULT_SECONDS = (5.0, 8.0)
+#: the longest clip accepted (Clotho clips last 15-30 s); a longer one only costs memory
+MAX_SECONDS = 60.0
 MIN_WORDS, MAX_WORDS = 8, 20
 
 Rng = np.random.Generator
@@ -319,8 +321,9 @@ def synthesize(
     out = Path(out_dir)
     if any(n < 1 for n in clips_per_split):
         raise ValueError("every split needs at least one clip")
-    if not 0.5 <= seconds[0] <= seconds[1]:
-        raise ValueError("clip length range must satisfy 0.5 <= min <= max seconds")
+    if not 0.5 <= seconds[0] <= seconds[1] <= MAX_SECONDS:
+        raise ValueError(f"clip length range must satisfy 0.5 <= min <= max <= {MAX_SECONDS:g} "
+                         "seconds")
     existing = [p.name for p in out.glob("clotho_captions_*.csv")] if out.exists() else []
     if existing:
         raise FileExistsError(f"{out} already holds {existing[0]}; choose an empty directory")

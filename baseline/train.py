@@ -172,7 +172,7 @@ def write_log(run: Path, history: list[dict[str, float]]) -> None:
     ax.legend()
     fig.tight_layout()
     with atomic_path(run / "loss.png") as tmp:
-        fig.savefig(tmp, dpi=100)
+        fig.savefig(tmp, dpi=100, format="png")
     plt.close(fig)
 
 

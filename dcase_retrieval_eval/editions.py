@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 APNormalization = Literal["none", "relevant"]
+RelevanceRule = Literal["last", "all"]
 
 
 class Edition(BaseModel):
@@ -15,6 +16,11 @@ class Edition(BaseModel):
     `ap_normalization`: "none" sums the precisions at the hits (the 2022 script; equal to dividing
     by R when each query has one relevant file), "relevant" divides by R, the number of relevant
     files of the query (not min(R, k)), as the 2025 baseline does.
+
+    `relevance`: "all" counts every relevant file of a query; "last" counts only the last file
+    the ground truth lists for it. The 2022 script reads the captions file into a caption -> file
+    dictionary, so a caption written for two files (G601) is one query whose one relevant file is
+    the later row's; its AP is 1/rank of that file and never above 1.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -22,6 +28,7 @@ class Edition(BaseModel):
     map_ks: tuple[int, ...]
     recall_ks: tuple[int, ...] = (1, 5, 10)
     ap_normalization: APNormalization
+    relevance: RelevanceRule = "all"
     submission_format: Literal["topk", "matrix"]
     description: str
 
@@ -43,14 +50,16 @@ class Edition(BaseModel):
 
 _TOPK = (
     "Top-10 CSV, one relevant file per query, ranked by mAP@10; AP sums the precisions at the "
-    "hits (the 2022 script), R@1/5/10 secondary."
+    "hits (the 2022 script), R@1/5/10 secondary. A caption written for several files is one "
+    "query whose relevant file is the last one listed (the 2022 script's caption -> file "
+    "dictionary)."
 )
 EDITIONS: dict[str, Edition] = {
-    "2022": Edition(name="2022", map_ks=(10,), ap_normalization="none",
+    "2022": Edition(name="2022", map_ks=(10,), ap_normalization="none", relevance="last",
                     submission_format="topk", description=_TOPK),
-    "2023": Edition(name="2023", map_ks=(10,), ap_normalization="none",
+    "2023": Edition(name="2023", map_ks=(10,), ap_normalization="none", relevance="last",
                     submission_format="topk", description=_TOPK),
-    "2024": Edition(name="2024", map_ks=(10,), ap_normalization="none",
+    "2024": Edition(name="2024", map_ks=(10,), ap_normalization="none", relevance="last",
                     submission_format="topk", description=_TOPK),
     "2025": Edition(
         name="2025",

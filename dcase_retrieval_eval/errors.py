@@ -11,3 +11,8 @@ class InputError(Exception):
     def __init__(self, message: str, findings: list[Finding] | None = None) -> None:
         super().__init__(message)
         self.findings = findings or []
+
+
+class OutputError(Exception):
+    """An output cannot be written where asked: it would replace, delete or sit on top of an
+    input, or the place is not writable. A usage error: the CLI exits 2 with this one line."""

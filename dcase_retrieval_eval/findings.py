@@ -65,6 +65,7 @@ CATALOGUE: dict[str, CodeInfo] = {
         _c("M504", "missing-audio-column", W, "A file of the audio set has no column."),
         _c("M505", "tie-at-cutoff", W, "Equal scores straddle the top-k cut-off."),
         _c("M506", "constant-scores", W, "Scores are constant or mostly tied."),
+        _c("M507", "no-audio-columns", E, "A score matrix has no audio column."),
         _c("G601", "duplicate-caption", W, "One caption is written for several files."),
         _c("G602", "empty-caption", W, "A caption cell is empty; it is not a query."),
         _c("G603", "duplicate-file", W, "A file is listed twice in the ground truth."),

@@ -34,10 +34,39 @@ def ref2025() -> Path:
     return reference_dir("dcase2025-dev-eval")
 
 
+def check_no_crash(code: int, stdout: str, stderr: str, args: object) -> None:
+    """Fail the test when a CLI run crashed: exit 3 (internal error) or a traceback. The CLI
+    promises neither on any input, so every run of the suite checks it."""
+    if code == 3 or "Traceback (most recent call last)" in stdout + stderr:
+        pytest.fail(f"the CLI crashed (exit {code}) on {args!r}:\n{stderr[-3000:]}")
+
+
 def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run `dcase-eval` as a subprocess from this checkout, installed or not."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
-    return subprocess.run(
+    proc = subprocess.run(
         [sys.executable, "-m", "dcase_retrieval_eval", *map(str, args)],
         capture_output=True, text=True, env=env, cwd=cwd or ROOT, timeout=600,
     )
+    check_no_crash(proc.returncode, proc.stdout, proc.stderr, args)
+    return proc
+
+
+@pytest.fixture(autouse=True)
+def _no_crash_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same check for commands run in-process with click's CliRunner: an exception that is
+    not a clean exit is what the entry point would turn into exit 3."""
+    from click.testing import CliRunner, Result
+
+    invoke = CliRunner.invoke
+
+    def checked(self: CliRunner, *args: object, **kwargs: object) -> Result:
+        result = invoke(self, *args, **kwargs)  # type: ignore[arg-type]
+        exc = result.exception
+        if exc is not None and not isinstance(exc, SystemExit):
+            pytest.fail(f"the CLI raised {type(exc).__name__}: {exc} on {args!r}")
+        check_no_crash(result.exit_code, result.stdout, result.stderr if
+                       result.stderr_bytes is not None else "", args)
+        return result
+
+    monkeypatch.setattr(CliRunner, "invoke", checked)

@@ -19,7 +19,7 @@ from dcase_retrieval_eval.challenge.significance import holm
 from dcase_retrieval_eval.formats.ground_truth import load_ground_truth
 from dcase_retrieval_eval.formats.submission import write_topk_csv
 from dcase_retrieval_eval.report.leaderboard_formats import to_csv, to_json
-from dcase_retrieval_eval.report.results_dir import write_results
+from dcase_retrieval_eval.report.results_dir import RECORD, write_results
 
 from .conftest import run_cli
 from .organizer_data import make_challenge, meta_doc, system_rankings, write_system
@@ -73,7 +73,9 @@ def test_results_folder_is_complete(ranked: tuple[Path, dict]) -> None:
     names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     expected = {"results.json", "results.csv", "results.md", "results.tex", "index.html",
                 *(f"per_query/{s['label']}.csv" for s in doc["systems"])}
-    assert names == expected  # no temporary files left behind
+    assert names == expected | {RECORD}  # no temporary files left behind
+    recorded = json.loads((out / RECORD).read_text(encoding="utf-8"))["files"]
+    assert {f["path"] for f in recorded} == expected  # the record of what the run wrote
 
 
 def test_order_values_and_scores_match_the_scorer(challenge: tuple[Path, Path],
@@ -228,14 +230,20 @@ def test_hostile_package_in_the_uploads_is_listed(tmp_path: Path) -> None:
         ("bomb.zip", "the package is unusable: P706", {"P706": 1})]
 
 
-def test_rerun_removes_stale_per_query_files(challenge: tuple[Path, Path],
-                                             tmp_path: Path) -> None:
-    gt_path, uploads = challenge
+def test_rerun_removes_stale_per_query_files(tmp_path: Path) -> None:
+    """Per-query files of an earlier run's systems go; a file the tool did not write stays."""
+    one, two = "Ab_TAU_task6b_1", "Ab_TAU_task6b_2"
+    gt_path, uploads = make_challenge(tmp_path / "c", {"Ab_TAU": [(one, 0.7), (two, 0.5)]},
+                                      seed=2)
     out = tmp_path / "out"
-    (out / "per_query").mkdir(parents=True)
-    (out / "per_query" / "Old_1.csv").write_text("stale")
     write_results(rank(uploads, gt_path, rounds=100), out)
-    assert not (out / "per_query" / "Old_1.csv").exists()
+    (out / "per_query" / "Old_1.csv").write_text("a user's file")
+    assert (out / "per_query" / f"{two}.csv").exists()
+    shutil.rmtree(next(p for p in uploads.rglob(two) if p.is_dir()))
+    write_results(rank(uploads, gt_path, rounds=100), out)
+    assert not (out / "per_query" / f"{two}.csv").exists()
+    assert (out / "per_query" / "Old_1.csv").exists()
+    assert (out / "per_query" / f"{one}.csv").exists()
 
 
 def _write_matrix(path: Path, queries: list[str], audio: list[str], scores: np.ndarray) -> None:

@@ -11,6 +11,7 @@ import pytest
 import dcase_retrieval_eval.formats.submission as submission_module
 from dcase_retrieval_eval import load_submission, write_topk_csv
 from dcase_retrieval_eval.formats.submission import TIE_RULE
+from dcase_retrieval_eval.io import fastread
 
 
 def _named_rows(sub: submission_module.Submission) -> list[tuple[int, str, list[str]]]:
@@ -34,7 +35,7 @@ def test_fast_and_slow_paths_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         lines[4] = ",".join(f'"{c}"' for c in cells)
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     slow = load_submission(path)
-    monkeypatch.setattr(submission_module, "FAST_PATH_MIN_BYTES", 0)
+    monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 0)
     fast = load_submission(path)
     assert _named_rows(fast) == _named_rows(slow)
     assert fast.findings == slow.findings

@@ -160,6 +160,26 @@ def _from_manifest(path: Path, max_bytes: int) -> tuple[list[Candidate], list[Re
     return found, rejected
 
 
+def input_paths(submissions: str | Path) -> list[Path]:
+    """Every file or folder that ranking `submissions` reads: the folder or package itself, or
+    the manifest and each file it names. Output guards compare against these; an unreadable
+    manifest names only itself (reading it later reports why)."""
+    path = Path(submissions)
+    paths = [path]
+    if not (path.is_file() and path.suffix.lower() == ".csv"):
+        return paths
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return paths
+    for row in rows[1:]:
+        if len(row) == 3 and row[2].strip():
+            rel = Path(row[2].strip())
+            paths.append(rel if rel.is_absolute() else path.parent / rel)
+    return paths
+
+
 def collect(submissions: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
             limits: ZipLimits | None = None, bar: _Bar | None = None, task: str | None = None,
             ) -> tuple[list[Candidate], list[Rejected]]:

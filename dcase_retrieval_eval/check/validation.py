@@ -99,7 +99,9 @@ def validate_submission(
     # ground-truth problems (warnings: a strict load raised on errors) belong to the same report
     log.extend(qs.findings)
     n_q = qs.n_queries
-    aligned = np.full((n_q, depth), ABSENT, np.int32)
+    # no wider than the rankings given: positions past them are empty whatever k is, and a huge
+    # k (`--k 1000000000`) must not allocate queries x k
+    aligned = np.full((n_q, max(1, min(depth, sub.ranks.shape[1]))), ABSENT, np.int32)
     stats = dict(missing_queries=0, extra_rows=0, duplicate_rows=0, unknown_files=0,
                  repeated_files=0, short_rows=0)
     readable = not any(f.code.startswith("F") for f in sub.findings)
@@ -189,10 +191,14 @@ def _check_rows(
     else:
         _check_matrix(sub, qs, depth, log)
     valid = np.where(mapped >= 0, mapped, ABSENT).astype(np.int32)
-    # a repeated file counts once, at its first position
-    for p in range(1, valid.shape[1]):
-        rep = (valid[:, p:p + 1] == valid[:, :p]).any(axis=1) & (valid[:, p] >= 0)
-        valid[rep, p] = ABSENT
+    # a repeated file counts once, at its first position (only rows with a repeat are walked)
+    cand = _rows_with_repeats(valid)
+    if cand.size:
+        part = valid[cand]
+        for p in range(1, part.shape[1]):
+            rep = (part[:, p:p + 1] == part[:, :p]).any(axis=1) & (part[:, p] >= 0)
+            part[rep, p] = ABSENT
+        valid[cand] = part
     aligned[first_q, :take] = valid[first_r]
     # the policy counts what touches the score: defects in the rows that are scored
     scored = first_r
@@ -200,6 +206,16 @@ def _check_rows(
     repeated = (valid[scored] == ABSENT) & (mapped[scored] >= 0)
     stats["repeated_files"] = int(np.count_nonzero(repeated))
     stats["short_rows"] = int(np.count_nonzero(sub.n_given[scored] < depth))
+
+
+def _rows_with_repeats(ranks: npt.NDArray[np.int32]) -> npt.NDArray[np.intp]:
+    """Rows in which some file (a non-negative index) appears twice: one sort per row, so the
+    position-by-position walk that names each repeat runs only over these rows."""
+    if ranks.shape[1] < 2 or ranks.shape[0] == 0:
+        return np.zeros(0, np.intp)
+    ordered = np.sort(ranks, axis=1)
+    same = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)
+    return np.flatnonzero(same.any(axis=1))
 
 
 def _check_files(
@@ -219,13 +235,15 @@ def _check_files(
         log.counts["A401"] += int(unk_rows.size) - min(shown, int(unk_rows.size))
     # repeated files within a row (by name, before mapping)
     rep_cells: list[tuple[int, int, int]] = []
-    for p in range(1, raw.shape[1]):
-        prev = raw[:, :p]
-        same = (prev == raw[:, p:p + 1]) & (raw[:, p:p + 1] >= 0)
+    cand = _rows_with_repeats(raw)
+    part = raw[cand]
+    for p in range(1, part.shape[1]):
+        same = (part[:, :p] == part[:, p:p + 1]) & (part[:, p:p + 1] >= 0)
         rows = np.flatnonzero(same.any(axis=1))
         if rows.size:
             first = same[rows].argmax(axis=1)
-            rep_cells.extend(zip(rows.tolist(), [p] * rows.size, first.tolist(), strict=True))
+            rep_cells.extend(zip(cand[rows].tolist(), [p] * rows.size, first.tolist(),
+                                 strict=True))
     for r, p, first in sorted(rep_cells):
         log.add("A402", f"{sub.names[int(raw[r, p])][:160]!r} is ranked again (first at "
                 f"position {first + 1}).", line=int(sub.lines[r]), column=p + 2,

@@ -14,6 +14,8 @@ from typing import Any
 
 import click
 
+from .options import SEED
+
 EXTRA_MODULES = ("torch", "gensim", "matplotlib")
 INSTALL_HINT = (
     'The baseline needs the "baseline" extra (torch, gensim, matplotlib):\n'
@@ -21,6 +23,9 @@ INSTALL_HINT = (
     "(GPU users: install the CUDA torch wheel from pytorch.org first; see docs/baseline.md.)"
 )
 EXIT_USAGE = 2
+#: clip lengths `synth` accepts (Clotho's clips last 15-30 s); `synth.MAX_SECONDS` agrees
+CLIP_SECONDS = click.FloatRange(0.5, 60.0)
+MAX_CLIPS = 100_000
 
 
 def missing_extra() -> list[str]:
@@ -62,8 +67,8 @@ def _parse_clips(_ctx: Any, _param: Any, value: str) -> tuple[int, int, int]:
         raise click.BadParameter("give N or DEV,VAL,EVAL (positive integers)") from None
     if len(parts) == 1:
         parts *= 3
-    if len(parts) != 3 or min(parts) < 1:
-        raise click.BadParameter("give N or DEV,VAL,EVAL (positive integers)")
+    if len(parts) != 3 or min(parts) < 1 or max(parts) > MAX_CLIPS:
+        raise click.BadParameter(f"give N or DEV,VAL,EVAL (integers from 1 to {MAX_CLIPS:,})")
     return parts[0], parts[1], parts[2]
 
 
@@ -72,19 +77,22 @@ def _parse_clips(_ctx: Any, _param: Any, value: str) -> tuple[int, int, int]:
 @click.option("--clips-per-split", default="240,60,120", show_default=True,
               callback=_parse_clips,
               help="Clips per split: N for all three, or DEV,VAL,EVAL.")
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--min-seconds", default=5.0, show_default=True, type=float,
+@click.option("--seed", default=0, show_default=True, type=SEED)
+@click.option("--min-seconds", default=5.0, show_default=True, type=CLIP_SECONDS,
               help="Shortest clip.")
-@click.option("--max-seconds", default=8.0, show_default=True, type=float,
+@click.option("--max-seconds", default=8.0, show_default=True, type=CLIP_SECONDS,
               help="Longest clip.")
 def synth_command(out_dir: Path, clips_per_split: tuple[int, int, int], seed: int,
                   min_seconds: float, max_seconds: float) -> None:
     """Write a synthetic challenge in the Clotho layout to OUT_DIR (numpy and scipy only)."""
     from dcase_retrieval_baseline.synth import synthesize
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    console = Console(stderr=True)
+    from ..report.console import make_console
+
+    if min_seconds > max_seconds:
+        raise click.BadParameter("--min-seconds is above --max-seconds", param_hint="--min-seconds")
+    console = make_console(stderr=True)
     columns = (TextColumn("[bold]synth"), BarColumn(), MofNCompleteColumn())
     try:
         with Progress(*columns, console=console) as bar:
@@ -127,9 +135,10 @@ def features_command(data_dir: Path, cache_dir: Path | None, config_file: Path |
     from dcase_retrieval_baseline import SPLITS
     from dcase_retrieval_baseline.config import load_config
     from dcase_retrieval_baseline.features import split_features
-    from rich.console import Console
 
-    console = Console(stderr=True)
+    from ..report.console import make_console
+
+    console = make_console(stderr=True)
     try:
         cfg = load_config(config_file)
         splits = [s for s in SPLITS if (data_dir / s).is_dir()]
@@ -159,11 +168,12 @@ def train_command(data_dir: Path, run_dir: Path, config_file: Path | None,
     _require_extra()
     from dcase_retrieval_baseline.config import load_config
     from dcase_retrieval_baseline.train import train
-    from rich.console import Console
+
+    from ..report.console import make_console
 
     try:
         cfg = load_config(config_file)
-        result = train(data_dir, run_dir, cfg, word2vec, cache_dir, Console(stderr=True),
+        result = train(data_dir, run_dir, cfg, word2vec, cache_dir, make_console(stderr=True),
                        not quiet)
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted; run the same command again to resume from {run_dir}/last.pt",
@@ -195,11 +205,12 @@ def predict_command(run_dir: Path, data_dir: Path, split: str, out_file: Path,
     """Rank the split's clips for each of its captions and write the top-10 CSV."""
     _require_extra()
     from dcase_retrieval_baseline.predict import predict
-    from rich.console import Console
+
+    from ..report.console import make_console
 
     try:
         predict(run_dir, data_dir, split, out_file, 10, word2vec, cache_dir,
-                Console(stderr=True), not quiet)
+                make_console(stderr=True), not quiet)
     except _user_errors() as exc:
         _fail(str(exc))
 

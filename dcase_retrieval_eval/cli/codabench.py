@@ -63,19 +63,11 @@ def run_score_mode(dirs: tuple[Path, Path], edition: str, k: int | None,
                    lenient: bool) -> None:
     """`score --codabench`: usage errors (exit 2) before anything is touched, then the run;
     a rejected submission exits 1 after its detailed_results.html is written."""
-    from ..hosting.codabench import (
-        OutputDirError,
-        check_output_dir,
-        run_codabench,
-        write_failure_page,
-    )
+    from ..hosting.codabench import check_output_dir, run_codabench, write_failure_page
 
     refuse_ignored_options(click.get_current_context())
     input_dir, output_dir = dirs
-    try:
-        check_output_dir(input_dir, output_dir)
-    except OutputDirError as exc:
-        raise click.UsageError(str(exc)) from None
+    check_output_dir(input_dir, output_dir)  # an OutputError: exit 2 (see cli.main._Group)
     try:
         scores = run_codabench(input_dir, output_dir, edition=edition, k=k, lenient=lenient)
     except InputError as exc:
@@ -124,12 +116,9 @@ def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
     """Write a Codabench competition bundle (competition.yaml, scoring program, reference
     data, starting kit) for the ground truth --gt; upload the zip as is."""
     from ..hosting.bundle import BundleOptionError, build_bundle, default_docker_image
-    from ..io.atomic import refuse_overwriting_inputs
+    from ..io.atomic import guard_outputs
 
-    try:
-        refuse_overwriting_inputs([out], [gt_path])
-    except InputError as exc:
-        raise click.UsageError(str(exc)) from None
+    guard_outputs(files=[out], inputs=[gt_path])  # an OutputError: exit 2
     if out.suffix.lower() != ".zip":
         raise click.UsageError(f"--out {out} must name a .zip file (Codabench uploads a zip)")
     for parent in out.resolve().parents:

@@ -19,6 +19,7 @@ from ..api import score, validate
 from ..formats.ground_truth import load_ground_truth
 from ..formats.submission import write_topk_csv
 from ..io.atomic import atomic_writer
+from ..report.console import styled
 
 _SOURCES = ["dog", "rain", "car engine", "church bell", "crowd", "stream", "train", "bird",
             "door", "wind", "typewriter", "fire", "clock", "siren", "frog", "thunder"]
@@ -91,12 +92,12 @@ def run_demo(console: Console, out_dir: Path | None, *, seed: int, n_files: int)
             label = path.name.removesuffix(".output.csv")
             if not report.valid:
                 codes = ", ".join(sorted(report.counts))
-                table.add_row(label, "[red]no[/]", f"{report.errors} ({codes})", "-", "-", "-",
-                              "-")
+                table.add_row(label, styled("no", "red"), f"{report.errors} ({codes})",
+                              "-", "-", "-", "-")
                 continue
             s = score(path, gt)
             m = s.metrics
-            table.add_row(label, "[green]yes[/]", "0",
+            table.add_row(label, styled("yes", "green"), "0",
                           f"{m['mAP@10'].value:.3f} [{m['mAP@10'].ci_low:.3f}, "
                           f"{m['mAP@10'].ci_high:.3f}]",
                           *(f"{m[k].value:.3f}" for k in ("R@1", "R@5", "R@10")))

@@ -14,9 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..editions import EDITIONS
-from ..errors import InputError
+from ..errors import InputError, OutputError
 from ..io.csvread import DEFAULT_MAX_BYTES
+from .options import (
+    EDITION,
+    INPUT_DIR,
+    INPUT_FILE,
+    INPUT_FILE_OR_DIR,
+    OUTPUT_DIR,
+    OUTPUT_FILE,
+    SEED,
+    K,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -25,16 +34,16 @@ EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
-_FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
-_DIR = click.Path(exists=True, file_okay=False, readable=True, path_type=Path)
-_OUT = click.Path(dir_okay=False, writable=True, path_type=Path)
-_EDITION = click.Choice(["auto", *EDITIONS])
+_FILE = INPUT_FILE
+_DIR = INPUT_DIR
+_OUT = OUTPUT_FILE
+_EDITION = EDITION
 
 
 def _console() -> Console:
-    from rich.console import Console
+    from ..report.console import make_console
 
-    return Console(soft_wrap=False, width=max(Console().width, 120))
+    return make_console()
 
 
 def _fail_with_findings(exc: InputError, fmt: str) -> None:
@@ -48,25 +57,44 @@ def _fail_with_findings(exc: InputError, fmt: str) -> None:
         console = _console()
         if exc.findings:
             console.print(findings_table(exc.findings[:200]))
-        console.print(f"[bold red]error:[/] {exc}")
+        from ..report.console import error_line
+
+        console.print(error_line(str(exc)))
     sys.exit(EXIT_INVALID)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OutputRefused(click.ClickException):
+    """An `OutputError` shown as click shows usage problems: one line, exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+
+class _Group(click.Group):
+    """The command group; an output refused by `io.atomic.guard_outputs` (or a place that cannot
+    be written) is a usage error, whoever invokes the group (the entry point or a test)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OutputError as exc:
+            raise OutputRefused(str(exc)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dcase-retrieval-eval")
 def main() -> None:
     """Validate, score and rank DCASE language-based audio retrieval submissions."""
 
 
 @main.command()
-@click.argument("submission", type=click.Path(exists=True, readable=True, path_type=Path))
+@click.argument("submission", type=INPUT_FILE_OR_DIR)
 @click.option("--gt", "gt_path", type=_FILE, help="Ground-truth CSV (any supported format).")
 @click.option("--queries", "queries_path", type=_FILE,
               help="Query CSV with a 'caption' column (participants without ground truth).")
 @click.option("--audio-dir", type=_DIR, help="Folder of the evaluation audio files.")
 @click.option("--audio-list", type=_FILE, help="Text file or CSV listing the audio file names.")
 @click.option("--edition", type=_EDITION, default="auto", show_default=True)
-@click.option("--k", type=click.IntRange(min=1), default=None, help="Override the cut-off k.")
+@click.option("--k", type=K, default=None, help="Override the cut-off k.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
@@ -142,7 +170,7 @@ def _validate_package(path: Path, against: Any, edition: str, k: int | None, fmt
 @click.option("--gt", "gt_path", type=_FILE, help="Ground-truth CSV.")
 @click.option("--edition", type=_EDITION, default="auto", show_default=True,
               help="Scoring preset; auto = 2025 for multi-relevant ground truth, else 2022.")
-@click.option("--k", type=click.IntRange(min=1), default=None, help="Override the main cut-off.")
+@click.option("--k", type=K, default=None, help="Override the main cut-off.")
 @click.option("--lenient", is_flag=True, help="Score an invalid submission with a stated policy.")
 @click.option("--audio-dir", type=_DIR, help="Widen the audio set to this folder's files.")
 @click.option("--audio-list", type=_FILE, help="Widen the audio set to the files listed.")
@@ -170,13 +198,11 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
         raise click.UsageError("give SUBMISSION and --gt GT.csv (or --codabench IN OUT)")
     from ..api import score as run_score
     from ..formats.ground_truth import list_audio_dir, load_ground_truth, read_audio_list
-    from ..io.atomic import refuse_overwriting_inputs, write_text_atomic
+    from ..io.atomic import guard_outputs, write_text_atomic
     from ..report.tabular import score_csv, score_json, write_per_query
 
-    if per_query is not None and output is not None and per_query.resolve() == output.resolve():
-        raise click.UsageError("--per-query and --output name the same file")
+    guard_outputs(files=[per_query, output], inputs=[submission, gt_path, audio_list, audio_dir])
     try:
-        refuse_overwriting_inputs([per_query, output], [submission, gt_path, audio_list])
         gt = load_ground_truth(gt_path, max_bytes=max_bytes)
         if audio_dir is not None:
             gt = gt.with_audio_set(list_audio_dir(audio_dir))
@@ -193,10 +219,10 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
         from ..report.terminal import print_score
 
         if output is not None:
-            from rich.console import Console
+            from ..report.console import make_console
 
             with open(os.devnull, "w") as devnull:
-                console = Console(record=True, width=120, file=devnull)
+                console = make_console(record=True, width=120, file=devnull)
                 print_score(console, report)
             write_text_atomic(output, console.export_text())
         else:
@@ -212,15 +238,18 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
 
 
 @main.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--out", "out_dir", type=OUTPUT_DIR, default=None,
               help="Keep the generated challenge in this folder (default: a temporary one).")
-@click.option("--seed", type=int, default=2022, show_default=True)
-@click.option("--queries", "n_files", type=click.IntRange(min=20), default=200,
+@click.option("--seed", type=SEED, default=2022, show_default=True)
+@click.option("--queries", "n_files", type=click.IntRange(20, 100_000), default=200,
               show_default=True, help="Audio files in the synthetic evaluation set (x5 captions).")
 def demo(out_dir: Path | None, seed: int, n_files: int) -> None:
     """Generate a small synthetic challenge, then validate and score its systems."""
+    from ..io.atomic import guard_outputs
     from .demo import run_demo
 
+    if out_dir is not None:
+        guard_outputs(folders=[out_dir])
     run_demo(_console(), out_dir, seed=seed, n_files=n_files)
 
 
@@ -256,6 +285,9 @@ def run() -> None:
         main(standalone_mode=True)
     except SystemExit:
         raise
+    except OutputError as exc:  # raised outside a command (none today); same treatment
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)

@@ -10,9 +10,18 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..editions import EDITIONS
 from ..errors import InputError
 from ..io.csvread import DEFAULT_MAX_BYTES
+from .options import (
+    EDITION,
+    INPUT_FILE,
+    INPUT_FILE_OR_DIR,
+    MAX_ROUNDS,
+    OUTPUT_DIR,
+    ROUNDS,
+    SEED,
+    K,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -44,19 +53,15 @@ def _summary(console: Console, board: object) -> None:
 
 
 @click.command("rank")
-@click.argument("submissions", type=click.Path(exists=True, readable=True, path_type=Path))
-@click.option("--gt", "gt_path", required=True,
-              type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
-              help="Ground-truth CSV.")
-@click.option("--out", "out_dir", required=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder for the results.")
-@click.option("--edition", type=click.Choice(["auto", *EDITIONS]), default="auto",
-              show_default=True)
-@click.option("--k", type=click.IntRange(min=1), default=None, help="Override the main cut-off.")
+@click.argument("submissions", type=INPUT_FILE_OR_DIR)
+@click.option("--gt", "gt_path", required=True, type=INPUT_FILE, help="Ground-truth CSV.")
+@click.option("--out", "out_dir", required=True, type=OUTPUT_DIR, help="Folder for the results.")
+@click.option("--edition", type=EDITION, default="auto", show_default=True)
+@click.option("--k", type=K, default=None, help="Override the main cut-off.")
 @click.option("--test", type=click.Choice(["randomization", "bootstrap"]),
               default="randomization", show_default=True)
-@click.option("--rounds", type=click.IntRange(min=1), default=10_000, show_default=True)
-@click.option("--seed", type=int, default=2022, show_default=True)
+@click.option("--rounds", type=ROUNDS, default=10_000, show_default=True)
+@click.option("--seed", type=SEED, default=2022, show_default=True)
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               default=0.05, show_default=True)
 @click.option("--all-pairs", is_flag=True, help="Test every pair, not only the best vs others.")
@@ -64,7 +69,8 @@ def _summary(console: Console, board: object) -> None:
               help="Rank invalid system outputs too, with the stated scoring policy.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
               show_default=True)
-@click.option("--bootstrap-rankings", type=click.IntRange(min=0), default=1000, show_default=True,
+@click.option("--bootstrap-rankings", type=click.IntRange(0, MAX_ROUNDS), default=1000,
+              show_default=True,
               help="Resamples of the queries for the ranking-robustness analysis (0: skip it).")
 @click.option("--quiet", is_flag=True, help="No progress bar and no table.")
 def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, k: int | None,
@@ -72,17 +78,15 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
                  lenient: bool, max_bytes: int, bootstrap_rankings: int, quiet: bool) -> None:
     """Rank SUBMISSIONS (a folder of team packages, or a manifest CSV system,team,path) and
     write results.json/.csv/.md/.tex, index.html and per-query CSVs into --out."""
-    from rich.console import Console
-
-    from ..challenge.ranking import rank
+    from ..challenge.ranking import input_paths, rank
+    from ..io.atomic import guard_outputs
+    from ..report.console import error_line, make_console
     from ..report.results_dir import write_results
     from ..report.terminal import ProgressBar
 
-    console = Console(stderr=True)
-    resolved_out = out_dir.resolve()
-    for inp in (submissions.resolve(), gt_path.resolve()):
-        if resolved_out == inp or inp in resolved_out.parents and inp.is_dir():
-            raise click.UsageError(f"--out {out_dir} lies inside an input; choose another folder")
+    console = make_console(stderr=True)
+    inputs = [*input_paths(submissions), gt_path]
+    guard_outputs(folders=[out_dir], inputs=inputs)  # before any work: nothing is written
     try:
         with contextlib.nullcontext(None) if quiet else ProgressBar() as bar:
             board = rank(submissions, gt_path, edition=edition, k=k,
@@ -90,16 +94,13 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
                          rounds=rounds, seed=seed, alpha=alpha, all_pairs=all_pairs,
                          lenient=lenient, max_bytes=max_bytes, progress=bar or False,
                          bootstrap_rankings=bootstrap_rankings)
-        written = write_results(board, out_dir)
+        written = write_results(board, out_dir, inputs)
     except InputError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
-        sys.exit(EXIT_INVALID)
-    except OSError as exc:
-        console.print(f"[bold red]error:[/] cannot write the results: {exc}")
+        console.print(error_line(str(exc)))
         sys.exit(EXIT_INVALID)
     if not quiet:
-        _summary(Console(soft_wrap=False, width=max(Console().width, 120)), board)
+        _summary(make_console(), board)
     click.echo(f"wrote {len(written)} files to {out_dir}", err=True)
     if not board.systems:
-        console.print("[bold red]error:[/] no system could be ranked")
+        console.print(error_line("no system could be ranked"))
         sys.exit(EXIT_INVALID)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,15 +25,23 @@ import numpy as np
 import numpy.typing as npt
 
 from ..findings import Finding, FindingLog
+from ..io import fastread
 from ..io.atomic import atomic_writer
 from ..io.csvread import DEFAULT_MAX_BYTES, CsvFile, Record, check_bytes
-from ..io.fastread import FAST_PATH_MIN_BYTES, read_clean_topk
 
 SubmissionFormat = Literal["topk", "matrix"]
 ABSENT = -1  # no cell at that position (short row)
 BLANK = -2  # an empty cell
 _FILE_COL = re.compile(r"^file_name_(\d+)$")
 _BATCH = 1 << 18  # names interned per batch
+#: A score as NumPy, pandas and Python write one: ASCII digits, an optional sign, point and
+#: exponent. Python's float() also takes '1_000', ' 1.5 ' and non-ASCII digits; they are refused.
+#: NaN and infinity spellings are numbers here and reported as not finite (M502).
+_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?i:nan|inf|infinity)"
+_NUMBER_CELL = re.compile(rf"(?:{_NUMBER})\Z")
+_NUMBER_ROW = re.compile(rf"(?:(?:{_NUMBER})\0)*\Z")  # cells joined by NUL (never in a cell)
+_NUMBER_HINT = ("Write a plain decimal number (1.5, -0.25, 3e-05) in every cell: no spaces, "
+                "digit separators or non-ASCII digits.")
 TIE_RULE = "score descending, then file name ascending (Unicode code points)"
 
 
@@ -95,8 +104,10 @@ def load_submission(
     log = FindingLog(str(path))
     empty = Submission(str(path), "topk", [], np.zeros(0, np.int64), [],
                        np.zeros((0, 10), np.int32), np.zeros(0, np.int32))
-    line_feeds = check_bytes(path, log, max_bytes)
-    if line_feeds is None:
+    fast = _read_fast(path, format, max_bytes)
+    if fast is not None:
+        return _finish(fast, log)
+    if check_bytes(path, log, max_bytes) is None:
         return _finish(empty, log)
     reader = CsvFile(path, log)
     records = reader.records()
@@ -109,18 +120,40 @@ def load_submission(
         kind = format
     if kind == "matrix":
         return _finish(_read_matrix(path, header, records, offset, log), log)
-    width = len(header.cells)
-    if (kind == "topk" and not offset and reader.delimiter == "," and not log.counts
-            and path.stat().st_size >= FAST_PATH_MIN_BYTES
-            and header.cells == ["caption", *[f"file_name_{i}" for i in range(1, width)]]):
-        clean = read_clean_topk(path, width, line_feeds)
-        if clean is not None:
-            queries, names, ranks = clean
-            return _finish(Submission(
-                path=str(path), format="topk", queries=queries,
-                lines=np.arange(2, len(queries) + 2, dtype=np.int64), names=names, ranks=ranks,
-                n_given=np.full(len(queries), width - 1, np.int32), header_width=width), log)
     return _finish(_read_topk(path, header, records, offset, log), log)
+
+
+def _is_topk_header(cells: list[str]) -> bool:
+    """Exactly `caption,file_name_1..k` (what the fast path accepts)."""
+    return len(cells) > 1 and cells == ["caption", *[f"file_name_{i}"
+                                                     for i in range(1, len(cells))]]
+
+
+def _read_fast(path: Path, format: str, max_bytes: int) -> Submission | None:
+    """A large, clean top-k file read through Arrow (`io/fastread.py`), or None when the
+    line-exact reader must decide. It returns only files on which that reader has no finding,
+    so both give the same verdict whatever the size."""
+    if format == "matrix":
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or not (
+            fastread.FAST_PATH_MIN_BYTES <= st.st_size <= max_bytes):
+        return None
+    header = fastread.read_header(path)
+    if header is None or not _is_topk_header(header):
+        return None
+    clean = fastread.read_clean_topk(path, header)
+    if clean is None:
+        return None
+    queries, names, ranks = clean
+    width = len(header)
+    return Submission(path=str(path), format="topk", queries=queries,
+                      lines=np.arange(2, len(queries) + 2, dtype=np.int64), names=names,
+                      ranks=ranks, n_given=np.full(len(queries), width - 1, np.int32),
+                      header_width=width)
 
 
 def _finish(sub: Submission, log: FindingLog) -> Submission:
@@ -256,6 +289,10 @@ def _read_matrix(
         log.add("C202", f"The first header cell is {cells[0]!r}, not 'index'.", line=header.line,
                 column=offset + 1, hint="Name the query column 'index'.")
     columns = cells[1:]
+    if not columns:
+        log.add("M507", "The score matrix has no audio column.", line=header.line,
+                hint="After the query column, give one column of scores per audio file of the "
+                "evaluation set.")
     seen: dict[str, int] = {}
     for col, name in enumerate(columns, start=offset + 2):
         if not name:
@@ -281,18 +318,17 @@ def _read_matrix(
         lines.append(rec.line)
         if not c[0].strip():
             log.add("C206", "The query cell is empty.", line=rec.line, column=offset + 1)
-        try:
+        if _NUMBER_ROW.match("\0".join(c[1:]) + "\0") is not None:
             values = np.array(c[1:], dtype=np.float64)
-        except ValueError:
+        else:
             values = np.empty(width - 1)
             for j, text in enumerate(c[1:]):
-                try:
+                if _is_number(text):
                     values[j] = float(text)
-                except ValueError:
-                    values[j] = np.nan
-                    log.add("M501", f"Score {text[:40]!r} is not a number.", line=rec.line,
-                            column=offset + j + 2, hint="Write a decimal number in every cell.")
                     continue
+                values[j] = np.nan
+                log.add("M501", f"Score {text[:40]!r} is not a number.", line=rec.line,
+                        column=offset + j + 2, hint=_NUMBER_HINT)
         bad = ~np.isfinite(values)
         for j in np.flatnonzero(bad).tolist():
             if c[j + 1].strip() and _is_number(c[j + 1]):
@@ -324,11 +360,8 @@ def _read_matrix(
 
 
 def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    """Plain decimal or scientific notation (or a NaN/infinity spelling), nothing else."""
+    return _NUMBER_CELL.match(text) is not None
 
 
 def write_topk_csv(

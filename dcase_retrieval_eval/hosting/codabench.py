@@ -20,16 +20,15 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from ..editions import Edition, resolve_edition
-from ..errors import InputError
+from ..errors import InputError, OutputError
 from ..findings import Finding, make_finding
 from ..formats.ground_truth import GroundTruth, load_ground_truth
 from ..formats.submission import load_submission
-from ..io.atomic import write_text_atomic
+from ..io.atomic import guard_outputs, write_text_atomic
 from ..measure.scoring import score_aligned
 from .detailed_results import page, rejection_page, scores_page
 from .uploads import pick_csv
@@ -37,10 +36,6 @@ from .uploads import pick_csv
 SCORES = "scores.json"
 DETAILS = "detailed_results.html"
 WORKER_FILE = "metadata"
-
-
-class OutputDirError(ValueError):
-    """OUTPUT_DIR cannot serve (a file, under a file, read-only, inside the inputs)."""
 
 
 class Rejected(InputError):
@@ -64,32 +59,29 @@ def score_keys(edition: Edition) -> list[str]:
 
 
 def check_output_dir(input_dir: Path, output_dir: Path) -> None:
-    """Refuse an OUTPUT_DIR the scorer could not use, before reading or writing anything."""
+    """Refuse (`OutputError`, a usage error) an OUTPUT_DIR the scorer could not use, before
+    reading or writing anything: a file, under a file, not writable, inside the inputs."""
     if not input_dir.is_dir():
-        raise OutputDirError(f"INPUT_DIR {input_dir} is not a folder (Codabench mounts "
-                             "/app/input with ref/ and res/ inside)")
+        raise OutputError(f"INPUT_DIR {input_dir} is not a folder (Codabench mounts "
+                          "/app/input with ref/ and res/ inside)")
     out = Path(os.path.abspath(output_dir))
     for sub in ("res", "ref"):
         inside = Path(os.path.abspath(input_dir / sub))
         if out == inside or out.is_relative_to(inside) or out.resolve().is_relative_to(
                 inside.resolve()):
-            raise OutputDirError(f"OUTPUT_DIR {output_dir} is inside INPUT_DIR/{sub}: the scorer "
-                                 "never writes into its inputs; give another folder")
+            raise OutputError(f"OUTPUT_DIR {output_dir} is inside INPUT_DIR/{sub}: the scorer "
+                              "never writes into its inputs; give another folder")
     for parent in [out, *out.parents]:
         if parent.exists() and not parent.is_dir():
             where = "is" if parent == out else f"is under {parent}, which is"
-            raise OutputDirError(f"OUTPUT_DIR {output_dir} {where} a file, not a folder")
+            raise OutputError(f"OUTPUT_DIR {output_dir} {where} a file, not a folder")
     for name in (SCORES, DETAILS):
         if (out / name).is_dir():
-            raise OutputDirError(f"{out / name} is a folder; the scorer writes a file there")
+            raise OutputError(f"{out / name} is a folder; the scorer writes a file there")
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=out)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise OutputDirError(f"OUTPUT_DIR {output_dir} is not writable: "
-                             f"{exc.strerror or exc}") from None
+        guard_outputs(folders=[output_dir], inputs=[input_dir])
+    except OutputError as exc:
+        raise OutputError(f"OUTPUT_DIR {output_dir} is not usable: {exc}") from None
 
 
 def _number(value: float) -> float | None:

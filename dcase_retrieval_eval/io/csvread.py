@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple, TextIO
@@ -56,18 +57,33 @@ def _guess_encoding(head: bytes) -> str:
     return "Windows-1252 / Latin-1"
 
 
+_EMPTY_HINTS = {
+    "submission": "Write the header and one row per query.",
+    "ground truth": "A ground truth needs its header (e.g. 'file_name,caption_1,...,"
+    "caption_5') and one row per audio file or query.",
+}
+
+
 def check_bytes(
-    path: Path, log: FindingLog, max_bytes: int = DEFAULT_MAX_BYTES
+    path: Path, log: FindingLog, max_bytes: int = DEFAULT_MAX_BYTES, *, what: str = "submission"
 ) -> int | None:
     """Check size, emptiness, NUL bytes and UTF-8 validity without holding the file in memory.
 
+    `what` names the file's role ("submission", "ground truth", "query file", "audio list") in
+    hints, so a finding about a ground truth never tells its reader to fix a submission.
     Returns the number of line feeds when the file can be parsed as UTF-8 text, else None.
     """
     try:
-        size = os.path.getsize(path)
+        st = os.stat(path)
     except OSError as exc:
         log.add("F105", f"Cannot read the file: {exc.strerror}.")
         return None
+    if not stat.S_ISREG(st.st_mode):
+        # a pipe or device has no size and cannot be re-read for line-exact findings
+        log.add("F105", "The file is not a regular file (a pipe, a device or a folder).",
+                hint="Save the content to a file and give that file.")
+        return None
+    size = st.st_size
     if size > max_bytes:
         log.add(
             "F101",
@@ -76,7 +92,8 @@ def check_bytes(
         )
         return None
     if size == 0:
-        log.add("F102", "The file is empty.", hint="Write the header and one row per query.")
+        log.add("F102", "The file is empty.",
+                hint=_EMPTY_HINTS.get(what, f"Write the {what}'s header and rows."))
         return None
     decoder = codecs.getincrementaldecoder("utf-8")()
     # `line` counts line ends as the CSV reader does (LF, CRLF and a lone CR, old Mac files),
@@ -111,7 +128,7 @@ def check_bytes(
                         f"NUL byte at offset {offset + nul:,}: the file is binary, not CSV text.",
                         line=line + _line_ends(before, cr_end),
                         column=_cell_at(tail, before, delimiter),
-                        hint="Export the submission as a plain-text CSV file.",
+                        hint=f"Export the {what} as a plain-text CSV file.",
                     )
                     return None
                 try:

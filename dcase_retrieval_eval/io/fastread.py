@@ -1,54 +1,142 @@
-"""A fast path for large, clean top-k files, read by Apache Arrow's multithreaded CSV parser.
+"""A fast path for large, clean CSV files, read by Apache Arrow's CSV parser.
 
-Arrow keeps no line numbers, so this path is taken only when they can be derived: every record
-is one physical line (the line-feed count equals the record count), the header is exactly
-`caption,file_name_1..k`, and no cell is empty. Any doubt returns None and the caller uses the
-line-exact `csv` reader, which reports every defect with its line. Both paths build the same
-`Submission`; a test holds them equal.
+Arrow keeps no line numbers and is lenient where the line-exact `csv` reader reports findings (it
+reads `"ab"c` as `abc`, where the strict reader reports C207). So this path returns data only when
+the file is provably one the strict reader would read the same way without a single finding:
+- the raw bytes hold no NUL, and every quote is half of a pair that encloses a whole field: the
+  opening quote starts a field (after a delimiter or at a line start), the closing one ends it
+  (before a delimiter or a line end), and no line break lies between them. So no field holds a
+  quote or a line break, and every record is one physical line;
+- Arrow reads it with the expected header, valid UTF-8, the same number of cells in every row, no
+  empty cell, at least one row, and as many rows as line ends.
+Any doubt returns None and the caller uses the line-exact reader, which then reports every defect
+with its place. Both paths therefore give the same findings on every input (a property test
+generates defective files and compares the two, forcing each path through `FAST_PATH_MIN_BYTES`).
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-#: Files smaller than this take the `csv` reader: Arrow's import costs more than it saves.
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+#: Files smaller than this take the `csv` reader: Arrow's import costs more than it saves. Module
+#: level so that a test can force either path (0: every file tries Arrow first).
 FAST_PATH_MIN_BYTES = 32 << 20
+_CHUNK = 1 << 24
+_QUOTE, _LF, _CR, _COMMA = 0x22, 0x0A, 0x0D, 0x2C
 
 
-def read_clean_topk(
-    path: Path, width: int, line_feeds: int
-) -> tuple[list[str], list[str], npt.NDArray[np.int32]] | None:
-    """(queries, names, ranks) of a clean top-k file, or None when the slow path must decide."""
+def scan_clean(path: Path, chunk_size: int = _CHUNK) -> int | None:
+    """The number of line feeds of a file whose bytes are safe for Arrow (see the module
+    docstring), or None. Streams the file in chunks; NumPy does the work."""
+    carry = 0  # quotes seen before this chunk: odd means a quoted field is open
+    feeds = 0
+    prev = _LF  # the byte before the chunk (a virtual line start before the file)
+    with open(path, "rb") as fh:
+        data = fh.read(chunk_size)
+        if data.startswith(codecs.BOM_UTF8):
+            data = data[len(codecs.BOM_UTF8):]
+        while data:
+            following = fh.read(chunk_size)
+            if b"\0" in data:
+                return None
+            feeds += data.count(b"\n")
+            if b'"' in data:
+                a = np.frombuffer(data, np.uint8)
+                q = np.flatnonzero(a == _QUOTE)
+                opens, closes = q[carry % 2::2], q[1 - carry % 2::2]
+                before = np.where(opens > 0, a[np.maximum(opens - 1, 0)], prev)
+                if not np.all((before == _COMMA) | (before == _LF)):
+                    return None
+                nxt = following[0] if following else _LF
+                after = np.where(closes + 1 < a.size, a[np.minimum(closes + 1, a.size - 1)], nxt)
+                if not np.all((after == _COMMA) | (after == _LF) | (after == _CR)):
+                    return None
+                breaks = np.flatnonzero(a == _LF)
+                if b"\r" in data:
+                    breaks = np.union1d(breaks, np.flatnonzero(a == _CR))
+                if np.any((np.searchsorted(q, breaks) + carry) % 2):
+                    return None  # a line break inside a quoted field
+                carry += q.size
+            elif carry % 2 and (b"\n" in data or b"\r" in data):
+                return None
+            prev = data[-1]
+            data = following
+    return feeds if carry % 2 == 0 else None
+
+
+def read_header(path: Path) -> list[str] | None:
+    """The cells of the first physical line, decoded strictly; None when it is not UTF-8 text."""
+    with open(path, "rb") as fh:
+        line = fh.readline(1 << 20)
+    try:
+        text = line.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    text = text.removesuffix("\n").removesuffix("\r")
+    if "\r" in text or "\n" in text:
+        return None  # a lone CR ends a line for the csv reader: let it decide
+    try:
+        return next(csv.reader([text], strict=True), None)
+    except csv.Error:
+        return None
+
+
+def read_clean_table(path: Path, columns: list[str]) -> pa.Table | None:
+    """The table of a clean file whose header is exactly `columns` (all cells as strings), or
+    None when the line-exact reader must decide."""
     try:
         import pyarrow as pa
         import pyarrow.compute as pc
         import pyarrow.csv as pacsv
     except ImportError:
         return None
-    columns = ["caption", *[f"file_name_{i}" for i in range(1, width)]]
+    feeds = scan_clean(path)
+    if feeds is None:
+        return None
     try:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in columns}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
+                column_types=dict.fromkeys(columns, pa.string()), strings_can_be_null=False,
+                quoted_strings_can_be_null=False, check_utf8=True,
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, ValueError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowKeyError, OSError, ValueError):
         return None
     n = table.num_rows
-    if table.column_names != columns or line_feeds not in (n, n + 1):
+    if table.column_names != columns or n == 0 or feeds not in (n, n + 1):
         return None
-    for name in columns:
-        if table.column(name).null_count or pc.min(pc.utf8_length(table.column(name))).as_py() == 0:
+    for i in range(len(columns)):
+        column = table.column(i)
+        if column.null_count or pc.min(pc.binary_length(column)).as_py() == 0:
             return None
-    files = pa.chunked_array([chunk for c in columns[1:] for chunk in table.column(c).chunks])
+    return table
+
+
+def read_clean_topk(
+    path: Path, columns: list[str]
+) -> tuple[list[str], list[str], npt.NDArray[np.int32]] | None:
+    """(queries, names, ranks) of a clean top-k file with header `columns`, or None."""
+    table = read_clean_table(path, columns)
+    if table is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n, depth = table.num_rows, len(columns) - 1
+    files: Any = pa.chunked_array([ch for c in columns[1:] for ch in table.column(c).chunks])
     unique = pc.unique(files)
     ids = pc.index_in(files, value_set=unique).to_numpy(zero_copy_only=False)
-    ranks = np.ascontiguousarray(ids.astype(np.int32).reshape(width - 1, n).T)
-    return table.column("caption").to_pylist(), unique.to_pylist(), ranks
+    ranks = np.ascontiguousarray(ids.astype(np.int32).reshape(depth, n).T)
+    return table.column(columns[0]).to_pylist(), unique.to_pylist(), ranks

@@ -44,6 +44,12 @@ def average_precision(
 ) -> FloatArray:
     """AP@k per query. "relevant" divides by R (not min(R, k)); "none" does not divide."""
     h = hits[:, :k]
+    if h.shape[1] and bool(np.all(np.asarray(n_relevant) == 1)):
+        # one relevant file (counted once): AP is 1/rank of the hit, the same float as below
+        first = h.argmax(axis=1)
+        found = h[np.arange(h.shape[0]), first]
+        single: FloatArray = np.where(found, 1.0 / (first + 1.0), 0.0)
+        return single
     cum = np.cumsum(h, axis=1, dtype=np.float64)
     positions = np.arange(1, h.shape[1] + 1, dtype=np.float64)
     ap: FloatArray = np.sum(np.where(h, cum / positions, 0.0), axis=1)

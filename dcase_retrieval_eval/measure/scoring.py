@@ -45,11 +45,14 @@ class Policy(BaseModel):
 
 
 class PerQuery(BaseModel):
-    """Per-query values in ground-truth order (arrays kept as numpy, not serialised)."""
+    """Per-query values in ground-truth order (arrays kept as numpy, not serialised), with the
+    relevant files as scored (CSR indices into the ground truth's audio list)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     values: dict[str, npt.NDArray[np.float64]]
     hits: npt.NDArray[np.bool_]
+    rel_indptr: npt.NDArray[np.int64] | None = None
+    rel_indices: npt.NDArray[np.int32] | None = None
 
     @property
     def positions(self) -> list[list[int]]:
@@ -92,18 +95,35 @@ class ScoreReport(BaseModel):
 class _Measured:
     values: dict[str, npt.NDArray[np.float64]]
     hits: npt.NDArray[np.bool_]
+    rel_indptr: npt.NDArray[np.int64]
+    rel_indices: npt.NDArray[np.int32]
+
+
+def scored_relevance(
+    gt: GroundTruth, edition: Edition
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+    """The relevant files the edition counts, as CSR arrays: all of them, or (`relevance` =
+    "last") only the last one the ground truth lists for each query (see `Edition`)."""
+    n_rel = gt.n_relevant
+    if edition.relevance == "all" or not bool((n_rel > 1).any()):
+        return gt.rel_indptr, gt.rel_indices
+    has = n_rel > 0
+    indptr = np.zeros(len(n_rel) + 1, np.int64)
+    indptr[1:] = np.cumsum(has)
+    return indptr, gt.rel_indices[gt.rel_indptr[1:][has] - 1]
 
 
 def measure(alignment: Alignment, gt: GroundTruth, edition: Edition) -> _Measured:
     """Per-query metric vectors for every metric of the edition."""
-    hits = hit_matrix(alignment.ranks, gt.rel_indptr, gt.rel_indices, len(gt.audio))
-    n_rel = gt.n_relevant
+    indptr, indices = scored_relevance(gt, edition)
+    hits = hit_matrix(alignment.ranks, indptr, indices, len(gt.audio))
+    n_rel = np.diff(indptr)
     values: dict[str, npt.NDArray[np.float64]] = {}
     for k in edition.map_ks:
         values[f"mAP@{k}"] = average_precision(hits, n_rel, k, edition.ap_normalization)
     for k in edition.recall_ks:
         values[f"R@{k}"] = recall_at(hits, n_rel, k)
-    return _Measured(values, hits[:, : max(edition.map_ks)])
+    return _Measured(values, hits[:, : max(edition.map_ks)], indptr, indices)
 
 
 def score_aligned(
@@ -137,6 +157,7 @@ def score_aligned(
         policy=policy,
         metrics=metrics,
         validation=report,
-        per_query=PerQuery(values=measured.values, hits=measured.hits)
+        per_query=PerQuery(values=measured.values, hits=measured.hits,
+                           rel_indptr=measured.rel_indptr, rel_indices=measured.rel_indices)
         if keep_per_query else None,
     )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import stat
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..io.atomic import atomic_writer, write_text_atomic
+from ..io.atomic import atomic_writer, guard_outputs, write_text_atomic
 from .html import to_html
 from .leaderboard_formats import to_csv, to_json, to_latex, to_markdown
 
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
     from ..challenge.leaderboard import Leaderboard
 
 PER_QUERY_DIR = "per_query"
+RESULT_FILES = ("results.json", "results.csv", "results.md", "results.tex", "index.html")
 
 
 def write_per_query_csv(board: Leaderboard, label: str, path: Path) -> None:
@@ -32,29 +35,88 @@ def write_per_query_csv(board: Leaderboard, label: str, path: Path) -> None:
                              *[repr(col[q]) for col in columns]])
 
 
-def _remove_stale(folder: Path, keep: set[str]) -> None:
-    """Drop per-query CSVs of an earlier run's systems, so the folder matches results.json."""
-    if not folder.is_dir():
-        return
-    for file in folder.glob("*.csv"):
-        if file.name not in keep and file.is_file() and not file.is_symlink():
-            file.unlink()
+#: the record of the files this tool wrote into an output folder (relative path, size, mtime)
+RECORD = ".dcase-eval-written.json"
 
 
-def write_results(board: Leaderboard, out_dir: str | Path) -> list[Path]:
-    """results.json/.csv/.md/.tex, index.html and per_query/<label>.csv."""
+def _read_record(out_dir: Path) -> list[dict[str, object]]:
+    try:
+        doc = json.loads((out_dir / RECORD).read_text(encoding="utf-8"))
+        files = doc["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [f for f in files if isinstance(f, dict)] if isinstance(files, list) else []
+
+
+def _remove_stale(out_dir: Path, previous: list[dict[str, object]], keep: set[Path]) -> None:
+    """Delete files an earlier run wrote that this run did not: only those named in the record,
+    inside `out_dir`, and unchanged since (same size and modification time). Anything else in
+    the folder, even a CSV among the per-query files, is never touched."""
+    root = out_dir.resolve()
+    for entry in previous:
+        rel = entry.get("path")
+        if not isinstance(rel, str) or Path(rel).is_absolute():
+            continue
+        path = out_dir / rel
+        if path in keep or root not in path.resolve().parents:
+            continue
+        try:
+            st = path.lstat()
+        except OSError:
+            continue
+        if (stat.S_ISREG(st.st_mode) and st.st_size == entry.get("size")
+                and st.st_mtime_ns == entry.get("mtime_ns")):
+            path.unlink()
+
+
+def _write_record(out_dir: Path, written: list[Path]) -> None:
+    files = []
+    for path in written:
+        st = path.stat()
+        files.append({"path": path.relative_to(out_dir).as_posix(), "size": st.st_size,
+                      "mtime_ns": st.st_mtime_ns})
+    write_text_atomic(out_dir / RECORD, json.dumps(
+        {"tool": "dcase-retrieval-eval", "files": files}, indent=1) + "\n")
+
+
+def planned_files(board: Leaderboard, out_dir: str | Path) -> list[Path]:
+    """The files `write_results` writes into `out_dir` (for the output guard)."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    files = [out_dir / name for name in RESULT_FILES]
+    if board.has_per_query:
+        files.extend(out_dir / PER_QUERY_DIR / f"{s.label}.csv" for s in board.systems)
+    return files
+
+
+def write_results(board: Leaderboard, out_dir: str | Path,
+                  inputs: Iterable[Path | str] = ()) -> list[Path]:
+    """results.json/.csv/.md/.tex, index.html and per_query/<label>.csv.
+
+    Refuses (OutputError, nothing written) an `out_dir` that would replace, delete or hold one of
+    `inputs`. Per-query files of systems no longer ranked are removed only if this tool wrote
+    them (see `_remove_stale`).
+    """
+    out_dir = Path(out_dir)
+    plan = planned_files(board, out_dir)
+    guard_outputs(folders=[out_dir], inputs=[*board_inputs(board), *inputs])
+    previous = _read_record(out_dir)
+    renders = {"results.json": to_json, "results.csv": to_csv, "results.md": to_markdown,
+               "results.tex": to_latex, "index.html": to_html}
     written: list[Path] = []
-    for name, text in (("results.json", to_json(board)), ("results.csv", to_csv(board)),
-                       ("results.md", to_markdown(board)), ("results.tex", to_latex(board)),
-                       ("index.html", to_html(board))):
-        write_text_atomic(out_dir / name, text)
+    for name in RESULT_FILES:
+        write_text_atomic(out_dir / name, renders[name](board))
         written.append(out_dir / name)
     if board.has_per_query:
-        _remove_stale(out_dir / PER_QUERY_DIR, {f"{s.label}.csv" for s in board.systems})
         for s in board.systems:
             path = out_dir / PER_QUERY_DIR / f"{s.label}.csv"
             write_per_query_csv(board, s.label, path)
             written.append(path)
+    _remove_stale(out_dir, previous, set(plan))
+    _write_record(out_dir, written)
     return written
+
+
+def board_inputs(board: Leaderboard) -> list[Path]:
+    """The ground truth a leaderboard was computed from, when it is a file on disk."""
+    return [Path(board.ground_truth)] if board.ground_truth and Path(
+        board.ground_truth).is_file() else []

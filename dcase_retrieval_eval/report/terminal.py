@@ -70,9 +70,12 @@ class ProgressBar:
             TimeElapsedColumn,
         )
 
-        self._progress = Progress(TextColumn("{task.fields[stage]}"), BarColumn(),
-                                  MofNCompleteColumn(), TextColumn("{task.description}"),
-                                  TimeElapsedColumn(), console=Console(stderr=True),
+        from .console import make_console
+
+        self._progress = Progress(TextColumn("{task.fields[stage]}", markup=False), BarColumn(),
+                                  MofNCompleteColumn(),
+                                  TextColumn("{task.description}", markup=False),
+                                  TimeElapsedColumn(), console=make_console(stderr=True),
                                   transient=True)
         self._tasks: dict[str, object] = {}
 
@@ -84,9 +87,7 @@ class ProgressBar:
         self._progress.stop()
 
     def __call__(self, stage: str, done: int, total: int, item: str) -> None:
-        from rich.markup import escape
-
         if stage not in self._tasks:
             self._tasks[stage] = self._progress.add_task("", total=total, stage=stage)
         self._progress.update(self._tasks[stage], completed=done,  # type: ignore[arg-type]
-                              description=escape(item[:40]))
+                              description=item[:40])

@@ -1,0 +1,150 @@
+"""Item 4 of issue 10: the verdict never depends on the file size.
+
+Files of 32 MB or more try the Arrow fast path (`io/fastread.py`), smaller ones go straight to the
+line-exact csv reader. Hypothesis writes top-k files with defects at the byte level (stray and
+doubled quotes, text after a closing quote, line breaks inside fields, blank lines, short and long
+rows, empty cells, NUL and non-UTF-8 bytes, a BOM, CR line ends) and reads each one twice, forced
+through each path with the module-level threshold; both must give the same findings and the same
+rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dcase_retrieval_eval.formats.submission import Submission, load_submission
+from dcase_retrieval_eval.io import fastread
+
+pytest.importorskip("pyarrow")
+
+DEPTH = 3
+HEADER = ["caption", *[f"file_name_{i}" for i in range(1, DEPTH + 1)]]
+TEXT = st.text(alphabet=st.sampled_from(list("ab ,\"é'x")), min_size=1, max_size=6)
+INSERTS = [b'"', b'""', b",", b"\n", b"\r", b"\r\n", b" ", b"\0", b"\xff", b"x", b'"x',
+           b'x"', b"\n\n", b",,"]
+
+
+@st.composite
+def defective_files(draw: st.DrawFn) -> bytes:
+    n_rows = draw(st.integers(0, 5))
+    rows = [[draw(TEXT) for _ in range(DEPTH + 1)] for _ in range(n_rows)]
+    buf = io.StringIO()
+    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+    ending = draw(st.sampled_from(["\n", "\r\n"]))
+    csv.writer(buf, quoting=quoting, lineterminator=ending).writerows([HEADER, *rows])
+    data = bytearray(buf.getvalue().encode("utf-8"))
+    if draw(st.booleans()):
+        data[:0] = b"\xef\xbb\xbf"
+    for _ in range(draw(st.integers(0, 3))):
+        if not data:
+            break
+        at = draw(st.integers(0, len(data)))
+        kind = draw(st.sampled_from(["insert", "delete", "truncate"]))
+        if kind == "insert":
+            data[at:at] = draw(st.sampled_from(INSERTS))
+        elif kind == "delete" and at < len(data):
+            del data[at]
+        elif kind == "truncate":
+            del data[at:]
+    return bytes(data)
+
+
+def _view(sub: Submission) -> tuple[object, ...]:
+    rows = [(int(sub.lines[r]), sub.queries[r], sub.row_files(r), int(sub.n_given[r]))
+            for r in range(sub.n_rows)]
+    findings = [(f.code, f.line, f.column, f.message, f.hint) for f in sub.findings]
+    return sub.format, sub.header_width, rows, findings, sorted(sub.finding_counts.items())
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=defective_files())
+def test_fast_and_csv_paths_give_the_same_findings(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   data: bytes) -> None:
+    path = tmp_path / "sub.csv"
+    path.write_bytes(data)
+    monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 1 << 62)
+    slow = load_submission(path)
+    monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 0)
+    fast = load_submission(path)
+    assert _view(fast) == _view(slow)
+
+
+def test_the_property_reaches_both_outcomes(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path does take clean files (so the property compares two real paths) and turns
+    away the C207 case that once slipped through it."""
+    monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 0)
+    clean = tmp_path / "clean.csv"
+    clean.write_text('caption,file_name_1\n"a, b",x.wav\nc,"y, z.wav"\n', encoding="utf-8")
+    assert fastread.read_clean_topk(clean, ["caption", "file_name_1"]) is not None
+    bad = tmp_path / "bad.csv"
+    bad.write_text('caption,file_name_1\n"a"b,x.wav\nc,y.wav\n', encoding="utf-8")
+    assert fastread.read_clean_topk(bad, ["caption", "file_name_1"]) is None
+    codes = [f.code for f in load_submission(bad).findings]
+    assert codes == ["C207"]
+    np.testing.assert_array_equal(load_submission(clean).n_given, [1, 1])
+
+
+GT_HEADER = ["file_name", "caption_1", "caption_2"]
+
+
+@st.composite
+def defective_ground_truths(draw: st.DrawFn) -> bytes:
+    n_rows = draw(st.integers(0, 5))
+    rows = [[draw(TEXT) for _ in GT_HEADER] for _ in range(n_rows)]
+    buf = io.StringIO()
+    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+    csv.writer(buf, quoting=quoting, lineterminator="\n").writerows([GT_HEADER, *rows])
+    data = bytearray(buf.getvalue().encode("utf-8"))
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(data)))
+        data[at:at] = draw(st.sampled_from(INSERTS))
+    return bytes(data)
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=defective_ground_truths())
+def test_fast_and_csv_paths_read_a_ground_truth_alike(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      data: bytes) -> None:
+    from dcase_retrieval_eval.formats.ground_truth import load_ground_truth
+
+    path = tmp_path / "gt.csv"
+    path.write_bytes(data)
+
+    def view() -> tuple[object, ...]:
+        gt = load_ground_truth(path, strict=False)
+        relevant = [gt.relevant(q) for q in range(gt.n_queries)]
+        return (gt.queries, gt.audio, gt.query_lines, relevant, gt.format,
+                [(f.code, f.line, f.column, f.message) for f in gt.findings])
+
+    monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 1 << 62)
+    slow = view()
+    monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 0)
+    assert view() == slow
+
+
+def test_the_ground_truth_fast_path_takes_clean_files_only(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from dcase_retrieval_eval.formats.ground_truth import _read_fast_clotho
+
+    monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 0)
+    clean = tmp_path / "gt.csv"
+    clean.write_text('file_name,caption_1,caption_2\n"a, 1.wav",A dog.,"Rain, heavy."\n'
+                     "b.wav,Wind.,A door.\n", encoding="utf-8")
+    gt = _read_fast_clotho(clean, 1 << 30)
+    assert gt is not None and gt.queries == ["A dog.", "Rain, heavy.", "Wind.", "A door."]
+    assert gt.query_lines == [2, 2, 3, 3] and gt.relevant(3) == ["b.wav"]
+    shared = tmp_path / "shared.csv"
+    shared.write_text("file_name,caption_1\na.wav,A dog.\nb.wav,A dog.\n", encoding="utf-8")
+    assert _read_fast_clotho(shared, 1 << 30) is None

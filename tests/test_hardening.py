@@ -1,0 +1,486 @@
+"""Regression tests of issue 10 (hardening): outputs never touch inputs, user text is never read as
+markup, unwritable outputs and absurd options are usage errors, writes are atomic and keep modes.
+
+Each test names the item of the issue it holds. Commands run through the CLI (in-process with
+click's runner, or as a subprocess where the real entry point matters) on generated data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dcase_retrieval_eval.cli.main import main
+from dcase_retrieval_eval.formats.ground_truth import load_ground_truth
+from dcase_retrieval_eval.formats.submission import write_topk_csv
+from dcase_retrieval_eval.io.atomic import TMP_SUFFIX, atomic_writer, current_umask
+from dcase_retrieval_eval.report.results_dir import RECORD
+
+from .conftest import ROOT, run_cli
+from .organizer_data import make_challenge, make_gt, system_rankings
+
+
+def cli(*args: str | Path, input: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args], input=input)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> tuple[Path, Path]:
+    """A 40-file Clotho ground truth and a valid top-10 submission for it."""
+    gt_path = make_gt(tmp_path, n_files=40, seed=1)
+    sub = tmp_path / "sub.csv"
+    write_topk_csv(sub, system_rankings(load_ground_truth(gt_path), 0.7, seed=2))
+    return sub, gt_path
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- item 1: rank never replaces or deletes an input ----------------------------------------
+
+
+@pytest.fixture
+def manifest_challenge(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A ground truth, two system outputs, and a folder `outputs/` for the results."""
+    gt_path = make_gt(tmp_path, n_files=40, seed=3)
+    gt = load_ground_truth(gt_path)
+    out = tmp_path / "outputs"
+    (out / "per_query").mkdir(parents=True)
+    write_topk_csv(out / "results.csv", system_rankings(gt, 0.8, seed=4))
+    write_topk_csv(out / "per_query" / "keepme.csv", system_rankings(gt, 0.5, seed=5))
+    return tmp_path, gt_path, out
+
+
+def test_item1_manifest_naming_files_inside_out_is_refused(
+        manifest_challenge: tuple[Path, Path, Path]) -> None:
+    root, gt_path, out = manifest_challenge
+    manifest = root / "manifest.csv"
+    manifest.write_text("system,team,path\nA_1,Alpha,outputs/results.csv\n"
+                        "B_1,Beta,outputs/per_query/keepme.csv\n", encoding="utf-8")
+    before = snapshot(root)
+    code, _, err = cli("rank", manifest, "--gt", gt_path, "--out", out, "--quiet")
+    assert code == 2 and "refusing" in err and len(err.strip().splitlines()) == 1
+    assert snapshot(root) == before
+
+
+def test_item1_ground_truth_inside_out_is_refused(
+        manifest_challenge: tuple[Path, Path, Path]) -> None:
+    root, gt_path, out = manifest_challenge
+    inner_gt = out / "results.csv"
+    inner_gt.write_bytes(gt_path.read_bytes())
+    manifest = root / "manifest.csv"
+    manifest.write_text("system,team,path\nA_1,Alpha,outputs/per_query/keepme.csv\n",
+                        encoding="utf-8")
+    before = snapshot(root)
+    code, _, err = cli("rank", manifest, "--gt", inner_gt, "--out", out, "--quiet")
+    assert code == 2 and "refusing" in err
+    assert snapshot(root) == before
+
+
+def test_item1_cleanup_deletes_only_files_this_tool_wrote(tmp_path: Path) -> None:
+    labels = [f"Alpha_TAU_task6b_{n}" for n in (1, 2, 3)]
+    gt_path, uploads = make_challenge(tmp_path / "c", {"Alpha_TAU": [
+        (label, q) for label, q in zip(labels, (0.8, 0.5, 0.3), strict=True)]}, seed=6)
+    out = tmp_path / "RESULTS"
+    assert cli("rank", uploads, "--gt", gt_path, "--out", out, "--rounds", "100",
+               "--quiet")[0] == 0
+    record = json.loads((out / RECORD).read_text(encoding="utf-8"))
+    assert {f"per_query/{label}.csv" for label in labels} | {"results.json"} <= {
+        f["path"] for f in record["files"]}
+    user_file = out / "per_query" / "notes.csv"
+    user_file.write_text("mine\n", encoding="utf-8")
+    edited = out / "per_query" / f"{labels[1]}.csv"
+    edited.write_text(edited.read_text(encoding="utf-8") + "# a note\n", encoding="utf-8")
+    for label in labels[1:]:  # systems 2 and 3 leave the challenge
+        shutil.rmtree(next(p for p in uploads.rglob(label) if p.is_dir()))
+    assert cli("rank", uploads, "--gt", gt_path, "--out", out, "--rounds", "100",
+               "--quiet")[0] == 0
+    # system 3's file (written by the tool, unchanged) is gone; the edited one and the user's stay
+    assert sorted(p.name for p in (out / "per_query").iterdir()) == [
+        f"{labels[0]}.csv", f"{labels[1]}.csv", "notes.csv"]
+
+
+def test_item1_uploads_inside_out_and_out_inside_uploads_are_refused(tmp_path: Path) -> None:
+    gt_path, uploads = make_challenge(tmp_path / "c", {"Alpha_TAU": [("Alpha_TAU_task6b_1", 0.8)]},
+                                      seed=6)
+    code, _, err = cli("rank", uploads, "--gt", gt_path, "--out", tmp_path / "c", "--quiet")
+    assert code == 2 and "holds the input" in err
+    code, _, err = cli("rank", uploads, "--gt", gt_path, "--out", uploads / "r", "--quiet")
+    assert code == 2 and not (uploads / "r").exists()
+
+
+# --- item 3: brackets and emoji codes in user text ----------------------------------------
+
+
+def test_item3_brackets_in_paths_and_members_are_printed_verbatim(
+        tmp_path: Path, small: tuple[Path, Path]) -> None:
+    sub, gt_path = small
+    folder = tmp_path / "d[" / "]bad"
+    folder.mkdir(parents=True)
+    odd_sub = folder / "sub [final] :smile:.csv"
+    odd_sub.write_bytes(sub.read_bytes().replace(b"caption", b"captio", 1))
+    result = run_cli("validate", odd_sub, "--gt", gt_path)
+    assert result.returncode == 1 and "sub [final] :smile:.csv" in result.stdout
+    good = folder / "[final] ok.csv"
+    good.write_bytes(sub.read_bytes())
+    scored = run_cli("score", good, "--gt", gt_path)
+    assert scored.returncode == 0 and "d[/]bad/[final] ok.csv" in scored.stdout
+    manifest = folder / "manifest [x].csv"
+    manifest.write_text(f"system,team,path\nA_1,[bold]Team[/bold],{good.name}\n",
+                        encoding="utf-8")
+    ranked = run_cli("rank", manifest, "--gt", gt_path, "--out", tmp_path / "r", "--rounds",
+                     "50")
+    assert ranked.returncode == 0 and "[bold]Team[/bold]" in ranked.stdout
+    package = tmp_path / "team.zip"
+    with zipfile.ZipFile(package, "w") as zf:
+        zf.writestr("[/]x/[red]A_1.output.csv", sub.read_bytes())
+    zipped = run_cli("validate", package, "--gt", gt_path)
+    assert zipped.returncode in (0, 1) and "[/]x/" in zipped.stdout + zipped.stderr
+
+
+# --- items 5, 19: unwritable outputs and refused overwrites are usage errors ----------------
+
+
+@pytest.mark.parametrize("where", ["proc", "under_file", "empty", "folder"])
+@pytest.mark.parametrize("option", ["--output", "--per-query"])
+def test_item5_unwritable_output_is_a_usage_error(small: tuple[Path, Path], tmp_path: Path,
+                                                  where: str, option: str) -> None:
+    sub, gt_path = small
+    target = {"proc": "/proc/x.json", "under_file": f"{gt_path}/x.json", "empty": "",
+              "folder": str(tmp_path)}[where]
+    before = snapshot(tmp_path)
+    code, out, err = cli("score", sub, "--gt", gt_path, option, target)
+    assert code == 2, (out, err)
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert snapshot(tmp_path) == before
+
+
+def test_item5_codabench_and_demo_unwritable_outputs(tmp_path: Path) -> None:
+    (tmp_path / "in" / "ref").mkdir(parents=True)
+    (tmp_path / "in" / "res").mkdir()
+    code, _, err = cli("score", "--codabench", tmp_path / "in", "/proc/out")
+    assert code == 2 and "/proc/out" in err
+    code, _, err = cli("demo", "--out", "/proc/d")
+    assert code == 2 and "/proc/d" in err
+
+
+def test_item19_refusing_to_overwrite_an_input_is_exit_2(small: tuple[Path, Path]) -> None:
+    sub, gt_path = small
+    before = gt_path.read_bytes()
+    code, _, err = cli("score", sub, "--gt", gt_path, "--output", gt_path)
+    assert code == 2 and "refusing" in err and gt_path.read_bytes() == before
+
+
+def test_item18_codabench_with_submission_or_gt_is_a_usage_error(
+        small: tuple[Path, Path], tmp_path: Path) -> None:
+    sub, gt_path = small
+    code, _, err = cli("score", sub, "--gt", gt_path, "--codabench", tmp_path, tmp_path / "o")
+    assert code == 2 and "SUBMISSION" in err and "--gt" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_item18_codabench_output_inside_input_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "in" / "res").mkdir(parents=True)
+    code, _, err = cli("score", "--codabench", tmp_path / "in", tmp_path / "in" / "res" / "o")
+    assert code == 2 and not (tmp_path / "in" / "res" / "o").exists()
+
+
+# --- item 6: option ranges ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [
+    ["score", "SUB", "--gt", "GT", "--k", "1000000000", "--lenient"],
+    ["rank", "SUB", "--gt", "GT", "--out", "OUT", "--seed", "-1"],
+    ["rank", "SUB", "--gt", "GT", "--out", "OUT", "--rounds", "100000000000"],
+    ["demo", "--seed", "-1", "--out", "OUT"],
+    ["synth", "OUT", "--max-seconds", "100000"],
+    ["synth", "OUT", "--min-seconds", "9", "--max-seconds", "6"],
+    ["synth", "OUT", "--clips-per-split", "10000000"],
+])
+def test_item6_out_of_range_options_are_refused_up_front(
+        small: tuple[Path, Path], tmp_path: Path, args: list[str]) -> None:
+    sub, gt_path = small
+    out = tmp_path / "OUT"
+    values = {"SUB": str(sub), "GT": str(gt_path), "OUT": str(out)}
+    code, _, err = cli(*[values.get(a, a) for a in args])
+    assert code == 2 and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_item6_large_k_costs_no_memory(small: tuple[Path, Path]) -> None:
+    """The alignment is as wide as the submission's rankings, not as k."""
+    sub, gt_path = small
+    code, out, _ = cli("score", sub, "--gt", gt_path, "--k", "100000", "--lenient",
+                       "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["k"] == 100000
+    ten = json.loads(cli("score", sub, "--gt", gt_path, "--format", "json")[1])
+    assert doc["metrics"]["mAP@100000"]["value"] == ten["metrics"]["mAP@10"]["value"]
+
+
+# --- item 7: temporary files ------------------------------------------------------------------
+
+
+def test_item7_temporary_names_are_not_publishable_and_stale_ones_go(tmp_path: Path) -> None:
+    target = tmp_path / "results.csv"
+    seen: list[str] = []
+    with atomic_writer(target) as fh:
+        seen.extend(os.listdir(tmp_path))
+        fh.write("a\n")
+    assert len(seen) == 1 and seen[0].startswith(".results.csv.")
+    assert seen[0].endswith(TMP_SUFFIX) and not seen[0].endswith(".csv")
+    # a leftover of a killed run (its process is gone) is removed by the next write
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    stale = tmp_path / f".results.csv.{dead}-0123abcd{TMP_SUFFIX}"
+    stale.write_text("partial")
+    live = tmp_path / f".other.csv.{os.getppid()}-0123abcd{TMP_SUFFIX}"
+    live.write_text("a concurrent writer's")
+    with atomic_writer(target) as fh:
+        fh.write("b\n")
+    assert not stale.exists() and live.exists() and target.read_text() == "b\n"
+
+
+def test_item7_killed_run_leaves_no_csv(tmp_path: Path) -> None:
+    """kill -9 in the middle of a write: only a hidden `.dcase-eval-tmp` file may remain."""
+    code = (
+        "import os, signal\n"
+        "from pathlib import Path\n"
+        "from dcase_retrieval_eval.io.atomic import atomic_writer\n"
+        f"with atomic_writer(Path({str(tmp_path / 'per_query.csv')!r})) as fh:\n"
+        "    fh.write('query,AP\\n' * 1000)\n"
+        "    fh.flush()\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == -9
+    left = os.listdir(tmp_path)
+    assert left and all(n.endswith(TMP_SUFFIX) for n in left)
+    assert not [p for p in tmp_path.glob("*.csv")]
+
+
+# --- item 8: strict JSON ----------------------------------------------------------------------
+
+
+def test_item8_one_query_json_has_null_not_nan(tmp_path: Path) -> None:
+    gt_path = tmp_path / "gt.csv"
+    gt_path.write_text("file_name,caption_1\na.wav,A dog barks.\n", encoding="utf-8")
+    sub = tmp_path / "sub.csv"
+    sub.write_text("caption,file_name_1\nA dog barks.,a.wav\n", encoding="utf-8")
+    code, out, _ = cli("score", sub, "--gt", gt_path, "--format", "json", "--lenient")
+    assert code == 0 and "NaN" not in out
+    doc = json.loads(out, parse_constant=lambda c: pytest.fail(f"bare {c} in JSON"))
+    assert doc["metrics"]["mAP@10"]["std_err"] is None
+
+
+# --- item 9: modes follow the umask, a replaced file keeps its mode ---------------------------
+
+
+def test_item9_modes(small: tuple[Path, Path], tmp_path: Path) -> None:
+    sub, gt_path = small
+    out = tmp_path / "scores.json"
+    old = os.umask(0o022)
+    try:
+        assert current_umask() == 0o022
+        assert cli("score", sub, "--gt", gt_path, "--output", out, "--format", "json")[0] == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o644
+        os.chmod(out, 0o640)
+        assert cli("score", sub, "--gt", gt_path, "--output", out, "--format", "json")[0] == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o640
+        os.umask(0o077)
+        fresh = tmp_path / "fresh.json"
+        assert cli("score", sub, "--gt", gt_path, "--output", fresh, "--format", "json")[0] == 0
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
+
+
+# --- item 10: pipes and devices -------------------------------------------------------------
+
+
+def test_item10_a_pipe_is_refused_not_called_empty(small: tuple[Path, Path],
+                                                   tmp_path: Path) -> None:
+    sub, gt_path = small
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "dcase_retrieval_eval", "validate", "/dev/stdin",
+                           "--gt", str(gt_path)], input=sub.read_text(encoding="utf-8"),
+                          capture_output=True, text=True, env=env, cwd=ROOT)
+    assert proc.returncode == 2 and "F102" not in proc.stdout + proc.stderr
+    assert "not a regular file" in proc.stderr
+    fifo = tmp_path / "fifo.csv"
+    os.mkfifo(fifo)
+    code, out, err = cli("score", sub, "--gt", fifo)
+    assert code == 2 and "not a regular file" in err
+    from dcase_retrieval_eval.formats.submission import load_submission
+
+    codes = [f.code for f in load_submission(fifo).findings]
+    assert codes == ["F105"]
+
+
+# --- item 12: a caption shared by two files under the 2022 preset ---------------------------
+
+
+def test_item12_shared_caption_counts_the_last_file_and_ap_stays_at_most_1(
+        tmp_path: Path) -> None:
+    gt_path = tmp_path / "gt.csv"
+    gt_path.write_text("file_name,caption_1,caption_2\n"
+                       "a.wav,A dog barks.,Rain on a roof.\n"
+                       "b.wav,A dog barks.,Wind in trees.\n", encoding="utf-8")
+    sub = tmp_path / "sub.csv"
+    header = "caption," + ",".join(f"file_name_{i}" for i in range(1, 4))
+    sub.write_text(f"{header}\n"
+                   "A dog barks.,a.wav,b.wav,x.wav\n"
+                   "Rain on a roof.,a.wav,b.wav,x.wav\n"
+                   "Wind in trees.,a.wav,b.wav,x.wav\n", encoding="utf-8")
+    pq = tmp_path / "pq.csv"
+    code, out, err = cli("score", sub, "--gt", gt_path, "--format", "json", "--lenient",
+                         "--audio-list", _audio_list(tmp_path, ["a.wav", "b.wav", "x.wav"]),
+                         "--per-query", pq)
+    doc = json.loads(out)
+    assert code == 0 and doc["edition"] == "2022", err
+    # the shared caption's one relevant file is b.wav (the later row): AP 1/2, R@1 0
+    import csv as _csv
+
+    rows = list(_csv.DictReader(pq.open(encoding="utf-8")))
+    shared = next(r for r in rows if r["query"] == "A dog barks.")
+    assert json.loads(shared["relevant_files"]) == ["b.wav"]
+    assert shared["positions_found"] == "2" and float(shared["mAP@10"]) == 0.5
+    assert all(float(r["mAP@10"]) <= 1.0 for r in rows)
+    assert doc["metrics"]["mAP@10"]["value"] == pytest.approx((0.5 + 1.0 + 0.5) / 3)
+    # the 2025 preset counts both files: AP (1/1 + 2/2) / 2 = 1
+    code, out, _ = cli("score", sub, "--gt", gt_path, "--format", "json", "--lenient",
+                       "--edition", "2025", "--audio-list", tmp_path / "audio.txt")
+    per_2025 = json.loads(out)["metrics"]["mAP@10"]["value"]
+    assert code == 0 and per_2025 <= 1.0
+
+
+def _audio_list(folder: Path, names: list[str]) -> Path:
+    path = folder / "audio.txt"
+    path.write_text("\n".join(names) + "\n", encoding="utf-8")
+    return path
+
+
+# --- item 13: a score matrix without audio columns -------------------------------------------
+
+
+def test_item13_matrix_without_audio_columns_is_invalid(small: tuple[Path, Path],
+                                                         tmp_path: Path) -> None:
+    _, gt_path = small
+    queries = load_ground_truth(gt_path).queries
+    sub = tmp_path / "matrix.csv"
+    sub.write_text("index\n" + "\n".join(queries) + "\n", encoding="utf-8")
+    code, out, _ = cli("validate", sub, "--gt", gt_path, "--format", "json")
+    assert code == 1 and "M507" in json.loads(out)["counts"]
+    assert cli("score", sub, "--gt", gt_path)[0] == 1
+
+
+# --- item 15: only plain decimal and scientific notation are scores --------------------------
+
+
+@pytest.mark.parametrize("cell", ["1_000", "١٫٥", " 1.5 ", "0x1p-2", "1,5", "½"])
+def test_item15_only_plain_numbers_are_scores(tmp_path: Path, cell: str) -> None:
+    gt_path = tmp_path / "gt.csv"
+    gt_path.write_text("query,file_name\nA dog barks.,a.wav\nRain.,b.wav\n", encoding="utf-8")
+    sub = tmp_path / "m.csv"
+    sub.write_text(f'index,a.wav,b.wav\nA dog barks.,"{cell}",0.25\nRain.,1e-3,-.5\n',
+                   encoding="utf-8")
+    code, out, _ = cli("validate", sub, "--gt", gt_path, "--format", "json")
+    doc = json.loads(out)
+    assert code == 1 and doc["counts"] == {"M501": 1}
+    assert [(f["line"], f["column"]) for f in doc["findings"]] == [(2, 2)]
+
+
+# --- item 17: a ground-truth row wider than its header -----------------------------------------
+
+
+def test_item17_gt_row_with_extra_cells_is_an_error(small: tuple[Path, Path],
+                                                    tmp_path: Path) -> None:
+    sub, _ = small
+    gt_path = tmp_path / "gt_wide.csv"
+    gt_path.write_text("file_name,caption_1,caption_2\n"
+                       "a.wav,A dog barks.,Rain on a roof.\n"
+                       "b.wav,Wind in trees.,A door creaks.,An extra caption.\n",
+                       encoding="utf-8")
+    code, out, _ = cli("validate", sub, "--gt", gt_path, "--format", "json")
+    doc = json.loads(out)
+    assert code == 1 and [(f["code"], f["line"], f["column"]) for f in doc["findings"]] == [
+        ("C204", 3, 4)]
+    assert "ground truth" in doc["findings"][0]["message"]
+
+
+# --- item 20: findings about a ground truth speak of the ground truth --------------------------
+
+
+@pytest.mark.parametrize("content", [b"", b"file_name,caption_1\na.wav,A dog\0 barks.\n",
+                                     b"file_name,caption_1\na.wav,Caf\xe9\n"])
+def test_item20_ground_truth_findings_do_not_speak_of_a_submission(
+        small: tuple[Path, Path], tmp_path: Path, content: bytes) -> None:
+    sub, _ = small
+    gt_path = tmp_path / "gt_bad.csv"
+    gt_path.write_bytes(content)
+    code, out, _ = cli("validate", sub, "--gt", gt_path, "--format", "json")
+    doc = json.loads(out)
+    assert code == 1 and doc["findings"]
+    for finding in doc["findings"]:
+        text = (finding["message"] + " " + finding["hint"]).lower()
+        assert "submission" not in text and "per query" not in text, finding
+    assert any("ground truth" in (f["message"] + f["hint"]) for f in doc["findings"]) or \
+        doc["findings"][0]["code"] == "F104"
+
+
+# --- item 11: --per-query is linear -------------------------------------------------------------
+
+
+def test_item11_per_query_costs_little_next_to_scoring(tmp_path: Path) -> None:
+    """50,000 queries: the old writer recomputed every query's positions per row (about 15
+    minutes here); now the file costs less than the scoring itself."""
+    import time
+
+    import numpy as np
+
+    from dcase_retrieval_eval.api import score
+    from dcase_retrieval_eval.report.tabular import write_per_query
+
+    n_files, rng = 10_000, np.random.default_rng(0)
+    gt_path, sub = tmp_path / "gt.csv", tmp_path / "sub.csv"
+    files = [f"clip {i:05d}.wav" for i in range(n_files)]
+    with open(gt_path, "w", encoding="utf-8") as fh:
+        fh.write("file_name," + ",".join(f"caption_{j}" for j in range(1, 6)) + "\n")
+        fh.writelines(f"{f},{','.join(f'caption {j} of {i}' for j in range(5))}\n"
+                      for i, f in enumerate(files))
+    picks = rng.integers(0, n_files, size=(n_files * 5, 10))
+    with open(sub, "w", encoding="utf-8") as fh:
+        fh.write("caption," + ",".join(f"file_name_{j}" for j in range(1, 11)) + "\n")
+        for q, row in enumerate(picks):
+            ranked = list(dict.fromkeys([q // 5, *row.tolist()]))[:10]
+            ranked = ranked[1:] + ranked[:1] if q % 3 else ranked
+            fh.write(f"caption {q % 5} of {q // 5}," + ",".join(files[i] for i in ranked) + "\n")
+    gt = load_ground_truth(gt_path)
+    start = time.perf_counter()
+    report = score(sub, gt)
+    scoring = time.perf_counter() - start
+    start = time.perf_counter()
+    write_per_query(tmp_path / "pq.csv", report, gt)
+    writing = time.perf_counter() - start
+    assert writing < scoring + 0.5, (writing, scoring)
+    import csv as _csv
+
+    rows = list(_csv.reader((tmp_path / "pq.csv").open(encoding="utf-8")))
+    assert len(rows) == n_files * 5 + 1 and rows[0][:3] == ["query", "relevant_files",
+                                                             "positions_found"]
+    for q in (0, 1, 49_999):
+        pos = [int(p) for p in rows[q + 1][2].split()]
+        assert pos == [p + 1 for p in np.flatnonzero(report.per_query.hits[q]).tolist()]
+        assert float(rows[q + 1][3]) == report.per_query.values["mAP@10"][q]
