@@ -284,8 +284,6 @@ def test_invalid_submission_names_the_cli_option(bundle: Path, tmp_path: Path) -
 
 def test_an_internal_error_still_leaves_a_page(bundle: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from click.testing import CliRunner
-
     from dcase_retrieval_eval.cli.main import main
     from dcase_retrieval_eval.hosting import codabench
 
@@ -294,8 +292,9 @@ def test_an_internal_error_still_leaves_a_page(bundle: Path, tmp_path: Path,
 
     monkeypatch.setattr(codabench, "score_aligned", broken)
     out = tmp_path / "o"
-    result = CliRunner().invoke(main, ["score", "--codabench", str(bundle), str(out)])
-    assert isinstance(result.exception, RuntimeError)
+    # called directly: the entry point would turn this into exit 3 (a real bug, not an input)
+    with pytest.raises(RuntimeError, match="simulated"):
+        main(["score", "--codabench", str(bundle), str(out)], standalone_mode=False)
     html = (out / "detailed_results.html").read_text(encoding="utf-8")
     assert "internal error" in html and "simulated &lt;bug&gt;" in html
     assert not (out / "scores.json").exists()

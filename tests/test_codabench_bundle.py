@@ -235,7 +235,7 @@ def test_bundle_options_and_refusals(tmp_path: Path) -> None:
     cases = [
         (["--out", gt], "input"),                               # would overwrite the ground truth
         (["--out", tmp_path / "c.tar"], ".zip"),
-        (["--out", gt / "c.zip"], "is a file"),
+        (["--out", gt / "c.zip"], "not a folder"),
         (["--out", tmp_path], "directory"),
         (["--out", tmp_path / "d.zip", "--docker-image", "Not An Image"], "--docker-image"),
         (["--out", tmp_path / "d.zip", "--title", " "], "--title"),

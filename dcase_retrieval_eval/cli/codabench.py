@@ -121,9 +121,6 @@ def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
     guard_outputs(files=[out], inputs=[gt_path])  # an OutputError: exit 2
     if out.suffix.lower() != ".zip":
         raise click.UsageError(f"--out {out} must name a .zip file (Codabench uploads a zip)")
-    for parent in out.resolve().parents:
-        if parent.exists() and not parent.is_dir():
-            raise click.UsageError(f"--out {out} is under {parent}, which is a file")
     try:
         summary = build_bundle(gt_path, out, title=title, edition=edition,
                                docker_image=docker_image, start=start, final_start=final_start)
@@ -133,7 +130,7 @@ def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
         _fail(exc)
         return
     except OSError as exc:
-        raise click.UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+        raise click.UsageError(f"{exc.filename or out}: {exc.strerror or exc}") from None
     click.echo(f"wrote {summary.path}: edition {summary.edition}, {summary.n_queries} captions, "
                f"{summary.n_files} audio files; leaderboard columns "
                f"{', '.join(summary.columns)}; docker image {summary.docker_image}")
