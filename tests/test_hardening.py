@@ -451,7 +451,7 @@ def test_item11_per_query_costs_little_next_to_scoring(tmp_path: Path) -> None:
     import numpy as np
 
     from dcase_retrieval_eval.api import score
-    from dcase_retrieval_eval.report.tabular import write_per_query
+    from dcase_retrieval_eval.report.per_query import write_per_query
 
     n_files, rng = 10_000, np.random.default_rng(0)
     gt_path, sub = tmp_path / "gt.csv", tmp_path / "sub.csv"
@@ -484,3 +484,50 @@ def test_item11_per_query_costs_little_next_to_scoring(tmp_path: Path) -> None:
         pos = [int(p) for p in rows[q + 1][2].split()]
         assert pos == [p + 1 for p in np.flatnonzero(report.per_query.hits[q]).tolist()]
         assert float(rows[q + 1][3]) == report.per_query.values["mAP@10"][q]
+
+
+def test_item11_per_query_text_is_what_csv_writer_writes(tmp_path: Path) -> None:
+    """The column-wise writer quotes exactly as `csv.writer` would (commas, quotes, CR/LF)."""
+    import csv as _csv
+    import io
+
+    import numpy as np
+
+    from dcase_retrieval_eval.api import score
+    from dcase_retrieval_eval.report.per_query import csv_field, write_per_query
+
+    for text in ["plain", "a, b", 'say "hi"', "line\nbreak", "", " lead", "é,ü"]:
+        buf = io.StringIO()
+        _csv.writer(buf, lineterminator="\n").writerow([text, "x"])
+        assert buf.getvalue() == csv_field(text) + ",x\n"
+    # a lone CR is quoted too (csv.writer with LF line ends leaves it bare, which a reader splits)
+    assert csv_field("cr\rhere") == '"cr\rhere"'
+    assert next(_csv.reader(io.StringIO(csv_field("cr\rhere") + ",x\n", newline=""))) == [
+        "cr\rhere", "x"]
+    gt_path = tmp_path / "gt.csv"
+    with open(gt_path, "w", encoding="utf-8", newline="") as fh:
+        _csv.writer(fh, lineterminator="\n").writerows([
+            ["query", "audio_filenames"], ["A dog, barking", repr(['a "b".wav', "c.wav"])],
+            ['Rain "heavy"', repr(["c.wav"])], ["Wind.", repr(["d, e.wav"])]])
+    gt = load_ground_truth(gt_path)
+    sub = tmp_path / "m.csv"
+    names = gt.audio
+    with open(sub, "w", encoding="utf-8", newline="") as fh:
+        writer = _csv.writer(fh, lineterminator="\n")
+        writer.writerow(["index", *names])
+        for q, query in enumerate(gt.queries):
+            writer.writerow([query, *[repr(0.9 - 0.1 * ((j + q) % len(names)))
+                                      for j in range(len(names))]])
+    report = score(sub, gt)
+    out = tmp_path / "pq.csv"
+    write_per_query(out, report, gt)
+    expected = io.StringIO()
+    writer = _csv.writer(expected, lineterminator="\n")
+    pq = report.per_query
+    assert pq is not None
+    writer.writerow(["query", "relevant_files", "positions_found", *pq.values])
+    for q, query in enumerate(gt.queries):
+        writer.writerow([query, json.dumps(gt.relevant(q), ensure_ascii=False),
+                         " ".join(str(p + 1) for p in np.flatnonzero(pq.hits[q])),
+                         *(repr(float(v[q])) for v in pq.values.values())])
+    assert out.read_text(encoding="utf-8") == expected.getvalue()

@@ -199,7 +199,8 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
     from ..api import score as run_score
     from ..formats.ground_truth import list_audio_dir, load_ground_truth, read_audio_list
     from ..io.atomic import guard_outputs, write_text_atomic
-    from ..report.tabular import score_csv, score_json, write_per_query
+    from ..report.per_query import write_per_query
+    from ..report.tabular import score_csv, score_json
 
     guard_outputs(files=[per_query, output], inputs=[submission, gt_path, audio_list, audio_dir])
     try:

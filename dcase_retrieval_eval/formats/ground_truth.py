@@ -188,7 +188,8 @@ def _read_fast_clotho(path: Path, max_bytes: int) -> GroundTruth | None:
     n_files = len(files)
     gt = GroundTruth(
         queries=queries, audio=files, source=str(path),
-        query_lines=np.repeat(np.arange(2, n_files + 2), per_row).tolist(), findings=[],
+        query_lines=[line for line in range(2, n_files + 2) for _ in range(per_row)],
+        findings=[],
         format="clotho", rel_indptr=np.arange(len(queries) + 1, dtype=np.int64),
         rel_indices=np.repeat(np.arange(n_files, dtype=np.int32), per_row))
     if len(gt.query_index) != len(queries) or len(gt.audio_index) != n_files:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
 #: level so that a test can force either path (0: every file tries Arrow first).
 FAST_PATH_MIN_BYTES = 32 << 20
 _CHUNK = 1 << 24
+#: Arrow's parse block: blocks are parsed in parallel, and each dictionary-encoded column keeps
+#: one dictionary per block, so fewer, larger blocks hold fewer copies of repeated names
+BLOCK_BYTES = 1 << 24
 _QUOTE, _LF, _CR, _COMMA = 0x22, 0x0A, 0x0D, 0x2C
 
 
@@ -90,9 +94,25 @@ def read_header(path: Path) -> list[str] | None:
         return None
 
 
-def read_clean_table(path: Path, columns: list[str]) -> pa.Table | None:
-    """The table of a clean file whose header is exactly `columns` (all cells as strings), or
-    None when the line-exact reader must decide."""
+def _memory_pool() -> pa.MemoryPool:
+    """jemalloc told to hand freed pages back at once, where this Arrow build has it: the
+    default allocator keeps the parsed file's pages after the table is dropped, and they would
+    count against the whole process's memory for the rest of the run."""
+    import pyarrow as pa
+
+    try:
+        pool = pa.jemalloc_memory_pool()
+        pa.jemalloc_set_decay_ms(0)
+    except (NotImplementedError, pa.ArrowNotImplementedError, AttributeError):
+        return pa.default_memory_pool()
+    return pool
+
+
+def read_clean_table(path: Path, columns: list[str],
+                     encoded: Sequence[int] = ()) -> pa.Table | None:
+    """The table of a clean file whose header is exactly `columns` (cells as strings; the
+    columns at the positions `encoded` dictionary-encoded while parsing, which keeps one copy of
+    each distinct name instead of every cell), or None when the line-exact reader must decide."""
     try:
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -104,11 +124,13 @@ def read_clean_table(path: Path, columns: list[str]) -> pa.Table | None:
         return None
     try:
         table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
+            path, memory_pool=_memory_pool(),
+            read_options=pacsv.ReadOptions(use_threads=True, block_size=BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(columns, pa.string()), strings_can_be_null=False,
+                column_types={c: pa.dictionary(pa.int32(), pa.string()) if i in encoded
+                              else pa.string() for i, c in enumerate(columns)},
+                strings_can_be_null=False,
                 quoted_strings_can_be_null=False, check_utf8=True,
             ),
         )
@@ -119,7 +141,9 @@ def read_clean_table(path: Path, columns: list[str]) -> pa.Table | None:
         return None
     for i in range(len(columns)):
         column = table.column(i)
-        if column.null_count or pc.min(pc.binary_length(column)).as_py() == 0:
+        texts = [ch.dictionary for ch in column.chunks] if i in encoded else [column]
+        if column.null_count or any(len(t) and pc.min(pc.binary_length(t)).as_py() == 0
+                                    for t in texts):
             return None
     return table
 
@@ -128,15 +152,21 @@ def read_clean_topk(
     path: Path, columns: list[str]
 ) -> tuple[list[str], list[str], npt.NDArray[np.int32]] | None:
     """(queries, names, ranks) of a clean top-k file with header `columns`, or None."""
-    table = read_clean_table(path, columns)
+    depth = len(columns) - 1
+    table = read_clean_table(path, columns, encoded=range(1, depth + 1))
     if table is None:
         return None
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    n, depth = table.num_rows, len(columns) - 1
-    files: Any = pa.chunked_array([ch for c in columns[1:] for ch in table.column(c).chunks])
-    unique = pc.unique(files)
-    ids = pc.index_in(files, value_set=unique).to_numpy(zero_copy_only=False)
-    ranks = np.ascontiguousarray(ids.astype(np.int32).reshape(depth, n).T)
-    return table.column(columns[0]).to_pylist(), unique.to_pylist(), ranks
+    n = table.num_rows
+    # the file names were encoded per parsed block; one dictionary for all blocks and columns
+    files: Any = pa.chunked_array([ch for i in range(1, depth + 1)
+                                   for ch in table.column(i).chunks]
+                                  ).unify_dictionaries(memory_pool=_memory_pool())
+    queries = table.column(0)
+    del table
+    names = files.chunk(0).dictionary.to_pylist()
+    ids = np.concatenate([ch.indices.to_numpy(zero_copy_only=False) for ch in files.chunks])
+    del files
+    ranks = np.ascontiguousarray(ids.astype(np.int32, copy=False).reshape(depth, n).T)
+    return queries.to_pylist(), names, ranks
