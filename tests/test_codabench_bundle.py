@@ -347,3 +347,41 @@ def test_a_legacy_style_command_runs_the_same(tmp_path: Path) -> None:
     first = json.loads((tmp_path / "w1" / "app" / "output" / "scores.json").read_text())
     second = json.loads((tmp_path / "w2" / "app" / "output" / "scores.json").read_text())
     assert first == second
+
+
+def test_an_audio_list_widens_what_the_scorer_accepts(tmp_path: Path) -> None:
+    """A multi-relevant ground truth names only relevant files; the evaluation set has more."""
+    gt = make_gt_2025(tmp_path, n_queries=30, n_files=40)
+    named = set(load_ground_truth(gt).audio)
+    audio = [f"clip_{i:03d}.wav" for i in range(50)]
+    (tmp_path / "audio.txt").write_text("\n".join(audio) + "\n", encoding="utf-8")
+    out = tmp_path / "full.zip"
+    result = run_cli("codabench", "bundle", "--gt", gt, "--out", out,
+                     "--audio-list", tmp_path / "audio.txt")
+    assert result.returncode == 0, result.stderr
+    assert "audio set is the" not in result.stderr
+    root = unpack(out, tmp_path / "full")
+    listed = (root / "reference_data" / "audio_set.txt").read_text().splitlines()
+    assert len(listed) == len(set(listed)) and set(listed) == set(audio) | named
+    example = root / "starting_kit" / "example_submission.zip"
+    with zipfile.ZipFile(example) as zf:
+        header = zf.read(EXAMPLE_NAME).decode().splitlines()[0].split(",")
+    assert sorted(header[1:]) == audio  # the example scores every evaluation file
+    ok, output = run_like_the_worker(tmp_path / "w1", root / "scoring_program",
+                                     root / "reference_data", example)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert list(json.loads((output / "scores.json").read_text())) == score_keys(EDITIONS["2025"])
+    # the same submission against a bundle without the audio set: the extra files are unknown
+    narrow = tmp_path / "narrow.zip"
+    result = run_cli("codabench", "bundle", "--gt", gt, "--out", narrow)
+    assert result.returncode == 0 and "--audio-list" in result.stderr
+    root2 = unpack(narrow, tmp_path / "narrow")
+    bad, output = run_like_the_worker(tmp_path / "w2", root2 / "scoring_program",
+                                      root2 / "reference_data", example)
+    assert bad.returncode == 1
+    html = (output / "detailed_results.html").read_text(encoding="utf-8")
+    assert html.count("<td>A401</td><td>error</td>") == len(set(audio) - named) > 0
+    (tmp_path / "wavs").mkdir()
+    both = run_cli("codabench", "bundle", "--gt", gt, "--out", tmp_path / "x.zip",
+                   "--audio-list", tmp_path / "audio.txt", "--audio-dir", tmp_path / "wavs")
+    assert both.returncode == 2 and "not both" in both.stderr

@@ -106,24 +106,36 @@ def codabench_group() -> None:
 @click.option("--docker-image", default=None,
               help="Image holding this package, as pushed for the Codabench workers "
                    "(default: the local tag docker/Dockerfile is built under in the docs).")
+@click.option("--audio-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="The evaluation audio folder: every file in it is a valid "
+                                 "answer (needed when the ground truth lists fewer files).")
+@click.option("--audio-list", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Text file or CSV listing the evaluation audio files (the "
+                                 "same purpose as --audio-dir).")
 @click.option("--start", callback=_day, default=None, metavar="YYYY-MM-DD",
               help="Start of the development phase (default: today, UTC).")
 @click.option("--final-start", callback=_day, default=None, metavar="YYYY-MM-DD",
               help="Start of the two-week final phase (default: 8 weeks after --start).")
 def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
-                   docker_image: str | None, start: date | None,
-                   final_start: date | None) -> None:
+                   docker_image: str | None, audio_dir: Path | None, audio_list: Path | None,
+                   start: date | None, final_start: date | None) -> None:
     """Write a Codabench competition bundle (competition.yaml, scoring program, reference
     data, starting kit) for the ground truth --gt; upload the zip as is."""
+    from ..formats.ground_truth import list_audio_dir, read_audio_list
     from ..hosting.bundle import BundleOptionError, build_bundle, default_docker_image
     from ..io.atomic import guard_outputs
 
-    guard_outputs(files=[out], inputs=[gt_path])  # an OutputError: exit 2
+    guard_outputs(files=[out], inputs=[gt_path, audio_dir, audio_list])  # OutputError: exit 2
+    if audio_dir is not None and audio_list is not None:
+        raise click.UsageError("give either --audio-dir or --audio-list, not both")
     if out.suffix.lower() != ".zip":
         raise click.UsageError(f"--out {out} must name a .zip file (Codabench uploads a zip)")
     try:
+        audio_set = (list_audio_dir(audio_dir) if audio_dir is not None else
+                     read_audio_list(audio_list) if audio_list is not None else None)
         summary = build_bundle(gt_path, out, title=title, edition=edition,
-                               docker_image=docker_image, start=start, final_start=final_start)
+                               docker_image=docker_image, start=start, final_start=final_start,
+                               audio_set=audio_set)
     except BundleOptionError as exc:
         raise click.UsageError(str(exc)) from None
     except InputError as exc:
@@ -134,6 +146,10 @@ def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
     click.echo(f"wrote {summary.path}: edition {summary.edition}, {summary.n_queries} captions, "
                f"{summary.n_files} audio files; leaderboard columns "
                f"{', '.join(summary.columns)}; docker image {summary.docker_image}")
+    if not summary.complete_audio:
+        click.echo(f"note: the audio set is the {summary.n_files} files the ground truth names; "
+                   "if the evaluation set holds more, give --audio-dir or --audio-list (a "
+                   "ranking of any other file is rejected)", err=True)
     if docker_image is None:
         click.echo(f"note: the bundle names the image {default_docker_image()}; build it with "
                    "docker/Dockerfile, push it where Codabench can pull it, and pass that name "

@@ -25,7 +25,7 @@ from ..errors import InputError
 from ..formats.ground_truth import GroundTruth, load_ground_truth
 from ..io.atomic import atomic_path
 from . import bundle_pages
-from .codabench import metric_names, score_keys
+from .codabench import AUDIO_SET, metric_names, score_keys
 from .logo import logo_png
 
 #: Codabench column titles and keys hold at most 36 characters.
@@ -72,6 +72,8 @@ class BundleSummary:
     n_queries: int
     n_files: int
     docker_image: str
+    #: False when the audio set is only the files the ground truth names (not a Clotho file)
+    complete_audio: bool = True
 
 
 def _column_title(key_name: str, side: str | None) -> str:
@@ -176,6 +178,7 @@ def _zip_bytes(members: dict[str, bytes]) -> bytes:
 
 
 def _reference_name(gt_path: Path) -> str:
+    """The ground truth's own name when it is plain (never the audio-set file's name)."""
     name = gt_path.name
     ok = re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*\.csv", name, flags=re.IGNORECASE)
     return name if ok and not name.lower().endswith(".output.csv") else "ground_truth.csv"
@@ -203,10 +206,22 @@ def _scoring_metadata(edition: Edition) -> str:
 
 def build_bundle(gt_path: str | Path, out: str | Path, *, title: str | None = None,
                  edition: str = "auto", docker_image: str | None = None,
-                 start: date | None = None, final_start: date | None = None) -> BundleSummary:
-    """Write the competition bundle `out` (a zip, atomically) for the ground truth `gt_path`."""
+                 start: date | None = None, final_start: date | None = None,
+                 audio_set: list[str] | None = None) -> BundleSummary:
+    """Write the competition bundle `out` (a zip, atomically) for the ground truth `gt_path`.
+
+    `audio_set`: every file of the evaluation set, when the ground truth names fewer (a
+    multi-relevant ground truth lists only the files relevant to some caption); it goes into the
+    reference data, so the scorer accepts rankings of any evaluation file.
+    """
     gt_path, out = Path(gt_path), Path(out)
     gt = load_ground_truth(gt_path)
+    if audio_set is not None:
+        bad = [a for a in audio_set if "\n" in a or "\r" in a or not a.strip()]
+        if bad:
+            raise BundleOptionError(f"the audio set holds a name that cannot be listed one per "
+                                    f"line: {bad[0]!r}")
+        gt = gt.with_audio_set(audio_set)
     ed = resolve_edition(edition, gt)
     if ed.submission_format == "topk" and len(gt.audio) < ed.depth:
         raise InputError(f"{gt_path} lists {len(gt.audio)} audio files; a ranking needs "
@@ -244,7 +259,10 @@ def build_bundle(gt_path: str | Path, out: str | Path, *, title: str | None = No
         "starting_kit/example_submission.zip": _zip_bytes({EXAMPLE_NAME: example}),
         f"solution/{EXAMPLE_NAME}": example,
     }
+    if audio_set is not None:
+        members[f"reference_data/{AUDIO_SET}"] = "".join(f"{a}\n" for a in gt.audio).encode()
     with atomic_path(out) as tmp:
         tmp.write_bytes(_zip_bytes(members))
     return BundleSummary(path=out, edition=ed.name, columns=score_keys(ed),
-                         n_queries=gt.n_queries, n_files=len(gt.audio), docker_image=image)
+                         n_queries=gt.n_queries, n_files=len(gt.audio), docker_image=image,
+                         complete_audio=audio_set is not None or gt.format == "clotho")

@@ -26,7 +26,7 @@ from pathlib import Path
 from ..editions import Edition, resolve_edition
 from ..errors import InputError, OutputError
 from ..findings import Finding, make_finding
-from ..formats.ground_truth import GroundTruth, load_ground_truth
+from ..formats.ground_truth import GroundTruth, load_ground_truth, read_audio_list
 from ..formats.submission import load_submission
 from ..io.atomic import guard_outputs, write_text_atomic
 from ..measure.scoring import score_aligned
@@ -34,6 +34,8 @@ from .detailed_results import page, rejection_page, scores_page
 from .uploads import pick_csv
 
 SCORES = "scores.json"
+#: In the reference data beside the ground truth: every file of the evaluation audio set.
+AUDIO_SET = "audio_set.txt"
 DETAILS = "detailed_results.html"
 WORKER_FILE = "metadata"
 
@@ -99,13 +101,17 @@ def _reference(input_dir: Path, output_dir: Path) -> GroundTruth:
     if path is None:
         raise _reject(output_dir, "The reference data is unusable: the competition's organizers "
                       "must fix the bundle.", findings)
+    audio_set = input_dir / "ref" / AUDIO_SET
     try:
-        return load_ground_truth(path)
+        gt = load_ground_truth(path)
+        if audio_set.is_file():
+            gt = gt.with_audio_set(read_audio_list(audio_set))
+        return gt
     except InputError as exc:
         raise _reject(output_dir, f"The reference data is unusable: {exc}", exc.findings) from None
     except OSError as exc:
         raise _reject(output_dir, "The reference data cannot be read.", [make_finding(
-            "F105", f"{path.name}: {exc.strerror or exc}", file="ref")]) from None
+            "F105", f"{exc.filename or path.name}: {exc.strerror or exc}", file="ref")]) from None
 
 
 def run_codabench(input_dir: str | Path, output_dir: str | Path, *, edition: str = "auto",
