@@ -1,7 +1,8 @@
 """dcase-retrieval-eval: validate, score and rank DCASE language-based audio retrieval submissions.
 
 Public API: `load_ground_truth`, `load_query_set`, `load_submission`, `validate`, `score`, `rank`,
-`write_results` (a leaderboard's results folder).
+`write_results` (a leaderboard's results folder), `validate_package` and `load_meta` (a DCASE
+team package and its meta-information, `SystemMeta`).
 Heavy modules (the baseline, torch, gensim) are never imported from here.
 """
 
@@ -27,6 +28,10 @@ _EXPORTS = {
     "InputError": "errors",
     "EDITIONS": "editions",
     "get_edition": "editions",
+    "validate_package": "check.package_check",
+    "PackageReport": "check.package_check",
+    "load_meta": "formats.meta",
+    "SystemMeta": "formats.meta",
     "rank": "challenge.ranking",
     "Leaderboard": "challenge.ranking",
     "write_results": "report.results_dir",

@@ -156,3 +156,87 @@ def make_challenge(root: Path, teams: dict[str, list[tuple[str, float]]], seed: 
         if team in zipped:
             zip_folder(folder, uploads / f"pkg{t:02d}.zip")
     return gt_path, uploads
+
+
+#: The 2022 overview paper's Table 4 (best system of each team), as DCASE meta description
+#: values: (label prefix, systems, quality of the best, audio, caption, loss, augmentation).
+PAPER_TEAMS: list[tuple[str, int, float, Any, Any, str, str | None]] = [
+    ("Xu_SJTU", 4, 0.95, "PANNs", ["BERT", "RoBERTa"], "InfoNCE loss", None),
+    ("Mei_Surrey", 4, 0.86, "PANNs", "BERT", "NT-Xent loss", "SpecAugment"),
+    ("Lamort_IRIT", 4, 0.77, ["PANNs", "OpenL3", "VGGSound", "VGGish", "BART"],
+     "Sentence-BERT", "Triplet loss", "mixup"),
+    ("Pellegrini_IRIT", 4, 0.68, "PaSST", "Sentence-BERT", "Triplet loss", None),
+    ("Lai_CMU", 4, 0.60, "ESResNet", "Transformer", "CE loss", None),
+    ("Wu_ByteDance", 4, 0.52, ["PANNs", "HTS-AT"], "Transformer", "CE loss", "SpecAugment"),
+    ("Weck_UPF", 3, 0.44, "  panns ", "RoBERTa", "Contrastive loss", None),
+    ("Xiao_UCAS", 2, 0.36, "PANNs", "Word2Vec", "triplet LOSS", None),
+    ("Park_CAU", 2, 0.28, "CRNN", "Word2Vec", "Triplet loss", None),
+]
+PAPER_BASELINE = "Xie_TAU_task6b_1"
+#: As in the paper, seven of the nine teams used external data (AudioCaps here).
+NO_EXTERNAL_DATA = ("Xiao_UCAS", "Park_CAU", "Xie_TAU")
+#: Hostile text on one team's authors: HTML, LaTeX and Markdown specials.
+HOSTILE_AUTHOR = "<script>alert('x')</script> O'Brien & 100%_#$ {x} *y*"
+HOSTILE_METHOD = "<b>contrastive</b> & 100%_#$ {x} | ~^\\"
+
+
+def _paper_meta(label: str, audio: Any, caption: Any, loss: str, augmentation: str | None,
+                development: dict[str, float | None], **overrides: Any) -> dict[str, Any]:
+    return meta_doc(label, audio_modelling=audio, word_modelling=caption, loss_function=loss,
+                    data_augmentation=augmentation,
+                    results={"development_testing": development}, **overrides)
+
+
+def make_paper_challenge(root: Path, n_files: int = 120, seed: int = 22,
+                         ) -> tuple[Path, Path, dict[str, float]]:
+    """The 2022 challenge's shape: 9 teams with 31 systems (4, 4, 4, 4, 4, 4, 3, 2, 2) whose meta
+    files carry the paper's Table 4 characteristics, plus the baseline (`PAPER_BASELINE`).
+
+    Development claims: every system claims its evaluation mAP@10 (computed here) except
+    `Mei_Surrey_task6b_2` and `Wu_ByteDance_task6b_1` (claim 0.99: flagged as 'below'),
+    `Weck_UPF_task6b_1` (its claim in percent) and `Park_CAU_task6b_2` (no claim); the
+    baseline claims the paper's Table 3 development figures. Lai_CMU's second author and its
+    `machine_learning_method` carry hostile text.
+    Returns the ground truth, the uploads folder and each system's evaluation mAP@10."""
+    from dcase_retrieval_eval.api import score
+
+    root.mkdir(parents=True, exist_ok=True)
+    gt_path = make_gt(root, n_files=n_files, seed=seed)
+    gt = load_ground_truth(gt_path)
+    uploads = root / "uploads"
+    uploads.mkdir()
+    evaluation: dict[str, float] = {}
+    teams = [*PAPER_TEAMS, ("Xie_TAU", 1, 0.2, "CRNN", "Word2Vec", "Triplet loss", None)]
+    for t, (team, count, best, audio, caption, loss, augmentation) in enumerate(teams):
+        folder = uploads / f"{team}.package"
+        for n in range(1, count + 1):
+            label = f"{team}_task6b_{n}"
+            output = write_system(folder, gt, label, best - 0.05 * (n - 1), seed=100 * t + n)
+            main = score(output, gt).metrics["mAP@10"].value
+            evaluation[label] = main
+            claim: float | None = main
+            if label in ("Mei_Surrey_task6b_2", "Wu_ByteDance_task6b_1"):
+                claim = 0.99
+            elif label == "Weck_UPF_task6b_1":
+                claim = round(main * 100, 10)
+            elif label == "Park_CAU_task6b_2":
+                claim = None
+            development = {"mAP@10": claim, "R@1": 0.1, "R@5": 0.3, "R@10": 0.4}
+            extra: dict[str, Any] = {}
+            if label == PAPER_BASELINE:
+                development = {"mAP@10": 0.068, "R@1": 0.032, "R@5": 0.109, "R@10": 0.188}
+            if team == "Pellegrini_IRIT":
+                doc = meta_doc(label)
+                doc["submission"]["authors"] = doc["submission"]["authors"][:1]
+                extra["submission"] = doc["submission"]
+            if team == "Lai_CMU":
+                doc = meta_doc(label)
+                doc["submission"]["authors"][1]["firstname"] = HOSTILE_AUTHOR
+                extra["submission"] = doc["submission"]
+                extra["machine_learning_method"] = HOSTILE_METHOD
+            doc = _paper_meta(label, audio, caption, loss, augmentation, development, **extra)
+            if team in NO_EXTERNAL_DATA:
+                doc["system"]["external_datasets"] = []
+            (folder / "task6b" / label / f"{label}.meta.yaml").write_text(
+                yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return gt_path, uploads, evaluation

@@ -25,6 +25,8 @@ from click.testing import CliRunner
 
 from dcase_retrieval_eval.cli.main import main
 
+from .conftest import check_no_crash
+
 REPO = Path(__file__).resolve().parents[1]
 FILES = [f"{c}.wav" for c in "abcdefghijkl"]  # 12 audio files
 HEADER = ["caption", *[f"file_name_{i}" for i in range(1, 11)]]
@@ -118,8 +120,10 @@ def cli(*args: str | Path) -> tuple[int, str, str]:
 
 def cli_subprocess(*args: str | Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "250"}
-    return subprocess.run([sys.executable, "-m", "dcase_retrieval_eval", *map(str, args)],
+    proc = subprocess.run([sys.executable, "-m", "dcase_retrieval_eval", *map(str, args)],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    check_no_crash(proc.returncode, proc.stdout, proc.stderr, args)
+    return proc
 
 
 def validate(sub: Path, gt: Path, *extra: str) -> tuple[int, dict[str, Any]]:

@@ -25,7 +25,7 @@ from dcase_retrieval_eval.formats.submission import write_topk_csv
 from dcase_retrieval_eval.io.atomic import TMP_SUFFIX, atomic_writer, current_umask
 from dcase_retrieval_eval.report.results_dir import RECORD
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, check_no_crash, run_cli
 from .organizer_data import make_challenge, make_gt, system_rankings
 
 
@@ -317,6 +317,7 @@ def test_item10_a_pipe_is_refused_not_called_empty(small: tuple[Path, Path],
     proc = subprocess.run([sys.executable, "-m", "dcase_retrieval_eval", "validate", "/dev/stdin",
                            "--gt", str(gt_path)], input=sub.read_text(encoding="utf-8"),
                           capture_output=True, text=True, env=env, cwd=ROOT)
+    check_no_crash(proc.returncode, proc.stdout, proc.stderr, "validate /dev/stdin")
     assert proc.returncode == 2 and "F102" not in proc.stdout + proc.stderr
     assert "not a regular file" in proc.stderr
     fifo = tmp_path / "fifo.csv"

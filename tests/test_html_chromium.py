@@ -217,7 +217,20 @@ def test_blob_plot_and_robustness_table_equal_results_json(page: tuple[Path, dic
         assert (int(cell["data-rank-low"]), int(cell["data-rank-high"])) == \
             (stab["rank_low"], stab["rank_high"])
         assert float(row["cells"][5]["data-sort"]) == stab["p_first"]
-    # the blob labels are "label (team)"; a package's team is its label prefix, so no
-    # team-written text reaches them here (hostile manifest teams: tests/test_html.py)
-    assert dom.blobs["Script_US_task6b_1"]["text"] == "Script_US_task6b_1 (Script_US)"
-    assert dom.blobs["Img_UI_task6b_1"]["text"] == "Img_UI_task6b_1 (Img_UI)"
+    for label, blob in dom.blobs.items():
+        assert blob["text"] == label
+
+
+def test_paper_table2_rows_equal_results_json(page: tuple[Path, dict], tmp_path: Path) -> None:
+    out, doc = page
+    dom = dump(out, tmp_path)
+    teams = doc["paper"]["teams"]
+    rows = dom.tables["paper-table2"]
+    assert [r["label"] for r in rows] == [t["label"] for t in teams]
+    assert [r["label"] for r in rows] == [s["label"] for s in doc["systems"] if s["team_best"]]
+    for row, team in zip(rows, teams, strict=True):
+        cells = row["cells"]
+        assert int(cells[0]["data-sort"]) == team["team_rank"]
+        assert cells[1]["data-sort"] == team["team_display"]
+        assert float(cells[3]["data-sort"]) == team["metrics"]["mAP@10"]["value"]
+        assert cells[-2]["data-sort"] == ", ".join(team["authors"])

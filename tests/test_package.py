@@ -395,3 +395,24 @@ def test_yaml_bombs_are_refused_quickly(tmp_path: Path, gt: GroundTruth) -> None
     messages = [f.message for f in report.package.findings]
     assert codes(report) == ["P704", "P704"]
     assert "aliases" in messages[0] and "'['" in messages[1]
+
+
+def test_cli_never_fails_internally_on_a_hostile_meta(tmp_path: Path, gt: GroundTruth) -> None:
+    folder = package(tmp_path, gt, [lab(1), lab(2)])
+    text = (sysdir(folder, lab(1)) / f"{lab(1)}.meta.yaml").read_text(encoding="utf-8")
+    write_meta(folder, lab(1), text.replace("0.31", "1" * 5000).replace("123456789", "!!int x"))
+    write_meta(folder, lab(2), text.replace("label:", "label: !!python/object:os.system\n  x:"))
+    queries = tmp_path / "queries.csv"
+    queries.write_text("caption\n" + "".join(f'"{q}"\n' for q in gt.queries), encoding="utf-8")
+    audio = tmp_path / "audio.txt"
+    audio.write_text("".join(f"{a}\n" for a in gt.audio), encoding="utf-8")
+    result = run_cli("validate", zip_folder(folder, tmp_path / "team.zip"), "--queries", queries,
+                     "--audio-list", audio, "--format", "json")
+    assert result.returncode == 1, result.stderr
+    doc = json.loads(result.stdout)
+    found = sorted((f["code"], f["message"].split(": ", 1)[1]) for f in doc["package"]["findings"])
+    assert [c for c, _ in found] == ["P704"] * 3 + ["P721"], found
+    assert [m.split(":")[0] for _, m in found] == [
+        "results.development_testing.mAP@10", "submission.label",
+        "system.complexity.total_parameters", "submission.x"]
+    assert all(s["validation"]["valid"] for s in doc["systems"])

@@ -72,7 +72,10 @@ def test_results_folder_is_complete(ranked: tuple[Path, dict]) -> None:
     out, doc = ranked
     names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     expected = {"results.json", "results.csv", "results.md", "results.tex", "index.html",
-                *(f"per_query/{s['label']}.csv" for s in doc["systems"])}
+                *(f"per_query/{s['label']}.csv" for s in doc["systems"]),
+                *(f"paper/{name}" for name in ("table2.tex", "table4.tex", "tables.md",
+                                               "characteristics.tex", "dev_vs_eval.tex",
+                                               "dev_vs_eval.svg", "robustness_blob.svg"))}
     assert names == expected | {RECORD}  # no temporary files left behind
     recorded = json.loads((out / RECORD).read_text(encoding="utf-8"))["files"]
     assert {f["path"] for f in recorded} == expected  # the record of what the run wrote
@@ -349,3 +352,16 @@ def test_manifest_refuses_names_that_spoof(challenge: tuple[Path, Path], tmp_pat
     assert [(r.label, r.codes) for r in board.rejected] == [("D_1", {"P725": 1}),
                                                             ("E_1", {"P725": 1})]
     assert "\u202e" not in board.rejected[0].team and "U+202E" in board.rejected[0].reason
+
+
+def test_one_dcase_package_alone_is_ranked(tmp_path: Path) -> None:
+    gt_path, uploads = make_challenge(tmp_path, {"Doe_UniX": [("Doe_UniX_task6b_1", 0.8),
+                                                              ("Doe_UniX_task6b_2", 0.4)]},
+                                      seed=11, zipped=["Doe_UniX"])
+    folder = tmp_path / "staging" / "Doe_UniX"  # the unzipped twin of uploads/pkg00.zip
+    for one in (folder, uploads / "pkg00.zip"):
+        board = rank(one, gt_path, rounds=100)
+        assert [s.label for s in board.systems] == ["Doe_UniX_task6b_1", "Doe_UniX_task6b_2"]
+        assert board.rejected == []  # the report PDF at the top is part of the package
+        assert all(s.meta is not None and s.meta.technical_report is not None
+                   for s in board.systems)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr
 from ..formats.ground_truth import GroundTruth
 from ..formats.meta import SystemMeta
 from ..measure.jackknife import JackknifeStats
+from .paper import PaperTables
 from .robustness import Robustness
 
 TIE_RULE_TEXT = (
@@ -98,6 +99,7 @@ class Leaderboard(BaseModel):
     rejected: list[Rejected]
     hardest_queries: list[HardQuery] = []
     robustness: Robustness | None = None
+    paper: PaperTables | None = None
     _per_query: dict[str, dict[str, npt.NDArray[np.float64]]] = PrivateAttr(default_factory=dict)
     _positions: dict[str, list[list[int]]] = PrivateAttr(default_factory=dict)
     _queries: list[str] = PrivateAttr(default_factory=list)

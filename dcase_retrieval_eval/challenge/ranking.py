@@ -35,6 +35,7 @@ from ..io.csvread import DEFAULT_MAX_BYTES
 from ..measure.scoring import ScoreReport, score_aligned
 from .compare import compare
 from .leaderboard import TIE_RULE_TEXT, HardQuery, Leaderboard, Rejected, SystemResult, TestName
+from .paper import paper_tables
 from .robustness import Robustness, rank_robustness
 
 #: Package-level codes that make a whole package unusable for ranking.
@@ -301,12 +302,18 @@ def rank(
     limits: ZipLimits | None = None,
     progress: bool | ProgressCallback = False,
     bootstrap_rankings: int = 1000,
+    baseline: str | None = None,
+    characteristics: Sequence[str] | None = None,
 ) -> Leaderboard:
     """Score, order and compare every usable system of `submissions` against `gt`.
 
     `progress`: a `ProgressCallback`, or True for plain lines on stderr (the CLI passes a bar).
     `bootstrap_rankings`: resamples of the queries for the ranking-robustness analysis (seeded
     with `seed + 2`; the paired tests use `seed` and `seed + 1`); 0 skips it.
+    `baseline`: the label of the baseline system (Table 3; left out of the characteristic
+    statistics); a label that no ranked system has raises ValueError.
+    `characteristics`: the meta `system.description` keys of Table 4 and the statistics (default
+    `paper.DEFAULT_CHARACTERISTICS`, the paper's Table 4).
     """
     if test not in ("randomization", "bootstrap"):
         raise ValueError(f"unknown test {test!r}; choose randomization or bootstrap")
@@ -358,7 +365,9 @@ def rank(
         seed=seed, alpha=alpha, all_pairs=all_pairs, confidence=confidence,
         tie_rule=TIE_RULE_TEXT, systems=results, comparisons=comparisons, rejected=rejected,
         hardest_queries=_hardest(matrix, truth),
-        robustness=_robustness(matrix, scored, ed, bootstrap_rankings, seed, bar))
+        robustness=_robustness(matrix, scored, ed, bootstrap_rankings, seed, bar),
+        paper=paper_tables(results, main, _metric_names(ed), baseline=baseline,
+                           characteristics=characteristics))
     board.attach_per_query(per_query, {c.label: r.per_query.positions for c, r in scored
                                        if r.per_query is not None}, truth)
     return board

@@ -85,7 +85,8 @@ def bootstrap_means(values: npt.NDArray[np.float64], resamples: int, seed: int,
 
 def competition_ranks(means: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
     """Per row: 1 + the number of systems with a strictly larger mean (1, 2, 2, 4)."""
-    return 1 + (means[:, None, :] > means[:, :, None]).sum(axis=2)
+    greater: npt.NDArray[np.int64] = (means[:, None, :] > means[:, :, None]).sum(axis=2)
+    return 1 + greater
 
 
 def kendall_tau_b(rows: npt.NDArray[np.float64], reference: npt.NDArray[np.float64],
@@ -127,7 +128,7 @@ def rank_robustness(values: npt.NDArray[np.float64], labels: Sequence[str], metr
     if resamples < 1:
         raise ValueError("resamples must be at least 1")
     n_systems = len(labels)
-    official = np.round(np.asarray(metrics[metric], dtype=np.float64), DECIMALS)
+    official = np.asarray(metrics[metric], dtype=np.float64).round(DECIMALS)
     official_ranks = competition_ranks(official[None, :])[0]
     means = bootstrap_means(values, resamples, seed) if n_systems else np.zeros((resamples, 0))
     ranks = competition_ranks(means)

@@ -72,18 +72,31 @@ def _summary(console: Console, board: object) -> None:
 @click.option("--bootstrap-rankings", type=click.IntRange(0, MAX_ROUNDS), default=1000,
               show_default=True,
               help="Resamples of the queries for the ranking-robustness analysis (0: skip it).")
+@click.option("--baseline", default=None, metavar="LABEL",
+              help="The baseline system's label: Table 3, and left out of the statistics.")
+@click.option("--characteristics", default=None, metavar="K1,K2,...",
+              help="Meta system.description keys for Table 4 and the statistics "
+              "[default: audio_modelling,caption_modelling,loss_function].")
 @click.option("--quiet", is_flag=True, help="No progress bar and no table.")
 def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, k: int | None,
                  test: str, rounds: int, seed: int, alpha: float, all_pairs: bool,
-                 lenient: bool, max_bytes: int, bootstrap_rankings: int, quiet: bool) -> None:
+                 lenient: bool, max_bytes: int, bootstrap_rankings: int, baseline: str | None,
+                 characteristics: str | None, quiet: bool) -> None:
     """Rank SUBMISSIONS (a folder of team packages, or a manifest CSV system,team,path) and
     write results.json/.csv/.md/.tex, index.html and per-query CSVs into --out."""
+    from ..challenge.paper import UnknownBaseline
     from ..challenge.ranking import input_paths, rank
     from ..io.atomic import guard_outputs
     from ..report.console import error_line, make_console
     from ..report.results_dir import write_results
     from ..report.terminal import ProgressBar
 
+    keys = None
+    if characteristics is not None:
+        keys = [k.strip() for k in characteristics.split(",") if k.strip()]
+        if not keys:
+            raise click.UsageError("--characteristics needs at least one key, e.g. "
+                                   "audio_modelling,loss_function")
     console = make_console(stderr=True)
     inputs = [*input_paths(submissions), gt_path]
     guard_outputs(folders=[out_dir], inputs=inputs)  # before any work: nothing is written
@@ -93,8 +106,11 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
                          test=test,  # type: ignore[arg-type]
                          rounds=rounds, seed=seed, alpha=alpha, all_pairs=all_pairs,
                          lenient=lenient, max_bytes=max_bytes, progress=bar or False,
-                         bootstrap_rankings=bootstrap_rankings)
+                         bootstrap_rankings=bootstrap_rankings, baseline=baseline,
+                         characteristics=keys)
         written = write_results(board, out_dir, inputs)
+    except UnknownBaseline as exc:
+        raise click.UsageError(str(exc)) from None
     except InputError as exc:
         console.print(error_line(str(exc)))
         sys.exit(EXIT_INVALID)

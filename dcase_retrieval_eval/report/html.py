@@ -18,11 +18,13 @@ import hashlib
 import math
 from functools import cache
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .leaderboard_formats import num, pvalue, settings_text
-from .svg import blob_plot, forest_plot
+from .paper_formats import sentence, title, verdict
+from .svg import blob_plot, dev_eval_scatter, forest_plot
 
 if TYPE_CHECKING:
     from ..challenge.leaderboard import Leaderboard
@@ -36,12 +38,22 @@ def sort_key(value: float | None) -> str:
     return repr(float(value))
 
 
+def web_url(text: str | None) -> str | None:
+    """`text` when it is an http(s) address (a link on the page), else None: a team's
+    `javascript:` or `data:` text is never made a link."""
+    if not text:
+        return None
+    parsed = urlsplit(text.strip())
+    return text.strip() if parsed.scheme in ("http", "https") and parsed.netloc else None
+
+
 @cache
 def environment() -> Environment:
     """The one template environment: autoescape on for every template, undefined names fail."""
     env = Environment(loader=PackageLoader("dcase_retrieval_eval.report", "templates"),
                       autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
-    env.filters.update(num=num, pvalue=pvalue, sortkey=sort_key)
+    env.filters.update(num=num, pvalue=pvalue, sortkey=sort_key, heading=title,
+                       sentence=sentence, verdict=verdict, web_url=web_url)
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "allow_nan": False}
     return env
 
@@ -76,4 +88,6 @@ def to_html(board: Leaderboard) -> str:
         best_group=", ".join(s.label for s in board.best_group), teams=teams,
         forest_svg=forest_plot(board), data=board.to_dict(),
         blob_svg=blob_plot(rb, teams) if rb else "",
+        dev_eval_svg=dev_eval_scatter(board.paper.dev_eval, board.main_metric)
+        if board.paper else "",
         stability_words={s.label: stability_words(s) for s in rb.systems} if rb else {})

@@ -12,11 +12,15 @@ from typing import TYPE_CHECKING
 from ..io.atomic import atomic_writer, guard_outputs, write_text_atomic
 from .html import to_html
 from .leaderboard_formats import to_csv, to_json, to_latex, to_markdown
+from .paper_formats import latex_files
+from .paper_formats import to_markdown as paper_markdown
+from .svg import blob_plot, dev_eval_scatter
 
 if TYPE_CHECKING:
     from ..challenge.leaderboard import Leaderboard
 
 PER_QUERY_DIR = "per_query"
+PAPER_DIR = "paper"
 RESULT_FILES = ("results.json", "results.csv", "results.md", "results.tex", "index.html")
 
 
@@ -33,6 +37,24 @@ def write_per_query_csv(board: Leaderboard, label: str, path: Path) -> None:
             found = " ".join(map(str, positions[q])) if q < len(positions) else ""
             writer.writerow([query, json.dumps(board._relevant[q], ensure_ascii=False), found,
                              *[repr(col[q]) for col in columns]])
+
+
+def paper_files(board: Leaderboard) -> dict[str, str]:
+    """paper/: the LaTeX tables, their Markdown, and the figures as standalone SVG files."""
+    files: dict[str, str] = {}
+    if board.paper is not None:
+        files.update(latex_files(board.paper))
+        files["tables.md"] = paper_markdown(board.paper)
+        scatter = str(dev_eval_scatter(board.paper.dev_eval, board.main_metric))
+        if scatter.startswith("<svg"):
+            files["dev_vs_eval.svg"] = SVG_HEAD + scatter + "\n"
+    if board.robustness is not None and board.robustness.systems:
+        teams = {s.label: s.team for s in board.systems}
+        files["robustness_blob.svg"] = SVG_HEAD + str(blob_plot(board.robustness, teams)) + "\n"
+    return files
+
+
+SVG_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
 #: the record of the files this tool wrote into an output folder (relative path, size, mtime)
@@ -83,6 +105,7 @@ def planned_files(board: Leaderboard, out_dir: str | Path) -> list[Path]:
     """The files `write_results` writes into `out_dir` (for the output guard)."""
     out_dir = Path(out_dir)
     files = [out_dir / name for name in RESULT_FILES]
+    files.extend(out_dir / PAPER_DIR / name for name in paper_files(board))
     if board.has_per_query:
         files.extend(out_dir / PER_QUERY_DIR / f"{s.label}.csv" for s in board.systems)
     return files
@@ -90,7 +113,8 @@ def planned_files(board: Leaderboard, out_dir: str | Path) -> list[Path]:
 
 def write_results(board: Leaderboard, out_dir: str | Path,
                   inputs: Iterable[Path | str] = ()) -> list[Path]:
-    """results.json/.csv/.md/.tex, index.html and per_query/<label>.csv.
+    """results.json/.csv/.md/.tex, index.html, per_query/<label>.csv and paper/ (the overview
+    paper's tables and figures).
 
     Refuses (OutputError, nothing written) an `out_dir` that would replace, delete or hold one of
     `inputs`. Per-query files of systems no longer ranked are removed only if this tool wrote
@@ -106,6 +130,9 @@ def write_results(board: Leaderboard, out_dir: str | Path,
     for name in RESULT_FILES:
         write_text_atomic(out_dir / name, renders[name](board))
         written.append(out_dir / name)
+    for name, text in paper_files(board).items():
+        write_text_atomic(out_dir / PAPER_DIR / name, text)
+        written.append(out_dir / PAPER_DIR / name)
     if board.has_per_query:
         for s in board.systems:
             path = out_dir / PER_QUERY_DIR / f"{s.label}.csv"

@@ -8,7 +8,7 @@ the one vetted thing the page template may insert with `|safe`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
@@ -17,6 +17,7 @@ from .leaderboard_formats import num
 
 if TYPE_CHECKING:
     from ..challenge.leaderboard import Leaderboard
+    from ..challenge.paper import DevEvalRow
     from ..challenge.robustness import Robustness
 
 
@@ -93,7 +94,7 @@ def blob_plot(robustness: Robustness, teams: Mapping[str, str]) -> Markup:
     if not systems:
         return Markup("<p>No system was ranked.</p>")
     n = len(systems)
-    col, row, left, top, bottom = 26, 18, 48, 16, 200
+    col, row, left, top, bottom = 26, 18, 48, 16, 190
     width, height = left + col * n + 16, top + row * n + bottom
     radius = min(col, row) / 2  # a blob of share 1 fills its cell
 
@@ -120,20 +121,68 @@ def blob_plot(robustness: Robustness, teams: Mapping[str, str]) -> Markup:
                      f'data-official-rank="{s.official_rank}">')
         parts.append(f'<line x1="{x:.1f}" y1="{cy(s.rank_low):.1f}" x2="{x:.1f}" '
                      f'y2="{cy(s.rank_high):.1f}" stroke="#9ca3af" stroke-width="2"/>')
+        who = escape(f"{s.label} ({teams.get(s.label, '')})")
         for rank, share in enumerate(s.rank_shares, start=1):
             if share <= 0:
                 continue
             parts.append(f'<circle class="blob" cx="{x:.1f}" cy="{cy(rank):.1f}" '
                          f'r="{radius * math.sqrt(share):.2f}" fill="#1d4ed8" '
                          f'fill-opacity="0.75" data-rank="{rank}" data-share="{share!r}">'
-                         f"<title>{escape(s.label)}: rank {rank} in {share:.1%} of the "
-                         "resamples</title></circle>")
+                         f"<title>{who}: rank {rank} in {share:.1%} of the resamples</title>"
+                         "</circle>")
         parts.append(f'<circle class="official" cx="{x:.1f}" cy="{cy(s.official_rank):.1f}" '
                      f'r="{radius * 0.9:.2f}" fill="none" stroke="#111" stroke-width="1.2"/>')
-        name = _clip(f"{s.label} ({teams.get(s.label, '')})", 36)
+        name = _clip(s.label, 32)
         ty = top + row * n + 8
         parts.append(f'<text x="{x + 4:.1f}" y="{ty}" text-anchor="end" '
                      f'transform="rotate(-60 {x + 4:.1f} {ty})">{escape(name)}</text></g>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
+
+def dev_eval_scatter(rows: Sequence[DevEvalRow], metric: str) -> Markup:
+    """Self-reported development score (x) against the evaluation score (y) with its CI; the
+    diagonal is 'as claimed'. Red points: the claim lies outside the evaluation CI."""
+    points = [r for r in rows if r.development is not None and math.isfinite(r.evaluation)]
+    if not points:
+        return Markup("<p>No system reported a development figure for "
+                      f"{escape(metric)}.</p>")
+    values = [v for r in points for v in (r.development, r.evaluation, r.ci_low, r.ci_high)
+              if v is not None and math.isfinite(v)]
+    hi = max(values) * 1.08 or 1.0
+    left, size, top = 60, 360, 16
+    width, height = left + size + 24, top + size + 48
+
+    def sx(v: float) -> float:
+        return left + v / hi * size
+
+    def sy(v: float) -> float:
+        return top + size - v / hi * size
+
+    parts = [_open(width, height, f"Development against evaluation {metric}")]
+    parts.append(f'<line x1="{sx(0):.1f}" y1="{sy(0):.1f}" x2="{sx(hi):.1f}" y2="{sy(hi):.1f}" '
+                 'stroke="#9ca3af" stroke-dasharray="4 3" class="diagonal"/>')
+    for r in points:
+        assert r.development is not None
+        colour = "#dc2626" if r.flagged else "#1d4ed8"
+        x = sx(r.development)
+        if math.isfinite(r.ci_low) and math.isfinite(r.ci_high):
+            parts.append(f'<line x1="{x:.1f}" y1="{sy(r.ci_low):.1f}" x2="{x:.1f}" '
+                         f'y2="{sy(r.ci_high):.1f}" stroke="{colour}" stroke-width="1.5"/>')
+        parts.append(f'<circle class="point{" flagged" if r.flagged else ""}" cx="{x:.1f}" '
+                     f'cy="{sy(r.evaluation):.1f}" r="4" fill="{colour}" '
+                     f'data-label="{escape(r.label)}"><title>{escape(r.label)}: development '
+                     f"{num(r.development)}, evaluation {num(r.evaluation)} "
+                     f"[{num(r.ci_low)}, {num(r.ci_high)}]</title></circle>")
+    base = top + size
+    parts.append(f'<line x1="{left}" y1="{base}" x2="{left + size}" y2="{base}" stroke="#111"/>'
+                 f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="#111"/>')
+    for v in _ticks(0.0, hi, 4):
+        parts.append(f'<text x="{sx(v):.1f}" y="{base + 16}" text-anchor="middle">{v:.2f}</text>'
+                     f'<text x="{left - 6}" y="{sy(v) + 4:.1f}" text-anchor="end">{v:.2f}</text>')
+    parts.append(f'<text x="{left + size / 2}" y="{base + 36}" text-anchor="middle">'
+                 f"development {escape(metric)} (self-reported)</text>")
+    parts.append(f'<text x="14" y="{top + size / 2}" text-anchor="middle" '
+                 f'transform="rotate(-90 14 {top + size / 2})">evaluation {escape(metric)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
