@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from .errors import DataError
 from .features import F32, SplitFeatures
 
 
@@ -17,11 +18,19 @@ def read_captions(data_dir: str | Path, split: str) -> list[tuple[str, list[str]
     """Rows of `clotho_captions_{split}.csv`: (file_name, non-empty captions)."""
     path = Path(data_dir) / f"clotho_captions_{split}.csv"
     if not path.is_file():
-        raise FileNotFoundError(f"no captions file {path}")
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.reader(fh))
+        raise DataError(f"no captions file {path}; DATA must hold the Clotho layout "
+                        "(docs/baseline.md)")
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except (csv.Error, OSError) as exc:
+        raise DataError(f"{path}: cannot be read as CSV ({' '.join(str(exc).split())}); "
+                        "check the file") from None
     if not rows or not rows[0] or rows[0][0].strip().lower() != "file_name":
-        raise ValueError(f"{path}: expected a header starting with 'file_name'")
+        raise DataError(f"{path}: expected a header starting with 'file_name' "
+                        "(file_name,caption_1,...,caption_5)")
     out = []
     for row in rows[1:]:
         if row and row[0].strip():
@@ -74,14 +83,44 @@ class Normalizer:
         return (x - self.mean) / self.std
 
 
-def pad_batch(features: list[F32], clips: npt.NDArray[np.int64], norm: Normalizer
+def pad_batch(features: list[F32], clips: npt.NDArray[np.int64], norm: Normalizer,
+              max_frames: int | None = None, rng: np.random.Generator | None = None
               ) -> tuple[F32, npt.NDArray[np.int64]]:
-    """(batch, max frames, mels) zero-padded normalised features and each clip's frame count."""
-    lengths = np.array([features[c].shape[0] for c in clips], np.int64)
+    """(batch, frames, mels) zero-padded normalised features and each clip's frame count.
+
+    A clip longer than `max_frames` is cropped to a window of that length, at an offset drawn
+    from `rng` (at the start without one), so the memory of a batch is bounded by
+    batch x max_frames whatever the clips' lengths. Offsets are drawn only for clips that need
+    them, so data without long clips draws the same random numbers as before cropping existed.
+    """
+    full = np.array([features[c].shape[0] for c in clips], np.int64)
+    lengths = full if max_frames is None else np.minimum(full, max_frames)
     out = np.zeros((clips.size, int(lengths.max()), features[0].shape[1]), np.float32)
     for row, c in enumerate(clips):
-        out[row, : lengths[row]] = norm(features[c])
+        start = 0
+        if lengths[row] < full[row] and rng is not None:
+            start = int(rng.integers(0, full[row] - lengths[row] + 1))
+        out[row, : lengths[row]] = norm(features[c][start:start + lengths[row]])
     return out, lengths
+
+
+def length_batches(lengths: npt.NDArray[np.int64], size: int, budget: int
+                   ) -> Iterator[npt.NDArray[np.int64]]:
+    """Index batches of at most `size` clips in increasing length whose padded size (count x
+    longest) stays within `budget` frames; a clip longer than the budget is a batch of its own.
+
+    The batch composition matters beyond memory: the backward GRU reads the padding of shorter
+    clips, so the same clips in the same batches give the same embeddings.
+    """
+    order = np.argsort(lengths, kind="stable").astype(np.int64)
+    start = 0
+    while start < order.size:
+        stop = start + 1
+        while (stop < order.size and stop - start < size
+               and (stop - start + 1) * int(lengths[order[stop]]) <= budget):
+            stop += 1
+        yield order[start:stop]
+        start = stop
 
 
 def batches(n: int, size: int, order: npt.NDArray[np.int64] | None = None

@@ -11,6 +11,9 @@ output is a pure function of the seed and the sizes.
 from __future__ import annotations
 
 import csv
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -307,6 +310,10 @@ def plan_split(rng: Rng, n_clips: int, seconds: tuple[float, float]) -> list[Cli
     return clips
 
 
+def _stale_temporaries(out: Path) -> list[Path]:
+    return [p for p in out.parent.glob(f".{out.name}.synth-*.tmp") if p.is_dir()]
+
+
 def synthesize(
     out_dir: str | Path,
     clips_per_split: tuple[int, int, int] = DEFAULT_CLIPS,
@@ -316,18 +323,50 @@ def synthesize(
 ) -> SynthSummary:
     """Write the three splits (captions CSVs and WAV folders) of a synthetic challenge.
 
-    Refuses a directory that already holds a Clotho captions CSV, so nothing is overwritten.
+    Everything is written into a temporary folder beside OUT_DIR that is renamed into place at
+    the end, so an interrupted run leaves no half challenge (and a rerun never mixes seeds).
+    OUT_DIR must not exist or be empty; temporaries left by a killed run for the same OUT_DIR
+    are removed first.
     """
     out = Path(out_dir)
     if any(n < 1 for n in clips_per_split):
         raise ValueError("every split needs at least one clip")
     if not 0.5 <= seconds[0] <= seconds[1] <= MAX_SECONDS:
-        raise ValueError(f"clip length range must satisfy 0.5 <= min <= max <= {MAX_SECONDS:g} "
-                         "seconds")
-    existing = [p.name for p in out.glob("clotho_captions_*.csv")] if out.exists() else []
-    if existing:
-        raise FileExistsError(f"{out} already holds {existing[0]}; choose an empty directory")
-    out.mkdir(parents=True, exist_ok=True)
+        raise ValueError(f"clip lengths must satisfy 0.5 <= --min-seconds <= --max-seconds <= "
+                         f"{MAX_SECONDS:g}")
+    if out.exists():
+        if not out.is_dir():
+            raise FileExistsError(f"{out} is a file; choose a new or empty directory")
+        existing = sorted(p.name for p in out.iterdir())
+        if existing:
+            csvs = [n for n in existing if n.startswith("clotho_captions_")]
+            what = f"already holds {csvs[0]}" if csvs else f"is not empty ({existing[0]!r})"
+            raise FileExistsError(f"{out} {what}; choose a new or empty directory")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for stale in _stale_temporaries(out):
+        shutil.rmtree(stale, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.synth-", suffix=".tmp", dir=out.parent))
+    try:
+        total_seconds = _write_challenge(tmp, clips_per_split, seed, seconds, on_clip)
+        os.chmod(tmp, 0o777 & ~_umask())
+        if out.exists():
+            out.rmdir()  # empty (checked above); rename needs the name free or an empty folder
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return SynthSummary(out, dict(zip(SPLITS, clips_per_split, strict=True)), total_seconds)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write_challenge(out: Path, clips_per_split: tuple[int, int, int], seed: int,
+                     seconds: tuple[float, float], on_clip: Callable[[str], None] | None
+                     ) -> float:
     total_seconds = 0.0
     for split_index, (split, n_clips) in enumerate(zip(SPLITS, clips_per_split, strict=True)):
         rng = np.random.default_rng(np.random.SeedSequence([seed, split_index]))
@@ -344,4 +383,4 @@ def synthesize(
             writer.writerow(["file_name", *[f"caption_{i}" for i in range(1, 6)]])
             for clip in clips:
                 writer.writerow([clip.file_name, *clip.captions])
-    return SynthSummary(out, dict(zip(SPLITS, clips_per_split, strict=True)), total_seconds)
+    return total_seconds

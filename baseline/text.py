@@ -2,23 +2,29 @@
 
 The paper uses the pretrained Google News vectors; they are not always reachable, so by default
 skip-gram vectors are trained with gensim on the development captions, and a user's word2vec file
-(binary or text format) is loaded instead when given. Words without a vector are skipped and
-counted, so a user sees how well the vocabulary covers the captions.
+(binary or text format, told apart by its content) is loaded instead when given. Words without
+a vector are skipped and counted, so a user sees how well the vocabulary covers the captions, and
+a run stops when the share is absurd (a wrong or misread file).
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, Literal
 
 import numpy as np
 import numpy.typing as npt
 from gensim.models import KeyedVectors, Word2Vec
 
+from dcase_retrieval_eval.io.atomic import atomic_path
+
 from .config import TextConfig
+from .errors import ConfigError, WordVectorError
 
 TOKEN = re.compile(r"\w+(?:['-]\w+)*")
 
@@ -51,21 +57,132 @@ class OovStats:
 def train_word2vec(captions: Iterable[str], cfg: TextConfig, seed: int) -> KeyedVectors:
     """Skip-gram vectors from the captions; one worker thread so the result is reproducible."""
     sentences = [tokenize(c, cfg.lowercase) for c in captions]
+    counts = Counter(w for s in sentences for w in s)
+    if not counts or max(counts.values()) < cfg.min_count:
+        most = max(counts.values(), default=0)
+        raise ConfigError(f"text.min_count ({cfg.min_count}) is above the count of every "
+                          f"development caption word (the most frequent occurs {most} times); "
+                          "lower text.min_count")
     model = Word2Vec(sentences=sentences, vector_size=cfg.vector_size, window=cfg.window,
                      min_count=cfg.min_count, sg=1, workers=1, seed=seed, epochs=cfg.epochs)
     return model.wv
 
 
-def load_vectors(path: str | Path) -> KeyedVectors:
-    """Word vectors in word2vec binary format, else word2vec text format."""
+Word2VecFormat = Literal["binary", "text"]
+_MAX_WORD_BYTES = 1_000
+
+
+def _header(path: Path, fh: BinaryIO) -> tuple[int, int]:
+    line = fh.readline(256)
+    parts = line.split()
+    if not line.endswith(b"\n") or len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise WordVectorError(f"{path}: not a word2vec file (the first line must be "
+                              "'<words> <dimensions>'); give a word2vec binary or text file")
+    count, dim = int(parts[0]), int(parts[1])
+    if count < 1 or dim < 1:
+        raise WordVectorError(f"{path}: the header announces {count} words of {dim} dimensions; "
+                              "give a non-empty word2vec file")
+    return count, dim
+
+
+def _is_text_record(line: bytes, dim: int) -> bool:
     try:
-        return KeyedVectors.load_word2vec_format(str(path), binary=True)
-    except (UnicodeDecodeError, ValueError, EOFError):
-        return KeyedVectors.load_word2vec_format(str(path), binary=False)
+        fields = line.decode("utf-8").rstrip("\n").rstrip("\r").split(" ")
+        fields = [f for f in fields if f] if len(fields) > dim + 1 else fields
+        return len(fields) == dim + 1 and all(np.isfinite(float(v)) for v in fields[1:])
+    except (UnicodeDecodeError, ValueError):
+        return False
+
+
+def _is_binary_record(fh: BinaryIO, dim: int) -> bool:
+    word = bytearray()
+    while len(word) <= _MAX_WORD_BYTES:
+        ch = fh.read(1)
+        if ch in (b"", b"\n") and not word:
+            if ch == b"":
+                return False
+            continue  # the newline some writers put after each vector
+        if ch == b"" or ch == b" ":
+            break
+        word += ch
+    raw = fh.read(4 * dim)
+    if not word or len(raw) != 4 * dim:
+        return False
+    try:
+        word.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return bool(np.all(np.isfinite(np.frombuffer(raw, dtype="<f4"))))
+
+
+def detect_format(path: str | Path) -> tuple[Word2VecFormat, int, int]:
+    """(format, words, dimensions) of a word2vec file, decided from its first record.
+
+    A text record is a word and `dimensions` decimal numbers on one line; a binary record is a
+    word, a space and `dimensions` little-endian float32 values. A file whose first record is
+    neither is refused, as is a header announcing more words than the file can hold.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        count, dim = _header(path, fh)
+        start = fh.tell()
+        line = fh.readline(64 * (dim + 1) + _MAX_WORD_BYTES)
+        if _is_text_record(line, dim):
+            fmt: Word2VecFormat = "text"
+            smallest_record = 2 * dim + 2
+        else:
+            fh.seek(start)
+            if not _is_binary_record(fh, dim):
+                raise WordVectorError(
+                    f"{path}: the first vector is neither word2vec text ({dim} numbers after "
+                    f"the word) nor binary ({4 * dim} bytes after the word); the file is damaged "
+                    "or of another format")
+            fmt = "binary"
+            smallest_record = 4 * dim + 2
+    if count > (size - start) // smallest_record:
+        raise WordVectorError(f"{path}: the header announces {count} words but the file can "
+                              f"hold at most {(size - start) // smallest_record}; it is truncated "
+                              "or its header is wrong")
+    return fmt, count, dim
+
+
+def load_vectors(path: str | Path, expected_dim: int | None = None) -> KeyedVectors:
+    """Word vectors of a word2vec file in the format its content shows, checked for consistency.
+
+    Refused (WordVectorError, naming the file): vectors of another size than `expected_dim`,
+    a file that gensim cannot parse in the detected format, fewer words than the header
+    announces, or vectors that are not finite.
+    """
+    path = Path(path)
+    try:
+        fmt, count, dim = detect_format(path)
+    except OSError as exc:
+        raise WordVectorError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if expected_dim is not None and dim != expected_dim:
+        raise WordVectorError(f"{path}: the vectors are {dim}-d but model.embed_dim is "
+                              f"{expected_dim}; set text.vector_size and model.embed_dim to {dim}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            kv = KeyedVectors.load_word2vec_format(str(path), binary=fmt == "binary")
+    except Exception as exc:  # gensim raises ValueError, EOFError, UnicodeDecodeError...
+        text = " ".join(f"{type(exc).__name__}: {exc}".split())
+        raise WordVectorError(f"{path}: cannot be read as word2vec {fmt} ({text}); the file is "
+                              "damaged") from None
+    if len(kv) != count or kv.vector_size != dim:
+        raise WordVectorError(f"{path}: {len(kv)} distinct words of {kv.vector_size} dimensions "
+                              f"read, but the header announces {count} of {dim}; the file is "
+                              "damaged")
+    if not np.all(np.isfinite(kv.vectors)):
+        raise WordVectorError(f"{path}: some vectors are not finite; the file is damaged")
+    return kv
 
 
 def save_vectors(kv: KeyedVectors, path: str | Path) -> None:
-    kv.save_word2vec_format(str(path), binary=True)
+    """Binary word2vec, written atomically (a killed run leaves the old file or none)."""
+    with atomic_path(Path(path)) as tmp:
+        kv.save_word2vec_format(str(tmp), binary=True)
 
 
 class CaptionEncoder:

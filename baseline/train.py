@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
+from gensim.models import KeyedVectors
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -31,21 +30,46 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
-from dcase_retrieval_eval.io.atomic import atomic_path, write_text_atomic
+from dcase_retrieval_eval.io.atomic import atomic_path, guard_outputs, write_text_atomic
 
 from .config import BaselineConfig, dump_config
 from .data import Normalizer, Pairs, batches, make_pairs, pad_batch, read_captions
-from .features import split_features
+from .errors import (
+    BaselineError,
+    ConfigError,
+    DataError,
+    OutputError,
+    RunFileError,
+    RunMismatchError,
+    WordVectorError,
+)
+from .features import frame_count, plain_console, split_features
 from .loss import sample_imposters, triplet_loss
 from .model import CRNN
+from .runfiles import (
+    INPUTS,
+    check_inputs,
+    environment,
+    file_digest,
+    load_checkpoint,
+    load_weights,
+    make_inputs,
+    read_json,
+    save_checkpoint,
+    write_json,
+)
 from .text import CaptionEncoder, OovStats, load_vectors, save_vectors, train_word2vec
 
+LAST_KEYS = ("model", "optimizer", "torch_rng", "history", "epoch", "best_val", "best_epoch",
+             "since_best")
+
 VALIDATION_SAMPLING_SEED = 1_000_003
-
-
-class RunMismatchError(Exception):
-    """RUN_DIR holds a run made with another configuration."""
+LAST_TODO = "delete it to restart training from epoch 1, or use a new RUN_DIR"
+RESULT_TODO = "delete it and run the same command again to rewrite it from last.pt"
+W2V_TODO = ("delete it and run the same command again: the vectors are retrained identically "
+            "from the seed")
 
 
 @dataclass
@@ -60,7 +84,11 @@ class TrainResult:
 
 
 def set_determinism(seed: int, threads: int, device: torch.device | None = None) -> None:
-    """Same seed, same thread count -> same weights on CPU (on CUDA only as far as cuDNN allows)."""
+    """Same seed, same thread count -> same weights on CPU (on CUDA only as far as cuDNN allows).
+
+    The CPU kernels torch picks depend on the instruction set (AVX2, AVX-512) and the library
+    versions, which `result.json` records; docs/baseline.md says what is reproducible where.
+    """
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(True, warn_only=device is not None and device.type != "cpu")
@@ -71,31 +99,35 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("train.device is cuda but this torch build sees no GPU; install the "
-                         "CUDA torch wheel (docs/baseline.md) or set train.device: cpu")
+        raise ConfigError("train.device is cuda but this torch build sees no GPU; install the "
+                          "CUDA torch wheel (docs/baseline.md) or set train.device: cpu")
     return torch.device(name)
 
 
-def _word_vectors(run: Path, cfg: BaselineConfig, word2vec: str | Path | None,
-                  dev_captions: list[str], console: Console) -> CaptionEncoder:
-    """Load or train the word vectors and record in RUN_DIR which ones were used."""
+def _word_vectors(run: Path, cfg: BaselineConfig, word2vec: Path | None,
+                  dev_captions: list[str], console: Console) -> tuple[KeyedVectors, bool]:
+    """The word vectors of the run and whether they are new (to be saved in RUN_DIR)."""
     saved = run / "word2vec.bin"
     if word2vec is not None:
         console.print(f"loading word vectors from {word2vec}")
-        kv = load_vectors(word2vec)
-        write_text_atomic(run / "text.json",
-                      json.dumps({"word2vec": str(Path(word2vec).resolve())}, indent=2))
-    elif saved.exists():
-        kv = load_vectors(saved)
-    else:
-        console.print(f"training Word2Vec skip-gram ({cfg.text.vector_size}-d) on "
-                      f"{len(dev_captions)} development captions")
-        kv = train_word2vec(dev_captions, cfg.text, cfg.train.seed)
-        save_vectors(kv, saved)
-    if kv.vector_size != cfg.model.embed_dim:
-        raise ValueError(f"word vectors are {kv.vector_size}-d but model.embed_dim is "
-                         f"{cfg.model.embed_dim}; set text.vector_size and model.embed_dim")
-    return CaptionEncoder(kv, cfg.text.lowercase)
+        return load_vectors(word2vec, cfg.model.embed_dim), False
+    if saved.exists():
+        try:
+            return load_vectors(saved, cfg.model.embed_dim), False
+        except WordVectorError as exc:
+            raise RunFileError(f"{exc}; {W2V_TODO}") from None
+    console.print(f"training Word2Vec skip-gram ({cfg.text.vector_size}-d) on "
+                  f"{len(dev_captions)} development captions")
+    return train_word2vec(dev_captions, cfg.text, cfg.train.seed), True
+
+
+def check_oov(stats: OovStats, limit: float, source: str, what: str) -> None:
+    """Stop when the word vectors cover too few caption words (a wrong or misread file)."""
+    if stats.tokens and stats.oov_rate > limit:
+        raise WordVectorError(
+            f"{source}: {100 * stats.oov_rate:.0f}% of the {what} caption words have no vector "
+            f"(text.max_oov_rate is {100 * limit:g}%); check that these are the word vectors "
+            "you meant, or raise text.max_oov_rate")
 
 
 def load_caption_encoder(run: Path, word2vec: str | Path | None = None) -> CaptionEncoder:
@@ -103,17 +135,29 @@ def load_caption_encoder(run: Path, word2vec: str | Path | None = None) -> Capti
     from .config import load_config
 
     cfg = load_config(run / "config.yaml")
-    if word2vec is None:
-        if (run / "word2vec.bin").exists():
-            return CaptionEncoder(load_vectors(run / "word2vec.bin"), cfg.text.lowercase)
-        record = json.loads((run / "text.json").read_text(encoding="utf-8"))
-        word2vec = record["word2vec"]
-    return CaptionEncoder(load_vectors(word2vec), cfg.text.lowercase)
-
-
-def _save_atomic(obj: dict[str, Any], path: Path) -> None:
-    with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+    if word2vec is not None:
+        return CaptionEncoder(load_vectors(word2vec, cfg.model.embed_dim), cfg.text.lowercase)
+    if (run / "word2vec.bin").exists():
+        try:
+            kv = load_vectors(run / "word2vec.bin", cfg.model.embed_dim)
+        except WordVectorError as exc:
+            raise RunFileError(f"{exc}; train the run again in a new RUN_DIR") from None
+        return CaptionEncoder(kv, cfg.text.lowercase)
+    todo = "give the word vectors with --word2vec, or train the run again"
+    if not (run / "text.json").exists():
+        raise RunFileError(f"{run} has neither word2vec.bin nor text.json; {todo}")
+    record = read_json(run / "text.json", todo)
+    if not isinstance(record.get("word2vec"), str):
+        raise RunFileError(f"{run / 'text.json'} names no word2vec file; {todo}")
+    path = Path(record["word2vec"])
+    inputs = read_json(run / INPUTS, todo) if (run / INPUTS).exists() else {}
+    recorded = (inputs.get("word2vec") or {}).get("sha256")
+    if recorded is not None and path.is_file() and file_digest(path)["sha256"] != recorded:
+        raise RunMismatchError(f"{path} has changed since {run} was trained with it; give the "
+                               "original file with --word2vec")
+    if not path.is_file():
+        raise RunFileError(f"the word vectors {path} the run was trained with are gone; {todo}")
+    return CaptionEncoder(load_vectors(path, cfg.model.embed_dim), cfg.text.lowercase)
 
 
 def _epoch_loss(model: CRNN, pairs: Pairs, text: torch.Tensor, norm: Normalizer,
@@ -122,11 +166,12 @@ def _epoch_loss(model: CRNN, pairs: Pairs, text: torch.Tensor, norm: Normalizer,
                 on_batch: Callable[[float], None] | None = None) -> float:
     """Mean triplet loss over one pass; trains when an optimizer is given."""
     total, count = 0.0, 0
+    max_frames = crop_frames(cfg)
     for idx in batches(len(pairs), cfg.train.batch_size, order):
         if idx.size < 2:
             continue  # a lone pair has no imposter
         clips = pairs.clip_of_pair[idx]
-        x, lengths = pad_batch(pairs.features, clips, norm)
+        x, lengths = pad_batch(pairs.features, clips, norm, max_frames, rng)
         imp_cap, imp_clip = sample_imposters(clips, rng)
         with torch.set_grad_enabled(optimizer is not None):
             device = text.device
@@ -138,12 +183,22 @@ def _epoch_loss(model: CRNN, pairs: Pairs, text: torch.Tensor, norm: Normalizer,
             optimizer.step()
         value = float(loss.detach())
         if not np.isfinite(value):
-            raise FloatingPointError("the loss is not finite; lower train.learning_rate")
+            raise TrainingDiverged("the loss is not finite; lower train.learning_rate")
         total += value * idx.size
         count += idx.size
         if on_batch is not None:
             on_batch(value)
     return total / max(count, 1)
+
+
+class TrainingDiverged(BaselineError):
+    """The loss became NaN or infinite (features are finite, so the learning rate is to blame)."""
+
+
+def crop_frames(cfg: BaselineConfig) -> int:
+    """Frames of the longest window a clip contributes to a training batch (those of a clip of
+    `train.crop_seconds`, so that a clip of exactly that length is never cropped)."""
+    return frame_count(round(cfg.train.crop_seconds * cfg.features.sample_rate), cfg.features)
 
 
 def write_log(run: Path, history: list[dict[str, float]]) -> None:
@@ -176,44 +231,87 @@ def write_log(run: Path, history: list[dict[str, float]]) -> None:
     plt.close(fig)
 
 
+def _check_run(run: Path, config_text: str) -> TrainResult | None:
+    """Refuse a RUN_DIR of another config; the result of a finished run; None to (re)start."""
+    if (run / "config.yaml").exists():
+        try:
+            same = (run / "config.yaml").read_text(encoding="utf-8") == config_text
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RunFileError(f"{run / 'config.yaml'} cannot be read ({exc}); use a new "
+                               "RUN_DIR") from None
+        if not same:
+            raise RunMismatchError(f"{run} holds a run with another configuration; use a new "
+                                   "RUN_DIR (or the same --config to resume)")
+    if (run / "last.pt").exists() and not (run / INPUTS).exists():
+        raise RunFileError(f"{run} has last.pt but no {INPUTS} (a run of an older version, or "
+                           "the record was deleted); use a new RUN_DIR")
+    if (run / "result.json").exists():
+        record = read_json(run / "result.json", RESULT_TODO)
+        try:
+            return TrainResult(**{f.name: record[f.name] for f in fields(TrainResult)})
+        except (KeyError, TypeError):
+            raise RunFileError(f"{run / 'result.json'} is damaged (fields missing); "
+                               f"{RESULT_TODO}") from None
+    return None
+
+
+def _make_run_dir(run: Path) -> None:
+    try:
+        run.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the run folder {run} ({exc.strerror or exc}); give "
+                          "a writable --out") from None
+
+
 def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
           word2vec: str | Path | None = None, cache_dir: str | Path | None = None,
           console: Console | None = None, progress: bool = True,
           on_epoch_end: Callable[[int], None] | None = None) -> TrainResult:
-    """Train (or resume) the baseline in run_dir on data_dir's development/validation splits."""
-    console = console or Console(stderr=True)
-    run = Path(run_dir)
-    run.mkdir(parents=True, exist_ok=True)
+    """Train (or resume) the baseline in run_dir on data_dir's development/validation splits.
+
+    Everything is checked before RUN_DIR is written: a refused run leaves no RUN_DIR behind
+    (only the feature cache, which is valid and reused).
+    """
+    console = console or plain_console()
+    run, data = Path(run_dir), Path(data_dir)
+    w2v = Path(word2vec) if word2vec is not None else None
+    # RUN_DIR may not be (inside) the data or hold the word vectors, and must be writable
+    guard_outputs(folders=[run], inputs=[data, w2v])
     config_text = dump_config(cfg)
-    if (run / "config.yaml").exists():
-        if (run / "config.yaml").read_text(encoding="utf-8") != config_text:
-            raise RunMismatchError(f"{run} holds a run with another configuration; "
-                                   "use a new RUN_DIR (or the same --config to resume)")
-    else:
-        write_text_atomic(run / "config.yaml", config_text)
-    if (run / "result.json").exists():
-        result = TrainResult(**json.loads((run / "result.json").read_text(encoding="utf-8")))
-        console.print(f"{run} is already trained ({result.reason}); nothing to do")
-        return result
+    finished = _check_run(run, config_text)
+    if finished is not None:
+        console.print(f"{run} is already trained ({finished.reason}); nothing to do")
+        return finished
 
     t_start = time.perf_counter()
     device = resolve_device(cfg.train.device)
     set_determinism(cfg.train.seed, cfg.train.threads, device)
-    dev_sf = split_features(data_dir, "development", cfg.features, cache_dir, console, progress)
-    val_sf = split_features(data_dir, "validation", cfg.features, cache_dir, console, progress)
-    dev = make_pairs(read_captions(data_dir, "development"), dev_sf)
-    val = make_pairs(read_captions(data_dir, "validation"), val_sf)
+    dev_sf = split_features(data, "development", cfg.features, cache_dir, console, progress)
+    val_sf = split_features(data, "validation", cfg.features, cache_dir, console, progress)
+    dev = make_pairs(read_captions(data, "development"), dev_sf)
+    val = make_pairs(read_captions(data, "validation"), val_sf)
     for name, pairs in (("development", dev), ("validation", val)):
         if pairs.missing_files:
-            console.print(f"[yellow]{len(pairs.missing_files)} {name} clips have no readable "
-                          f"audio and are left out[/] (first: {pairs.missing_files[0]!r})")
+            console.print(Text.assemble(
+                (f"{len(pairs.missing_files)} {name} clips have no usable audio and are left "
+                 "out", "yellow"), f" (first: {pairs.missing_files[0]!r})"))
         if len(pairs) < 2:
-            raise ValueError(f"the {name} split has fewer than two usable captions")
-    encoder = _word_vectors(run, cfg, word2vec, dev.captions, console)
+            raise DataError(f"the {name} split of {data} has fewer than two captions of usable "
+                            "clips; check its captions CSV and audio folder")
+    env = environment(device)
+    inputs = make_inputs(data, {"development": dev_sf.signature, "validation": val_sf.signature},
+                         w2v, env)
+    if (run / INPUTS).exists():
+        note = check_inputs(run, inputs)
+        if note is not None:
+            console.print(Text.assemble(("note:", "yellow"), f" {note}"))
+    kv, new_vectors = _word_vectors(run, cfg, w2v, dev.captions, console)
+    encoder = CaptionEncoder(kv, cfg.text.lowercase)
     stats = OovStats()
     dev_text = torch.from_numpy(encoder.encode(dev.captions, stats)).to(device)
+    check_oov(stats, cfg.text.max_oov_rate, str(w2v or run / "word2vec.bin"), "development")
     val_text = torch.from_numpy(encoder.encode(val.captions, stats)).to(device)
-    console.print(f"captions: {stats.summary()}", highlight=False)
+    console.print(f"captions: {stats.summary()}")
     norm = Normalizer.fit(dev.features)
 
     model = CRNN(cfg.model, cfg.features.n_mels).to(device)
@@ -221,14 +319,29 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
     history: list[dict[str, float]] = []
     best_val, best_epoch, since_best, start_epoch = float("inf"), 0, 0, 1
     if (run / "last.pt").exists():
-        state = torch.load(run / "last.pt", weights_only=True, map_location=device)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        torch.set_rng_state(state["torch_rng"].cpu())
-        history = state["history"]
-        best_val, best_epoch = state["best_val"], state["best_epoch"]
-        since_best, start_epoch = state["since_best"], state["epoch"] + 1
-        console.print(f"resuming {run} after epoch {state['epoch']}")
+        state = load_checkpoint(run / "last.pt", LAST_KEYS, LAST_TODO, device)
+        load_weights(model, state["model"], run / "last.pt", LAST_TODO)
+        try:
+            optimizer.load_state_dict(state["optimizer"])
+            torch.set_rng_state(state["torch_rng"].cpu())
+            history = list(state["history"])
+            best_val, best_epoch = float(state["best_val"]), int(state["best_epoch"])
+            since_best, start_epoch = int(state["since_best"]), int(state["epoch"]) + 1
+        except (RuntimeError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise RunFileError(f"{run / 'last.pt'} is damaged ({type(exc).__name__}); "
+                               f"{LAST_TODO}") from None
+        console.print(f"resuming {run} after epoch {start_epoch - 1}")
+
+    # every check passed: from here on RUN_DIR is written, each file atomically
+    _make_run_dir(run)
+    if not (run / "config.yaml").exists():
+        write_text_atomic(run / "config.yaml", config_text)
+    if not (run / INPUTS).exists():
+        write_json(run / INPUTS, inputs)
+    if w2v is not None:
+        write_json(run / "text.json", {"word2vec": str(w2v.resolve())})
+    elif new_vectors:
+        save_vectors(kv, run / "word2vec.bin")
 
     reason = "max_epochs"
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -256,9 +369,9 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
         improved = val_loss < best_val
         if improved:
             best_val, best_epoch, since_best = val_loss, epoch, 0
-            _save_atomic({"model": model.state_dict(), "epoch": epoch, "val_loss": val_loss,
-                          "norm_mean": torch.from_numpy(norm.mean),
-                          "norm_std": torch.from_numpy(norm.std)}, run / "best.pt")
+            save_checkpoint({"model": model.state_dict(), "epoch": epoch, "val_loss": val_loss,
+                             "norm_mean": torch.from_numpy(norm.mean),
+                             "norm_std": torch.from_numpy(norm.std)}, run / "best.pt")
         else:
             since_best += 1
             if since_best % cfg.train.lr_patience == 0:
@@ -267,13 +380,13 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
         history.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
                         "learning_rate": lr, "seconds": round(time.perf_counter() - t0, 3),
                         "best": int(improved)})
-        _save_atomic({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                      "torch_rng": torch.get_rng_state(), "history": history, "epoch": epoch,
-                      "best_val": best_val, "best_epoch": best_epoch, "since_best": since_best},
-                     run / "last.pt")
+        save_checkpoint({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                         "torch_rng": torch.get_rng_state(), "history": history, "epoch": epoch,
+                         "best_val": best_val, "best_epoch": best_epoch,
+                         "since_best": since_best}, run / "last.pt")
         write_log(run, history)
         console.print(f"epoch {epoch:3d}  train {train_loss:.4f}  val {val_loss:.4f}  "
-                      f"lr {lr:.0e}{'  best' if improved else ''}", highlight=False)
+                      f"lr {lr:.0e}{'  best' if improved else ''}")
         if on_epoch_end is not None:
             on_epoch_end(epoch)
     else:
@@ -281,6 +394,6 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
             reason = "early_stop"
     result = TrainResult(epochs=len(history), best_epoch=best_epoch, best_val_loss=best_val,
                          reason=reason, seconds=round(time.perf_counter() - t_start, 1))
-    write_text_atomic(run / "result.json", json.dumps(asdict(result), indent=2))
+    write_json(run / "result.json", {**asdict(result), "environment": env})
     console.print(f"done ({reason}): best validation loss {best_val:.4f} at epoch {best_epoch}")
     return result

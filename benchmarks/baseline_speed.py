@@ -1,8 +1,8 @@
 """Speed of the baseline's two hot paths, printed as one table.
 
 1. Feature extraction (WAV read + resample + log mel) as a multiple of real time; target >= 50x.
-2. One training epoch of `dcase_retrieval_baseline.train` against a plain torch loop over the same, already
-   padded tensors with the same model, batches and imposters; target: within 1.5x.
+2. One training epoch of `dcase_retrieval_baseline.train` against a plain torch loop over the
+   same, already padded tensors with the same model, batches and imposters; target: within 1.5x.
 
 Usage: python benchmarks/baseline_speed.py [--clips N] [--seconds S] [--threads T]
 """

@@ -22,6 +22,7 @@ _EXPORTS = {
     "Submission": "formats.submission",
     "validate": "api",
     "score": "api",
+    "prepare_ground_truth": "api",
     "ScoreReport": "measure.scoring",
     "ValidationReport": "check.validation",
     "Finding": "findings",

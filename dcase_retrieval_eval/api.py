@@ -6,7 +6,13 @@ from pathlib import Path
 
 from .check.validation import ValidationReport, validate_submission
 from .editions import Edition, resolve_edition
-from .formats.ground_truth import GroundTruth, QuerySet, load_ground_truth
+from .formats.ground_truth import (
+    GroundTruth,
+    QuerySet,
+    list_audio_dir,
+    load_ground_truth,
+    read_audio_list,
+)
 from .formats.submission import Submission, SubmissionFormat, load_submission
 from .io.csvread import DEFAULT_MAX_BYTES
 from .measure.scoring import ScoreReport, score_aligned
@@ -20,6 +26,28 @@ def _as_submission(submission: Submission | str | Path, max_bytes: int) -> Submi
 
 def _as_ground_truth(gt: GroundTruth | str | Path) -> GroundTruth:
     return gt if isinstance(gt, GroundTruth) else load_ground_truth(gt)
+
+
+def prepare_ground_truth(
+    gt: GroundTruth | str | Path,
+    *,
+    audio_dir: str | Path | None = None,
+    audio_list: str | Path | None = None,
+    relevance_threshold: float | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> GroundTruth:
+    """A ground truth with its audio set (a folder or a list) and, for graded relevance, the
+    grade from which a file counts as relevant; what `validate`, `score` and `rank` share.
+
+    Raises `ValueError` when a relevance threshold is given for binary ground truth."""
+    truth = gt if isinstance(gt, GroundTruth) else load_ground_truth(gt, max_bytes=max_bytes)
+    if audio_dir is not None:
+        truth = truth.with_audio_set(list_audio_dir(audio_dir))
+    elif audio_list is not None:
+        truth = truth.with_audio_set(read_audio_list(audio_list))
+    if relevance_threshold is not None:
+        truth = truth.with_relevance_threshold(relevance_threshold)
+    return truth
 
 
 def validate(
@@ -46,10 +74,14 @@ def score(
     lenient: bool = False,
     confidence: float = 0.95,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    relevance_threshold: float | None = None,
 ) -> ScoreReport:
     """Official metrics with jackknife CIs; raises `InputError` for an invalid submission unless
-    `lenient` (then the policy and its counts are in the report)."""
+    `lenient` (then the policy and its counts are in the report). `relevance_threshold`
+    (graded ground truth): the grade from which a file counts for mAP and R@k (default 1)."""
     truth = _as_ground_truth(gt)
+    if relevance_threshold is not None:
+        truth = truth.with_relevance_threshold(relevance_threshold)
     sub = _as_submission(submission, max_bytes)
     return score_aligned(sub, truth, resolve_edition(edition, truth, k), lenient=lenient,
                          confidence=confidence)
@@ -57,6 +89,6 @@ def score(
 
 __all__ = [
     "Edition", "GroundTruth", "QuerySet", "ScoreReport", "Submission", "SubmissionFormat",
-    "ValidationReport", "load_ground_truth", "load_submission", "resolve_edition", "score",
-    "validate",
+    "ValidationReport", "load_ground_truth", "load_submission", "prepare_ground_truth",
+    "resolve_edition", "score", "validate",
 ]

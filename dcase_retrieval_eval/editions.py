@@ -21,12 +21,15 @@ class Edition(BaseModel):
     the ground truth lists for it. The 2022 script reads the captions file into a caption -> file
     dictionary, so a caption written for two files (G601) is one query whose one relevant file is
     the later row's; its AP is 1/rank of that file and never above 1.
+
+    `ndcg_ks`: nDCG cut-offs (graded relevance); when given, the first is the main metric.
     """
 
     model_config = ConfigDict(frozen=True)
     name: str
     map_ks: tuple[int, ...]
     recall_ks: tuple[int, ...] = (1, 5, 10)
+    ndcg_ks: tuple[int, ...] = ()
     ap_normalization: APNormalization
     relevance: RelevanceRule = "all"
     submission_format: Literal["topk", "matrix"]
@@ -34,18 +37,30 @@ class Edition(BaseModel):
 
     @property
     def main_metric(self) -> str:
-        return f"mAP@{self.map_ks[0]}"
+        return self.metric_names[0]
+
+    @property
+    def main_k(self) -> int:
+        """The cut-off of the main metric (`k` in the JSON report)."""
+        return (self.ndcg_ks or self.map_ks)[0]
+
+    @property
+    def metric_names(self) -> list[str]:
+        """Every metric the preset reports, the main one first."""
+        return ([f"nDCG@{k}" for k in self.ndcg_ks] + [f"mAP@{k}" for k in self.map_ks]
+                + [f"R@{k}" for k in self.recall_ks])
 
     @property
     def depth(self) -> int:
         """How many ranked files a submission must give per query."""
-        return max((*self.map_ks, *self.recall_ks))
+        return max((*self.map_ks, *self.recall_ks, *self.ndcg_ks))
 
     def with_k(self, k: int) -> Edition:
         """The same preset with the main cut-off replaced by `k` (the `--k` option)."""
         if k < 1:
             raise ValueError("k must be at least 1")
-        return self.model_copy(update={"map_ks": (k,), "name": f"{self.name} (k={k})"})
+        key = "ndcg_ks" if self.ndcg_ks else "map_ks"
+        return self.model_copy(update={key: (k,), "name": f"{self.name} (k={k})"})
 
 
 _TOPK = (
@@ -70,6 +85,17 @@ EDITIONS: dict[str, Edition] = {
         "also reported; AP divided by R (the number of relevant files, not min(R, k)); "
         "R@k = hits in the top k / R.",
     ),
+    "graded": Edition(
+        name="graded",
+        ndcg_ks=(10,),
+        map_ks=(10,),
+        ap_normalization="relevant",
+        submission_format="matrix",
+        description="Graded relevance (query,file_name,relevance); ranked by nDCG@10 as "
+        "trec_eval's ndcg_cut_10 (gain = the grade, discount 1/log2(rank+1), ideal DCG from all "
+        "judged grades of the query); mAP@10 and R@1/5/10 count a file relevant when its grade "
+        "is at least the relevance threshold (default 1), AP divided by R.",
+    ),
 }
 
 
@@ -83,7 +109,8 @@ def get_edition(name: str, k: int | None = None) -> Edition:
 
 def resolve_edition(edition: str | Edition, gt: object, k: int | None = None) -> Edition:
     """`auto` picks 2025 for the 2025 correspondence format and for a long-format ground truth
-    with several relevant files per query; else 2022. A Clotho captions file stays 2022 even when
+    with several relevant files per query, `graded` for graded relevance, 2023 for the 2023
+    captions file; else 2022. A Clotho captions file stays 2022 even when
     a caption is shared by two files (G601): that is a quirk of the data, not another edition.
 
     `gt` is a `QuerySet` or `GroundTruth`; it is read by its attributes (`format`, `n_relevant`)
@@ -96,5 +123,6 @@ def resolve_edition(edition: str | Edition, gt: object, k: int | None = None) ->
         n_relevant = getattr(gt, "n_relevant", None)
         multi = fmt == "correspondence" or (
             fmt == "long" and n_relevant is not None and bool((n_relevant > 1).any()))
-        edition = "2025" if multi else "2022"
+        by_format = {"graded": "graded", "captions2023": "2023"}
+        edition = by_format.get(str(fmt), "2025" if multi else "2022")
     return get_edition(edition, k)

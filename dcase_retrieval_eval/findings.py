@@ -59,6 +59,8 @@ CATALOGUE: dict[str, CodeInfo] = {
         _c("A402", "repeated-file", E, "A file appears twice in one ranking."),
         _c("A403", "too-few-files", E, "A ranking holds fewer than k files."),
         _c("A404", "too-many-files", E, "A ranking holds more than k files."),
+        _c("A405", "audio-set-unknown", W, "The ground truth lists only relevant clips: "
+           "names outside them were not checked."),
         _c("M501", "non-numeric-score", E, "A score cell is not a number."),
         _c("M502", "non-finite-score", E, "A score is NaN or infinite."),
         _c("M503", "duplicate-audio-column", E, "Two columns name the same audio file."),
@@ -72,6 +74,10 @@ CATALOGUE: dict[str, CodeInfo] = {
         _c("G604", "bad-file-list", E, "A list of relevant files cannot be parsed."),
         _c("G605", "unknown-gt-format", E, "The ground-truth header matches no known format."),
         _c("G606", "no-queries", E, "The ground truth holds no query."),
+        _c("G607", "bad-grade", E, "A relevance grade is not a non-negative number, or a "
+           "judged pair has two grades."),
+        _c("G608", "bad-id", E, "A tid or fid of the TAU relevance data is unknown or "
+           "defined twice."),
         _c("P701", "too-many-systems", E, "A package holds more than four systems."),
         _c("P702", "missing-meta", E, "A system output has no meta-information YAML."),
         _c("P703", "missing-output", E, "A meta-information YAML has no system output."),

@@ -56,8 +56,11 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     assert isinstance(result.exception, SystemExit)
     result = runner.invoke(baseline_group, ["features", "--data", str(tmp_path)])
     assert result.exit_code == 2 and "none of the folders" in result.output
-    result = runner.invoke(baseline_group, ["predict", "--run", str(tmp_path), "--data",
-                                            str(tmp_path), "--out", str(tmp_path / "s.csv")])
+    (tmp_path / "run").mkdir()
+    (tmp_path / "data").mkdir()
+    result = runner.invoke(baseline_group, ["predict", "--run", str(tmp_path / "run"), "--data",
+                                            str(tmp_path / "data"), "--out",
+                                            str(tmp_path / "s.csv")])
     assert result.exit_code == 2 and "best.pt" in result.output
 
 

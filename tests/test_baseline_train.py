@@ -11,6 +11,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("gensim")
 
 from dcase_retrieval_baseline.config import BaselineConfig, dump_config, load_config  # noqa: E402
+from dcase_retrieval_baseline.errors import ConfigError  # noqa: E402
 from dcase_retrieval_baseline.predict import predict  # noqa: E402
 from dcase_retrieval_baseline.synth import synthesize  # noqa: E402
 from dcase_retrieval_baseline.train import RunMismatchError, train  # noqa: E402
@@ -107,7 +108,7 @@ def test_another_config_in_the_same_run_dir_is_refused(data: Path, config: Basel
 
 
 def test_mismatched_dimensions_are_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError):  # pydantic's ValidationError; load_config gives ConfigError
         BaselineConfig.model_validate({"model": {"embed_dim": 128}})
 
 
@@ -118,5 +119,5 @@ def test_cuda_without_a_gpu_is_refused_in_one_sentence() -> None:
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")
     assert resolve_device("auto").type == "cpu"
-    with pytest.raises(ValueError, match="CUDA torch wheel"):
+    with pytest.raises(ConfigError, match="CUDA torch wheel"):
         resolve_device("cuda")

@@ -183,9 +183,11 @@ def test_the_pages_state_the_format_metrics_and_ci(tmp_path: Path) -> None:
     root = unpack(bundle(tmp_path, gt), tmp_path / "b")
     fmt = (root / "pages" / "submission.md").read_text(encoding="utf-8")
     assert "`file_name_1`...`file_name_10`" in fmt
+    assert "`fname_1`...`fname_10`" in fmt  # the spelling many teams use
     # the page names exactly the spellings the reader accepts
-    accepted = [p for p in ("file_name", "fname") if _header_ok(tmp_path, p)]
-    assert [p for p in ("file_name", "fname") if f"`{p}_1`" in fmt] == accepted
+    accepted = [p for p in ("file_name", "fname", "filename") if _header_ok(tmp_path, p)]
+    assert accepted == ["file_name", "fname"]
+    assert [p for p in ("file_name", "fname", "filename") if f"`{p}_1`" in fmt] == accepted
     assert "<label>.output.csv" in fmt
     ev = (root / "pages" / "evaluation.md").read_text(encoding="utf-8")
     assert "mAP@10" in ev and "R@1" in ev and "95% confidence interval" in ev
@@ -385,3 +387,22 @@ def test_an_audio_list_widens_what_the_scorer_accepts(tmp_path: Path) -> None:
     both = run_cli("codabench", "bundle", "--gt", gt, "--out", tmp_path / "x.zip",
                    "--audio-list", tmp_path / "audio.txt", "--audio-dir", tmp_path / "wavs")
     assert both.returncode == 2 and "not both" in both.stderr
+
+
+def test_both_spellings_score_the_same_on_the_worker(tmp_path: Path) -> None:
+    """`fname_N` (widely used by teams) and `file_name_N` give the same scores."""
+    gt_path = make_gt(tmp_path, n_files=30, seed=6)
+    root = unpack(bundle(tmp_path, gt_path), tmp_path / "b")
+    rows = system_rankings(load_ground_truth(gt_path), 0.7, 2)
+    scores = []
+    for prefix in ("file_name", "fname"):
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["caption", *(f"{prefix}_{i}" for i in range(1, 11))])
+        writer.writerows([q, *files] for q, files in rows)
+        result, output = run_like_the_worker(tmp_path / prefix, root / "scoring_program",
+                                             root / "reference_data", None,
+                                             {"T_1.output.csv": buf.getvalue().encode()})
+        assert result.returncode == 0, result.stdout + result.stderr
+        scores.append(json.loads((output / "scores.json").read_text()))
+    assert scores[0] == scores[1] and scores[0]["map_at_10"] > 0.1

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from dcase_retrieval_eval.cli.main import main
 from dcase_retrieval_eval.findings import CATALOGUE
 from dcase_retrieval_eval.formats.ground_truth import load_ground_truth
+from dcase_retrieval_eval.formats.tau_relevances import read_tau_relevances
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "findings.md"
 TEXT = DOC.read_text(encoding="utf-8")
@@ -121,10 +122,16 @@ def test_example_reports_what_the_page_says(code: str, tmp_path: Path) -> None:
         if "gt.csv" in files:
             found = load_ground_truth(tmp_path / "gt.csv", strict=False).findings
             got = [(f.code, f.line, f.column) for f in found]
+        elif "evaluation_relevances.csv" in files:
+            found = read_tau_relevances(tmp_path)[2]
+            got = [(f.code, f.line, f.column) for f in found]
         else:
+            # a ground truth listing only relevant clips is used without the audio list
+            against = (["--gt", str(tmp_path / "gt_relevant.csv")] if "gt_relevant.csv" in files
+                       else ["--gt", str(tmp_path / "gt.csv"),
+                             "--audio-list", str(tmp_path / "audio.txt")])
             result = CliRunner().invoke(main, [
-                "validate", str(tmp_path / "sub.csv"), "--gt", str(tmp_path / "gt.csv"),
-                "--audio-list", str(tmp_path / "audio.txt"), "--format", "json", *extra])
+                "validate", str(tmp_path / "sub.csv"), *against, "--format", "json", *extra])
             assert result.exit_code == (1 if CATALOGUE[code].severity == "error" else 0), \
                 result.output
             got = [(f["code"], f["line"], f["column"])

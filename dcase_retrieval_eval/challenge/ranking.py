@@ -304,6 +304,7 @@ def rank(
     bootstrap_rankings: int = 1000,
     baseline: str | None = None,
     characteristics: Sequence[str] | None = None,
+    relevance_threshold: float | None = None,
 ) -> Leaderboard:
     """Score, order and compare every usable system of `submissions` against `gt`.
 
@@ -314,6 +315,7 @@ def rank(
     statistics); a label that no ranked system has raises ValueError.
     `characteristics`: the meta `system.description` keys of Table 4 and the statistics (default
     `paper.DEFAULT_CHARACTERISTICS`, the paper's Table 4).
+    `relevance_threshold`: graded ground truth only, the grade from which a file is relevant.
     """
     if test not in ("randomization", "bootstrap"):
         raise ValueError(f"unknown test {test!r}; choose randomization or bootstrap")
@@ -324,6 +326,8 @@ def rank(
     if bootstrap_rankings < 0:
         raise ValueError("bootstrap_rankings must be at least 0")
     truth = gt if isinstance(gt, GroundTruth) else load_ground_truth(gt, max_bytes=max_bytes)
+    if relevance_threshold is not None:
+        truth = truth.with_relevance_threshold(relevance_threshold)
     ed = resolve_edition(edition, truth, k)
     callback = print_progress if progress is True else progress or None
     bar = _Bar(callback)
@@ -386,7 +390,7 @@ def _robustness(matrix: np.ndarray, scored: list[tuple[Candidate, ScoreReport]],
 
 
 def _metric_names(ed: Edition) -> list[str]:
-    return [f"mAP@{k}" for k in ed.map_ks] + [f"R@{k}" for k in ed.recall_ks]
+    return ed.metric_names
 
 
 def _hardest(matrix: np.ndarray, truth: GroundTruth) -> list[HardQuery]:

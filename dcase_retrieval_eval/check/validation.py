@@ -150,6 +150,11 @@ def _check_rows(
             close = norm.get(_normalise(query))
             hint = (f"Did you mean {close!r}? Queries must match the caption exactly."
                     if close else "Only the captions of the query set are queries.")
+            original = qs.query_aliases.get(query)
+            if original is not None:
+                hint = (f"This is the normalised copy (the 'text' column) of the caption "
+                        f"{original!r}; the query is the 'raw_text' caption as given to "
+                        "participants: copy it exactly.")
             nfc = unicodedata.normalize("NFC", query)
             if close and nfc == unicodedata.normalize("NFC", close):
                 hint = (f"It differs from {close!r} only in its Unicode normalisation (composed "
@@ -190,6 +195,8 @@ def _check_rows(
         _check_files(sub, raw, mapped, depth, log, qs)
     else:
         _check_matrix(sub, qs, depth, log)
+    if not qs.audio_set_known:
+        _unchecked_names(sub, qs, raw, mapped, log)
     valid = np.where(mapped >= 0, mapped, ABSENT).astype(np.int32)
     # a repeated file counts once, at its first position (only rows with a repeat are walked)
     cand = _rows_with_repeats(valid)
@@ -202,7 +209,8 @@ def _check_rows(
     aligned[first_q, :take] = valid[first_r]
     # the policy counts what touches the score: defects in the rows that are scored
     scored = first_r
-    stats["unknown_files"] = int(np.count_nonzero(mapped[scored] == UNKNOWN))
+    if qs.audio_set_known:  # else an unlisted name is no defect: nothing is forgiven
+        stats["unknown_files"] = int(np.count_nonzero(mapped[scored] == UNKNOWN))
     repeated = (valid[scored] == ABSENT) & (mapped[scored] >= 0)
     stats["repeated_files"] = int(np.count_nonzero(repeated))
     stats["short_rows"] = int(np.count_nonzero(sub.n_given[scored] < depth))
@@ -224,7 +232,7 @@ def _check_files(
 ) -> None:
     # unknown files: one finding per cell
     unk_rows, unk_cols = np.nonzero(mapped == UNKNOWN)
-    if unk_rows.size:
+    if unk_rows.size and qs.audio_set_known:
         lowered = {a.casefold(): a for a in qs.audio}
         composed = _composed(qs.audio)
         shown = max(0, log.max_per_code - log.counts["A401"])
@@ -268,6 +276,27 @@ def _check_files(
                 hint=f"Keep only the best {depth}; the others are ignored.")
 
 
+def _unchecked_names(sub: Submission, qs: QuerySet, raw: npt.NDArray[np.int32],
+                     mapped: npt.NDArray[np.int32], log: FindingLog) -> None:
+    """One warning for the names a relevant-only ground truth cannot check (A405)."""
+    if sub.format == "topk":
+        unknown = np.unique(raw[mapped == UNKNOWN])
+        names = [sub.names[int(i)] for i in unknown.tolist()]
+        what = "ranked file name(s)"
+    else:
+        names = [n for n in sub.names if n and n not in qs.audio_index]
+        what = "audio column(s)"
+    if not names:
+        return
+    shown = ", ".join(repr(n[:60]) for n in sorted(names)[:3])
+    log.add("A405", f"{len(names)} {what} ({shown}{', ...' if len(names) > 3 else ''}) are "
+            "not named by the ground truth, which lists only relevant clips: the audio set is "
+            "unknown, so these names were not checked and count as not relevant.",
+            line=sub.header_line,
+            hint="To check every name, give the evaluation audio set with --audio-dir DIR or "
+            "--audio-list FILE (in Python: gt.with_audio_set(names)).")
+
+
 def _check_matrix(sub: Submission, qs: QuerySet, depth: int, log: FindingLog) -> None:
     columns = set(sub.names)
     missing = [a for a in qs.audio if a not in columns]
@@ -280,7 +309,7 @@ def _check_matrix(sub: Submission, qs: QuerySet, depth: int, log: FindingLog) ->
     lowered = {a.casefold(): a for a in qs.audio}
     composed = _composed(qs.audio)
     for name in sub.names:
-        if name and name not in audio:
+        if name and name not in audio and qs.audio_set_known:
             log.add("A401", f"Audio column {name[:160]!r} is not in the audio set.",
                     line=sub.header_line,
                     column=sub.column_of.get(name, 0),

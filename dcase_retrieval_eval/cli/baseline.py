@@ -1,20 +1,28 @@
-"""`dcase-eval synth` and `dcase-eval baseline ...`: thin commands over the `baseline` package.
+"""`dcase-eval synth` and `dcase-eval baseline ...`: thin commands over the baseline package.
 
-The baseline needs torch and gensim, which the core does not: everything from `baseline` is
-imported inside the command functions, so `dcase-eval validate/score` never loads them, and a
-missing extra is reported with the install command instead of a traceback.
+The baseline needs torch and gensim, which the core does not: everything from
+`dcase_retrieval_baseline` is imported inside the command functions, so `dcase-eval
+validate/score` never loads them, and a missing extra is reported with the install command
+instead of a traceback. Every command runs inside `_guarded`: bad input is one line and exit 2,
+Ctrl-C is exit 130, and library warnings are one line each.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import sys
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .options import SEED
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXTRA_MODULES = ("torch", "gensim", "matplotlib")
 INSTALL_HINT = (
@@ -22,7 +30,9 @@ INSTALL_HINT = (
     '    pip install ".[baseline]"\n'
     "(GPU users: install the CUDA torch wheel from pytorch.org first; see docs/baseline.md.)"
 )
+EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 #: clip lengths `synth` accepts (Clotho's clips last 15-30 s); `synth.MAX_SECONDS` agrees
 CLIP_SECONDS = click.FloatRange(0.5, 60.0)
 MAX_CLIPS = 100_000
@@ -40,24 +50,46 @@ def _require_extra() -> None:
         sys.exit(EXIT_USAGE)
 
 
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_USAGE)
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
+    click.echo(f"error: {' '.join(message.split())}", err=True)
+    sys.exit(code)
 
 
-def _user_errors() -> tuple[type[BaseException], ...]:
-    """Exceptions that mean bad input (reported in one line), not a bug."""
-    import yaml
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """A library warning as one line, without the source line Python would print."""
+    click.echo(f"warning: {' '.join(str(message).split())}", err=True)
 
-    errors: list[type[BaseException]] = [FileNotFoundError, FileExistsError, NotADirectoryError,
-                                         PermissionError, ValueError, yaml.YAMLError]
-    try:
-        from dcase_retrieval_baseline.train import RunMismatchError
 
-        errors.append(RunMismatchError)
-    except ImportError:
-        pass
-    return tuple(errors)
+@contextlib.contextmanager
+def _guarded(interrupted: str = "interrupted") -> Iterator[None]:
+    """Bad input -> one line, exit 2; Ctrl-C -> exit 130; warnings -> one line each."""
+    from dcase_retrieval_baseline.errors import BaselineError
+
+    from ..errors import OutputError
+
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            yield
+        except KeyboardInterrupt:
+            click.echo(f"\n{interrupted}", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except (BaselineError, OutputError) as exc:
+            code = EXIT_INVALID if type(exc).__name__ == "InvalidSubmission" else EXIT_USAGE
+            _fail(str(exc), code)
+        except OSError as exc:  # a path the user gave that cannot be read or written
+            where = f"{exc.filename}: " if exc.filename is not None else ""
+            _fail(f"{where}{exc.strerror or exc}; check the path and its permissions")
+
+
+def _console() -> Console:
+    """The toolkit's console (user text never read as markup), one line per message."""
+    from ..report.console import make_console
+
+    console = make_console(stderr=True)
+    console.soft_wrap = True
+    return console
 
 
 def _parse_clips(_ctx: Any, _param: Any, value: str) -> tuple[int, int, int]:
@@ -88,20 +120,19 @@ def synth_command(out_dir: Path, clips_per_split: tuple[int, int, int], seed: in
     from dcase_retrieval_baseline.synth import synthesize
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from ..report.console import make_console
-
     if min_seconds > max_seconds:
         raise click.BadParameter("--min-seconds is above --max-seconds", param_hint="--min-seconds")
-    console = make_console(stderr=True)
+    console = _console()
     columns = (TextColumn("[bold]synth"), BarColumn(), MofNCompleteColumn())
-    try:
-        with Progress(*columns, console=console) as bar:
-            task = bar.add_task("clips", total=sum(clips_per_split))
-            summary = synthesize(out_dir, clips_per_split, seed, (min_seconds, max_seconds),
-                                 on_clip=lambda _split: bar.advance(task))
-    except (FileExistsError, ValueError, OSError) as exc:
-        _fail(str(exc))
-        return
+    with _guarded(f"interrupted; nothing was written to {out_dir}"):
+        try:
+            with Progress(*columns, console=console) as bar:
+                task = bar.add_task("clips", total=sum(clips_per_split))
+                summary = synthesize(out_dir, clips_per_split, seed, (min_seconds, max_seconds),
+                                     on_clip=lambda _split: bar.advance(task))
+        except (FileExistsError, ValueError) as exc:
+            _fail(str(exc))
+            return
     counts = ", ".join(f"{n} {s}" for s, n in summary.clips.items())
     click.echo(f"wrote {counts} clips ({summary.seconds / 60:.1f} min of audio) to {out_dir}")
 
@@ -136,10 +167,8 @@ def features_command(data_dir: Path, cache_dir: Path | None, config_file: Path |
     from dcase_retrieval_baseline.config import load_config
     from dcase_retrieval_baseline.features import split_features
 
-    from ..report.console import make_console
-
-    console = make_console(stderr=True)
-    try:
+    console = _console()
+    with _guarded("interrupted; finished splits are cached, rerun to compute the rest"):
         cfg = load_config(config_file)
         splits = [s for s in SPLITS if (data_dir / s).is_dir()]
         if not splits:
@@ -148,8 +177,6 @@ def features_command(data_dir: Path, cache_dir: Path | None, config_file: Path |
             sf = split_features(data_dir, split, cfg.features, cache_dir, console, not quiet)
             click.echo(f"{split}: {len(sf.names)} clips, {sf.seconds / 60:.1f} min, "
                        f"{len(sf.skipped)} skipped")
-    except _user_errors() as exc:
-        _fail(str(exc))
 
 
 @baseline_group.command("train")
@@ -159,7 +186,7 @@ def features_command(data_dir: Path, cache_dir: Path | None, config_file: Path |
 @_config
 @click.option("--word2vec", default=None, type=click.Path(exists=True, dir_okay=False,
                                                           path_type=Path),
-              help="Word vectors in word2vec binary/text format (e.g. Google News).")
+              help="Word vectors in word2vec binary or text format (told apart by content).")
 @_cache
 @_quiet
 def train_command(data_dir: Path, run_dir: Path, config_file: Path | None,
@@ -169,19 +196,10 @@ def train_command(data_dir: Path, run_dir: Path, config_file: Path | None,
     from dcase_retrieval_baseline.config import load_config
     from dcase_retrieval_baseline.train import train
 
-    from ..report.console import make_console
-
-    try:
+    with _guarded(f"interrupted; run the same command again to resume from {run_dir}/last.pt"):
         cfg = load_config(config_file)
-        result = train(data_dir, run_dir, cfg, word2vec, cache_dir, make_console(stderr=True),
-                       not quiet)
-    except KeyboardInterrupt:
-        click.echo(f"\ninterrupted; run the same command again to resume from {run_dir}/last.pt",
-                   err=True)
-        sys.exit(130)
-    except _user_errors() as exc:
-        _fail(str(exc))
-        return
+        console = _console()
+        result = train(data_dir, run_dir, cfg, word2vec, cache_dir, console, not quiet)
     click.echo(f"{run_dir}: best validation loss {result.best_val_loss:.4f} at epoch "
                f"{result.best_epoch} of {result.epochs} ({result.reason})")
 
@@ -194,7 +212,7 @@ def train_command(data_dir: Path, run_dir: Path, config_file: Path | None,
 @click.option("--split", default="evaluation", show_default=True,
               type=click.Choice(["development", "validation", "evaluation"]))
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Submission CSV to write (caption,file_name_1..file_name_10).")
+              help="Submission CSV to write (outside RUN and DATA).")
 @click.option("--word2vec", default=None, type=click.Path(exists=True, dir_okay=False,
                                                           path_type=Path),
               help="Word vectors to use instead of the run's own.")
@@ -202,17 +220,13 @@ def train_command(data_dir: Path, run_dir: Path, config_file: Path | None,
 @_quiet
 def predict_command(run_dir: Path, data_dir: Path, split: str, out_file: Path,
                     word2vec: Path | None, cache_dir: Path | None, quiet: bool) -> None:
-    """Rank the split's clips for each of its captions and write the top-10 CSV."""
+    """Rank the split's clips for each of its captions and write the validated top-10 CSV."""
     _require_extra()
     from dcase_retrieval_baseline.predict import predict
 
-    from ..report.console import make_console
-
-    try:
+    with _guarded(f"interrupted; {out_file} was not written"):
         predict(run_dir, data_dir, split, out_file, 10, word2vec, cache_dir,
-                make_console(stderr=True), not quiet)
-    except _user_errors() as exc:
-        _fail(str(exc))
+                _console(), not quiet)
 
 
 if __name__ == "__main__":  # for use before the main `dcase-eval` group includes these commands

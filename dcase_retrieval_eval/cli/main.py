@@ -169,11 +169,15 @@ def _validate_package(path: Path, against: Any, edition: str, k: int | None, fmt
 @click.argument("submission", type=_FILE, required=False)
 @click.option("--gt", "gt_path", type=_FILE, help="Ground-truth CSV.")
 @click.option("--edition", type=_EDITION, default="auto", show_default=True,
-              help="Scoring preset; auto = 2025 for multi-relevant ground truth, else 2022.")
+              help="Scoring preset; auto = 2025 for multi-relevant ground truth, graded for "
+              "graded relevance, 2023 for the 2023 captions file, else 2022.")
 @click.option("--k", type=K, default=None, help="Override the main cut-off.")
 @click.option("--lenient", is_flag=True, help="Score an invalid submission with a stated policy.")
 @click.option("--audio-dir", type=_DIR, help="Widen the audio set to this folder's files.")
 @click.option("--audio-list", type=_FILE, help="Widen the audio set to the files listed.")
+@click.option("--relevance-threshold", type=click.FloatRange(min=0), default=None,
+              help="Graded ground truth: the grade from which a file counts as relevant for "
+              "mAP and R@k (default 1).")
 @click.option("--per-query", "per_query", type=_OUT, help="Write per-query values to this CSV.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
               show_default=True)
@@ -186,8 +190,8 @@ def _validate_package(path: Path, against: Any, edition: str, k: int | None, fmt
                    "OUTPUT_DIR); only --edition, --k and --lenient apply.")
 def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | None,
           lenient: bool, audio_dir: Path | None, audio_list: Path | None,
-          per_query: Path | None, fmt: str, output: Path | None, max_bytes: int,
-          codabench: tuple[Path, Path] | None) -> None:
+          relevance_threshold: float | None, per_query: Path | None, fmt: str,
+          output: Path | None, max_bytes: int, codabench: tuple[Path, Path] | None) -> None:
     """Score SUBMISSION against --gt: mAP@k and R@1/5/10 with 95% jackknife CIs."""
     if codabench is not None:
         from .codabench import run_score_mode
@@ -196,19 +200,20 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
         return
     if submission is None or gt_path is None:
         raise click.UsageError("give SUBMISSION and --gt GT.csv (or --codabench IN OUT)")
+    from ..api import prepare_ground_truth
     from ..api import score as run_score
-    from ..formats.ground_truth import list_audio_dir, load_ground_truth, read_audio_list
     from ..io.atomic import guard_outputs, write_text_atomic
     from ..report.per_query import write_per_query
     from ..report.tabular import score_csv, score_json
 
     guard_outputs(files=[per_query, output], inputs=[submission, gt_path, audio_list, audio_dir])
     try:
-        gt = load_ground_truth(gt_path, max_bytes=max_bytes)
-        if audio_dir is not None:
-            gt = gt.with_audio_set(list_audio_dir(audio_dir))
-        elif audio_list is not None:
-            gt = gt.with_audio_set(read_audio_list(audio_list))
+        try:
+            gt = prepare_ground_truth(gt_path, audio_dir=audio_dir, audio_list=audio_list,
+                                      relevance_threshold=relevance_threshold,
+                                      max_bytes=max_bytes)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
         report = run_score(submission, gt, edition=edition, k=k, lenient=lenient,
                            max_bytes=max_bytes)
     except InputError as exc:
@@ -271,9 +276,11 @@ def _register_commands() -> None:
     """Commands kept in their own modules; each imports its heavy parts only when run."""
     from .baseline import baseline_group, synth_command
     from .codabench import codabench_group
+    from .convert import convert_group
     from .rank import rank_command
 
-    for command in (rank_command, synth_command, baseline_group, codabench_group):
+    for command in (rank_command, synth_command, baseline_group, codabench_group,
+                    convert_group):
         main.add_command(command)
 
 

@@ -14,6 +14,7 @@ from ..errors import InputError
 from ..io.csvread import DEFAULT_MAX_BYTES
 from .options import (
     EDITION,
+    INPUT_DIR,
     INPUT_FILE,
     INPUT_FILE_OR_DIR,
     MAX_ROUNDS,
@@ -58,6 +59,12 @@ def _summary(console: Console, board: object) -> None:
 @click.option("--out", "out_dir", required=True, type=OUTPUT_DIR, help="Folder for the results.")
 @click.option("--edition", type=EDITION, default="auto", show_default=True)
 @click.option("--k", type=K, default=None, help="Override the main cut-off.")
+@click.option("--audio-dir", type=INPUT_DIR,
+              help="Folder of the evaluation audio files (the audio set).")
+@click.option("--audio-list", type=INPUT_FILE,
+              help="Text file or CSV listing the audio file names (the audio set).")
+@click.option("--relevance-threshold", type=click.FloatRange(min=0), default=None,
+              help="Graded ground truth: the grade from which a file counts as relevant.")
 @click.option("--test", type=click.Choice(["randomization", "bootstrap"]),
               default="randomization", show_default=True)
 @click.option("--rounds", type=ROUNDS, default=10_000, show_default=True)
@@ -79,11 +86,14 @@ def _summary(console: Console, board: object) -> None:
               "[default: audio_modelling,caption_modelling,loss_function].")
 @click.option("--quiet", is_flag=True, help="No progress bar and no table.")
 def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, k: int | None,
-                 test: str, rounds: int, seed: int, alpha: float, all_pairs: bool,
-                 lenient: bool, max_bytes: int, bootstrap_rankings: int, baseline: str | None,
-                 characteristics: str | None, quiet: bool) -> None:
+                 audio_dir: Path | None, audio_list: Path | None,
+                 relevance_threshold: float | None, test: str, rounds: int, seed: int,
+                 alpha: float, all_pairs: bool, lenient: bool, max_bytes: int,
+                 bootstrap_rankings: int, baseline: str | None, characteristics: str | None,
+                 quiet: bool) -> None:
     """Rank SUBMISSIONS (a folder of team packages, or a manifest CSV system,team,path) and
     write results.json/.csv/.md/.tex, index.html and per-query CSVs into --out."""
+    from ..api import prepare_ground_truth
     from ..challenge.paper import UnknownBaseline
     from ..challenge.ranking import input_paths, rank
     from ..io.atomic import guard_outputs
@@ -91,6 +101,8 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
     from ..report.results_dir import write_results
     from ..report.terminal import ProgressBar
 
+    if audio_dir is not None and audio_list is not None:
+        raise click.UsageError("give either --audio-dir or --audio-list, not both")
     keys = None
     if characteristics is not None:
         keys = [k.strip() for k in characteristics.split(",") if k.strip()]
@@ -98,11 +110,18 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
             raise click.UsageError("--characteristics needs at least one key, e.g. "
                                    "audio_modelling,loss_function")
     console = make_console(stderr=True)
-    inputs = [*input_paths(submissions), gt_path]
+    inputs = [*input_paths(submissions), gt_path,
+              *[p for p in (audio_dir, audio_list) if p is not None]]
     guard_outputs(folders=[out_dir], inputs=inputs)  # before any work: nothing is written
     try:
+        try:
+            truth = prepare_ground_truth(gt_path, audio_dir=audio_dir, audio_list=audio_list,
+                                         relevance_threshold=relevance_threshold,
+                                         max_bytes=max_bytes)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
         with contextlib.nullcontext(None) if quiet else ProgressBar() as bar:
-            board = rank(submissions, gt_path, edition=edition, k=k,
+            board = rank(submissions, truth, edition=edition, k=k,
                          test=test,  # type: ignore[arg-type]
                          rounds=rounds, seed=seed, alpha=alpha, all_pairs=all_pairs,
                          lenient=lenient, max_bytes=max_bytes, progress=bar or False,

@@ -1,18 +1,27 @@
 """Ground truth and query sets: the queries, the audio files, and which files are relevant.
 
-Three ground-truth formats are read (see docs/formats.md):
-- Clotho captions CSV `file_name,caption_1..caption_N`: each caption is a query for its row's file;
+Every official ground-truth file of 2022-2025 is read as published (see docs/formats.md):
+- Clotho captions CSV `file_name,caption_1..caption_N` (2022, 2024): each caption is a query for
+  its row's file;
+- the 2023 organizers' captions CSV `fname,raw_text,text`, one row per caption: `raw_text` is the
+  query as given to participants, `text` a normalised copy (kept to explain near misses);
 - 2025 correspondence CSV `query,audio_filenames` with a Python-list literal of relevant files;
-- long CSV `query,file_name`, one row per relevant pair.
+- long CSV `query,file_name`, one row per relevant pair;
+- graded long CSV `query,file_name,relevance`, a non-negative grade per judged pair (0 = judged
+  not relevant), e.g. converted from the TAU Audio-Text Graded Relevances 2023 data.
+The Clotho and 2023 files list every clip of the split, so they define the audio set; the others
+list only relevant (or judged) clips, so they do not (`audio_set_known` is False) until an audio
+set is given with `with_audio_set`.
 A participant without the ground truth builds a `QuerySet` from a `caption` CSV and an audio set.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 from typing import Literal
@@ -25,7 +34,9 @@ from ..findings import Finding, FindingLog
 from ..io import fastread
 from ..io.csvread import DEFAULT_MAX_BYTES, CsvFile, Record, check_bytes
 
-GroundTruthFormat = Literal["clotho", "correspondence", "long"]
+GroundTruthFormat = Literal["clotho", "captions2023", "correspondence", "long", "graded"]
+#: Formats whose rows list every clip of the split, so that they define the audio set.
+COMPLETE_AUDIO_FORMATS = ("clotho", "captions2023")
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".aif", ".aiff", ".m4a")
 
 
@@ -38,6 +49,12 @@ class QuerySet:
     source: str = ""
     query_lines: list[int] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    #: False when `audio` holds only the clips the ground truth names (relevant or judged ones):
+    #: then an unlisted file in a ranking may be a real, unmarked clip, not an error.
+    audio_set_known: bool = True
+    #: Other spellings of a query that a submission may have used by mistake -> the query (the
+    #: 2023 file's normalised `text` -> its `raw_text`); used only to explain a miss.
+    query_aliases: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.query_index: dict[str, int] = {q: i for i, q in enumerate(self.queries)}
@@ -55,6 +72,12 @@ class GroundTruth(QuerySet):
     format: GroundTruthFormat = "clotho"
     rel_indptr: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(1, np.int64))
     rel_indices: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
+    #: graded format only: every judged file of each query (CSR into `audio`) with its grade;
+    #: the relevant files (`rel_*`) are those graded at least `relevance_threshold`
+    judged_indptr: npt.NDArray[np.int64] | None = None
+    judged_indices: npt.NDArray[np.int32] | None = None
+    grades: npt.NDArray[np.float64] | None = None
+    relevance_threshold: float = 1.0
 
     @property
     def n_relevant(self) -> npt.NDArray[np.int64]:
@@ -65,29 +88,65 @@ class GroundTruth(QuerySet):
         return [self.audio[i] for i in self.rel_indices[lo:hi]]
 
     def with_audio_set(self, audio: Iterable[str]) -> GroundTruth:
-        """The same relevance judged over a larger audio set (e.g. the whole evaluation folder)."""
+        """The same relevance judged over a larger audio set (e.g. the whole evaluation folder),
+        now known: a ranked file outside it is an error (A401)."""
         names = list(dict.fromkeys([*self.audio, *audio]))
-        return GroundTruth(
-            queries=self.queries,
-            audio=names,
-            source=self.source,
-            query_lines=self.query_lines,
-            findings=self.findings,
-            format=self.format,
-            rel_indptr=self.rel_indptr,
-            rel_indices=self.rel_indices,
-        )
+        return replace(self, audio=names, audio_set_known=True)
+
+    def judgements(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32],
+                                  npt.NDArray[np.float64]]:
+        """(indptr, indices, grades) of every judged file; binary ground truth: grade 1 for each
+        relevant file, so that nDCG is defined for every format."""
+        if self.grades is None or self.judged_indptr is None or self.judged_indices is None:
+            return self.rel_indptr, self.rel_indices, np.ones(self.rel_indices.size)
+        return self.judged_indptr, self.judged_indices, self.grades
+
+    def with_relevance_threshold(self, threshold: float) -> GroundTruth:
+        """Graded ground truth whose relevant files are those graded at least `threshold`."""
+        if self.grades is None or self.judged_indptr is None or self.judged_indices is None:
+            raise ValueError("a relevance threshold applies to graded ground truth only")
+        if not np.isfinite(threshold) or threshold < 0:
+            raise ValueError("the relevance threshold must be a non-negative number")
+        indptr, indices = _at_least(self.judged_indptr, self.judged_indices, self.grades,
+                                    threshold)
+        return replace(self, rel_indptr=indptr, rel_indices=indices,
+                       relevance_threshold=float(threshold))
+
+
+def _at_least(indptr: npt.NDArray[np.int64], indices: npt.NDArray[np.int32],
+              grades: npt.NDArray[np.float64], threshold: float,
+              ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+    """The CSR sub-structure of the entries graded at least `threshold`."""
+    keep = grades >= threshold
+    kept_before = np.zeros(keep.size + 1, np.int64)
+    kept_before[1:] = np.cumsum(keep)
+    return kept_before[indptr], indices[keep]
 
 
 def _detect_format(header: list[str]) -> GroundTruthFormat | None:
     low = [h.strip().lower() for h in header]
     if low[:1] == ["file_name"] and len(low) > 1 and all(h.startswith("caption") for h in low[1:]):
         return "clotho"
+    if "fname" in low and "raw_text" in low:  # 2023: fname,raw_text,text (and tid,fid,...)
+        return "captions2023"
     if low[:2] == ["query", "audio_filenames"]:
         return "correspondence"
+    if low[:3] in (["query", "file_name", "relevance"], ["caption", "file_name", "relevance"]):
+        return "graded"
     if low[:2] in (["query", "file_name"], ["caption", "file_name"]):
         return "long"
     return None
+
+
+_GRADE = re.compile(r"\s*(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+
+
+def parse_grade(text: str) -> float | None:
+    """A relevance grade: a plain non-negative decimal number (no sign, NaN or infinity)."""
+    if not _GRADE.fullmatch(text):
+        return None
+    value = float(text)
+    return value if np.isfinite(value) else None
 
 
 def _parse_file_list(text: str) -> list[str] | None:
@@ -106,7 +165,7 @@ def _parse_file_list(text: str) -> list[str] | None:
 def load_ground_truth(
     path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, strict: bool = True
 ) -> GroundTruth:
-    """Read a ground-truth CSV in any of the three formats.
+    """Read a ground-truth CSV in any of the five formats.
 
     Problems are kept in `findings`; a file that cannot serve as ground truth at all raises
     `InputError` when `strict` (the CLI turns it into exit code 1 with the findings).
@@ -119,6 +178,7 @@ def load_ground_truth(
     queries: dict[str, list[str]] = {}
     first_line: dict[str, int] = {}
     audio: dict[str, None] = {}
+    extra = _Extra()
     fmt: GroundTruthFormat | None = None
     if check_bytes(path, log, max_bytes, what="ground truth") is not None:
         records = CsvFile(path, log).records()
@@ -133,11 +193,12 @@ def load_ground_truth(
                 "G605",
                 f"Header {header.cells[:3]!r} matches no ground-truth format.",
                 line=header.line,
-                hint="Expected 'file_name,caption_1,...', 'query,audio_filenames' "
-                "or 'query,file_name'.",
+                hint="Expected 'file_name,caption_1,...', 'fname,raw_text,text', "
+                "'query,audio_filenames', 'query,file_name' or 'query,file_name,relevance'.",
             )
         else:
-            _read_rows(fmt, records, queries, first_line, audio, log)
+            extra.header = [h.strip().lower() for h in header.cells]
+            _read_rows(fmt, records, queries, first_line, audio, log, extra)
             if not queries:
                 log.add("G606", "The ground truth holds no query.", line=header.line)
     findings = log.sorted()
@@ -150,16 +211,34 @@ def load_ground_truth(
     indices = np.fromiter(
         map(index.__getitem__, chain.from_iterable(queries.values())), np.int32, int(indptr[-1])
     )
+    graded: dict[str, object] = {}
+    if fmt == "graded":
+        grades = np.fromiter(chain.from_iterable(extra.grades[q] for q in queries), np.float64,
+                             int(indptr[-1]))
+        graded = dict(judged_indptr=indptr, judged_indices=indices, grades=grades)
+        indptr, indices = _at_least(indptr, indices, grades, 1.0)
     return GroundTruth(
         queries=list(queries),
         audio=names,
         source=str(path),
         query_lines=[first_line[q] for q in queries],
         findings=findings,
+        audio_set_known=(fmt or "clotho") in COMPLETE_AUDIO_FORMATS,
+        query_aliases={a: q for a, q in extra.aliases.items() if a not in queries},
         format=fmt or "clotho",
         rel_indptr=indptr,
         rel_indices=indices,
+        **graded,  # type: ignore[arg-type]
     )
+
+
+@dataclass
+class _Extra:
+    """What some formats carry beyond query -> files: the header, grades, query aliases."""
+
+    header: list[str] = field(default_factory=list)
+    grades: dict[str, list[float]] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
 def _read_fast_clotho(path: Path, max_bytes: int) -> GroundTruth | None:
@@ -224,7 +303,7 @@ def _add_pair(
     if query not in first_line:
         first_line[query] = line
     if file in files:
-        if fmt != "clotho":
+        if fmt not in COMPLETE_AUDIO_FORMATS:
             log.add(
                 "G603",
                 f"{file!r} is listed twice for one query.",
@@ -233,7 +312,7 @@ def _add_pair(
                 hint="It is counted once.",
             )
         return
-    if files and fmt == "clotho":
+    if files and fmt in COMPLETE_AUDIO_FORMATS:
         log.add(
             "G601",
             f"The caption {query!r} is also written for {files[0]!r} (line {first_line[query]}).",
@@ -253,8 +332,12 @@ def _read_rows(
     first_line: dict[str, int],
     audio: dict[str, None],
     log: FindingLog,
+    extra: _Extra,
 ) -> None:
     seen_files: dict[str, int] = {}
+    if fmt == "captions2023":
+        _read_captions_2023(records, queries, first_line, audio, log, extra)
+        return
     for rec in records:
         line, cells = rec.line, rec.cells  # type: ignore[attr-defined]
         if fmt == "clotho":
@@ -307,8 +390,66 @@ def _read_rows(
             if len(cells) < 2 or not cells[0].strip() or not cells[1].strip():
                 log.add("G602", "A row has an empty query or file name.", line=line)
                 continue
+            if fmt == "graded":
+                _add_graded(cells, line, queries, first_line, audio, log, extra)
+                continue
             audio[cells[1]] = None
             _add_pair(cells[0], cells[1], line, 2, queries, first_line, log, fmt)
+
+
+def _add_graded(cells: list[str], line: int, queries: dict[str, list[str]],
+                first_line: dict[str, int], audio: dict[str, None], log: FindingLog,
+                extra: _Extra) -> None:
+    """One `query,file_name,relevance` row: a judged pair with its grade."""
+    query, file = cells[0], cells[1]
+    grade = parse_grade(cells[2]) if len(cells) > 2 else None
+    if grade is None:
+        log.add("G607", f"Relevance {(cells[2] if len(cells) > 2 else '')[:40]!r} is not a "
+                "non-negative number.", line=line, column=3,
+                hint="Write the grade as a number, 0 for judged not relevant.")
+        return
+    files = queries.setdefault(query, [])
+    grades = extra.grades.setdefault(query, [])
+    first_line.setdefault(query, line)
+    audio[file] = None
+    if file in files:
+        before = grades[files.index(file)]
+        if before != grade:
+            log.add("G607", f"{file!r} is graded {cells[2].strip()} here and {before:g} before "
+                    "for the same query.", line=line, column=3,
+                    hint="A judged pair has one grade; remove the conflicting row.")
+        else:
+            log.add("G603", f"{file!r} is listed twice for one query.", line=line, column=2,
+                    hint="It is counted once.")
+        return
+    files.append(file)
+    grades.append(grade)
+
+
+def _read_captions_2023(records: Iterable[object], queries: dict[str, list[str]],
+                        first_line: dict[str, int], audio: dict[str, None], log: FindingLog,
+                        extra: _Extra) -> None:
+    """The 2023 file: one caption per row; `raw_text` is the query, `text` its normalised copy."""
+    f_col, q_col = extra.header.index("fname"), extra.header.index("raw_text")
+    t_col = extra.header.index("text") if "text" in extra.header else None
+    for rec in records:
+        line, cells = rec.line, rec.cells  # type: ignore[attr-defined]
+        if len(cells) <= max(f_col, q_col):
+            log.add("G602", "A row has no caption.", line=line)
+            continue
+        file, query = cells[f_col], cells[q_col]
+        if not file.strip():
+            log.add("C206", "The fname cell is empty: the row's caption has no file.",
+                    line=line, column=f_col + 1, hint="Give the audio file name of every row.")
+            continue
+        audio[file] = None
+        if not query.strip():
+            log.add("G602", f"The raw_text of a caption of {file!r} is empty.", line=line,
+                    column=q_col + 1, hint="It is not used as a query.")
+            continue
+        if t_col is not None and t_col < len(cells) and cells[t_col] != query:
+            extra.aliases.setdefault(cells[t_col], query)
+        _add_pair(query, file, line, q_col + 1, queries, first_line, log, "captions2023")
 
 
 def load_query_set(
@@ -333,8 +474,9 @@ def load_query_set(
                 for caption in rec.cells[1:]:
                     if caption.strip():
                         queries.setdefault(caption, rec.line)
-        elif "caption" in low or "query" in low:
-            col = low.index("caption") if "caption" in low else low.index("query")
+        elif "caption" in low or "query" in low or "raw_text" in low:
+            name = next(n for n in ("raw_text", "caption", "query") if n in low)
+            col = low.index(name)
             for rec in records:
                 if col < len(rec.cells) and rec.cells[col].strip():
                     queries.setdefault(rec.cells[col], rec.line)

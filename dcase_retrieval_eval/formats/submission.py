@@ -1,7 +1,10 @@
 """Submissions: a ranked list of audio files per query, read from either official format.
 
-- top-k CSV (2022-2024): `caption,file_name_1,...,file_name_k`, best first;
-- score matrix CSV (2025 baseline): `index,<audio 1>,<audio 2>,...`, one similarity per cell.
+- top-k CSV (2022-2024): `caption,file_name_1,...,file_name_k`, best first; `fname_N` is an
+  equal spelling of `file_name_N` (the DCASE pages and a widely used exporter write it);
+- score matrix CSV (2025 baseline): `index,<audio 1>,<audio 2>,...`, one similarity per cell; the
+  query column may also be named `caption` or `query`, or have an empty name (pandas' unnamed
+  index).
   Ranking rule for the matrix: score descending, ties broken by file name in ascending Unicode
   code-point order. The rule never looks at the ground truth or the column order, so a constant
   matrix ranks every query the same way and scores at chance level.
@@ -18,6 +21,7 @@ import re
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Literal
 
@@ -32,7 +36,12 @@ from ..io.csvread import DEFAULT_MAX_BYTES, CsvFile, Record, check_bytes
 SubmissionFormat = Literal["topk", "matrix"]
 ABSENT = -1  # no cell at that position (short row)
 BLANK = -2  # an empty cell
-_FILE_COL = re.compile(r"^file_name_(\d+)$")
+_FILE_COL = re.compile(r"^(?:file_name|fname)_(\d+)$")
+#: The two spellings of the ranked-file columns; both occur in real submissions.
+FILE_COLUMN_PREFIXES = ("file_name", "fname")
+#: Accepted names of a score matrix's query column: pandas' `index`, an unnamed index (empty),
+#: or the column's own name.
+MATRIX_QUERY_COLUMNS = ("index", "", "caption", "query")
 _BATCH = 1 << 18  # names interned per batch
 #: A score as NumPy, pandas and Python write one: ASCII digits, an optional sign, point and
 #: exponent. Python's float() also takes '1_000', ' 1.5 ' and non-ASCII digits; they are refused.
@@ -72,8 +81,14 @@ class Submission:
         return [self.names[i] for i in self.ranks[row] if i >= 0]
 
 
-def _header_kind(cells: list[str]) -> tuple[SubmissionFormat | None, int]:
-    """(format, index of the query column) a header suggests, or (None, 0)."""
+def is_file_column(cell: str, position: int) -> bool:
+    """Whether a header cell names ranked position `position` (`file_name_N` or `fname_N`)."""
+    return cell in (f"{prefix}_{position}" for prefix in FILE_COLUMN_PREFIXES)
+
+
+def _header_kind(cells: list[str], first_row: list[str] | None,
+                 ) -> tuple[SubmissionFormat | None, int]:
+    """(format, index of the query column) a header (and the first data row) suggest."""
     low = [c.strip().lower() for c in cells]
     offset = 1 if low and low[0] in ("", "unnamed: 0") and len(low) > 1 else 0
     rest = low[offset:]
@@ -82,10 +97,17 @@ def _header_kind(cells: list[str]) -> tuple[SubmissionFormat | None, int]:
         return "topk", offset
     if rest and rest[0] == "index":
         return "matrix", offset
-    if low[:1] == [""] and len(low) > 2 and not any(_FILE_COL.match(c) for c in low):
+    no_file_cols = not any(_FILE_COL.match(c) for c in low)
+    scores = first_row is not None and len(first_row) > offset + 1 and all(
+        _is_number(c) for c in first_row[offset + 1:])
+    if offset and rest[0] in ("caption", "query") and no_file_cols and scores:
+        return "matrix", offset  # a pandas index written before a named query column
+    if low[:1] == [""] and len(low) > 2 and no_file_cols:
         return "matrix", 0
     if all(_FILE_COL.match(c) for c in rest[1:]) and len(rest) > 1:
         return "topk", offset
+    if len(low) > 1 and no_file_cols and scores:
+        return "matrix", 0  # the first cell names the query column; checked by the reader
     return None, 0
 
 
@@ -115,7 +137,10 @@ def load_submission(
     if header is None:
         log.add("F102", "The file holds no CSV record.", hint="Write the header and the rows.")
         return _finish(empty, log)
-    kind, offset = _header_kind(header.cells)
+    first_row = next(records, None)
+    kind, offset = _header_kind(header.cells, first_row.cells if first_row else None)
+    if first_row is not None:
+        records = chain([first_row], records)
     if format != "auto":
         kind = format
     if kind == "matrix":
@@ -124,9 +149,9 @@ def load_submission(
 
 
 def _is_topk_header(cells: list[str]) -> bool:
-    """Exactly `caption,file_name_1..k` (what the fast path accepts)."""
-    return len(cells) > 1 and cells == ["caption", *[f"file_name_{i}"
-                                                     for i in range(1, len(cells))]]
+    """Exactly `caption` then `file_name_1..k` or `fname_1..k` (what the fast path accepts)."""
+    return len(cells) > 1 and cells[0] == "caption" and all(
+        is_file_column(c, i) for i, c in enumerate(cells[1:], start=1))
 
 
 def _read_fast(path: Path, format: str, max_bytes: int) -> Submission | None:
@@ -178,7 +203,10 @@ def _read_topk(
             "The column was ignored to check the rest.",
         )
     expected = ["caption"] + [f"file_name_{i}" for i in range(1, len(cells) - offset)]
-    if cells[offset:] != expected:  # exact: the organizers' scripts index columns by name
+    # exact names (the organizers' scripts select columns by name); fname_N equals file_name_N
+    named = cells[offset:offset + 1] == ["caption"] and all(
+        is_file_column(c, i) for i, c in enumerate(cells[offset + 1:], start=1))
+    if not named:
         if _looks_like_data(cells) or low[offset:offset + 1] != ["caption"] and not any(
             _FILE_COL.match(c) for c in low
         ):
@@ -191,12 +219,14 @@ def _read_topk(
         else:
             for col, (got, want) in enumerate(zip(cells[offset:], expected, strict=True),
                                                start=offset + 1):
-                if got != want:
-                    hint = f"Name it {want!r}."
-                    if got.strip().lower() == want:
-                        hint = f"Write exactly {want!r} (case and spaces matter)."
-                    log.add("C202", f"Header cell {got!r} should be {want!r}.", line=header.line,
-                            column=col, hint=hint)
+                position = col - offset - 1
+                if got != want and not (position and is_file_column(got, position)):
+                    names = (f"{want!r} or 'fname_{position}'" if position else repr(want))
+                    hint = f"Name it {names}."
+                    if got.strip().lower() in (want, f"fname_{position}"):
+                        hint = f"Write exactly {names} (case and spaces matter)."
+                    log.add("C202", f"Header cell {got!r} should be {names}.",
+                            line=header.line, column=col, hint=hint)
     width = len(cells) - offset
     depth = max(width - 1, 1)
     queries: list[str] = []
@@ -285,9 +315,11 @@ def _read_matrix(
             hint="It looks like a pandas index column: write with to_csv(index=False) or name "
             "the query column 'index'. The column was ignored to check the rest.",
         )
-    if cells[0].strip().lower() != "index":
-        log.add("C202", f"The first header cell is {cells[0]!r}, not 'index'.", line=header.line,
-                column=offset + 1, hint="Name the query column 'index'.")
+    if cells[0].strip().lower() not in MATRIX_QUERY_COLUMNS:
+        log.add("C202", f"The first header cell is {cells[0]!r}, not a query column name.",
+                line=header.line, column=offset + 1,
+                hint="Name the query column 'index' (pandas' default), 'caption' or 'query', "
+                "or leave its name empty.")
     columns = cells[1:]
     if not columns:
         log.add("M507", "The score matrix has no audio column.", line=header.line,

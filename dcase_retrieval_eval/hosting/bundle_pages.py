@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..editions import Edition
+from ..formats.submission import FILE_COLUMN_PREFIXES
 
 
 @dataclass(frozen=True)
@@ -21,11 +22,9 @@ class PageFacts:
 
 
 def column_prefixes() -> tuple[str, ...]:
-    """The spellings of the ranked-file columns the reader accepts (`file_name_N`, and
-    `fname_N` where the reader knows it), so the page never promises more than the scorer."""
-    from ..formats import submission
-
-    return tuple(getattr(submission, "FILE_COLUMN_PREFIXES", ("file_name",)))
+    """The spellings of the ranked-file columns the reader accepts (`file_name_N`, `fname_N`),
+    taken from the reader, so the page never promises more than the scorer."""
+    return FILE_COLUMN_PREFIXES
 
 
 def overview(f: PageFacts) -> str:

@@ -16,6 +16,7 @@ from ..formats.ground_truth import GroundTruth
 from ..formats.submission import TIE_RULE, Submission
 from .jackknife import JackknifeStats, jackknife_mean
 from .metrics import average_precision, first_positions, hit_matrix, recall_at
+from .ndcg import gain_matrix, ideal_dcg, ndcg_at
 
 
 class Policy(BaseModel):
@@ -119,6 +120,11 @@ def measure(alignment: Alignment, gt: GroundTruth, edition: Edition) -> _Measure
     hits = hit_matrix(alignment.ranks, indptr, indices, len(gt.audio))
     n_rel = np.diff(indptr)
     values: dict[str, npt.NDArray[np.float64]] = {}
+    if edition.ndcg_ks:
+        judged_indptr, judged, grades = gt.judgements()
+        gains = gain_matrix(alignment.ranks, judged_indptr, judged, grades, len(gt.audio))
+        for k in edition.ndcg_ks:
+            values[f"nDCG@{k}"] = ndcg_at(gains, ideal_dcg(judged_indptr, grades, k), k)
     for k in edition.map_ks:
         values[f"mAP@{k}"] = average_precision(hits, n_rel, k, edition.ap_normalization)
     for k in edition.recall_ks:
@@ -152,7 +158,7 @@ def score_aligned(
         ground_truth=gt.source,
         n_queries=gt.n_queries,
         edition=edition.name,
-        k=edition.map_ks[0],
+        k=edition.main_k,
         main_metric=edition.main_metric,
         policy=policy,
         metrics=metrics,
