@@ -373,16 +373,26 @@ def test_an_audio_list_widens_what_the_scorer_accepts(tmp_path: Path) -> None:
                                      root / "reference_data", example)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert list(json.loads((output / "scores.json").read_text())) == score_keys(EDITIONS["2025"])
-    # the same submission against a bundle without the audio set: the extra files are unknown
+    # with the audio set every name is checked: a misspelt column is rejected (A401)
+    with zipfile.ZipFile(example) as zf:
+        text = zf.read(EXAMPLE_NAME).decode()
+    typo = text.replace("clip_045.wav", "clip_45.wav", 1).encode()
+    bad, output = run_like_the_worker(tmp_path / "w2", root / "scoring_program",
+                                      root / "reference_data", None, {"T_1.output.csv": typo})
+    assert bad.returncode == 1
+    html = (output / "detailed_results.html").read_text(encoding="utf-8")
+    assert html.count("<td>A401</td><td>error</td>") == 1 and "clip_45.wav" in html
+    # without it, names outside the ground truth cannot be checked: scored as misses, and said
     narrow = tmp_path / "narrow.zip"
     result = run_cli("codabench", "bundle", "--gt", gt, "--out", narrow)
     assert result.returncode == 0 and "--audio-list" in result.stderr
     root2 = unpack(narrow, tmp_path / "narrow")
-    bad, output = run_like_the_worker(tmp_path / "w2", root2 / "scoring_program",
-                                      root2 / "reference_data", example)
-    assert bad.returncode == 1
-    html = (output / "detailed_results.html").read_text(encoding="utf-8")
-    assert html.count("<td>A401</td><td>error</td>") == len(set(audio) - named) > 0
+    assert not (root2 / "reference_data" / "audio_set.txt").exists()
+    loose, output = run_like_the_worker(tmp_path / "w3", root2 / "scoring_program",
+                                        root2 / "reference_data", None, {"T_1.output.csv": typo})
+    assert loose.returncode == 0, loose.stdout + loose.stderr
+    assert "<td>A405</td><td>warning</td>" in (output / "detailed_results.html").read_text(
+        encoding="utf-8")
     (tmp_path / "wavs").mkdir()
     both = run_cli("codabench", "bundle", "--gt", gt, "--out", tmp_path / "x.zip",
                    "--audio-list", tmp_path / "audio.txt", "--audio-dir", tmp_path / "wavs")

@@ -148,8 +148,8 @@ def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
                f"{', '.join(summary.columns)}; docker image {summary.docker_image}")
     if not summary.complete_audio:
         click.echo(f"note: the audio set is the {summary.n_files} files the ground truth names; "
-                   "if the evaluation set holds more, give --audio-dir or --audio-list (a "
-                   "ranking of any other file is rejected)", err=True)
+                   "give the evaluation set with --audio-dir or --audio-list so that the scorer "
+                   "can check every ranked name", err=True)
     if docker_image is None:
         click.echo(f"note: the bundle names the image {default_docker_image()}; build it with "
                    "docker/Dockerfile, push it where Codabench can pull it, and pass that name "

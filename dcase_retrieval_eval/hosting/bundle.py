@@ -72,7 +72,7 @@ class BundleSummary:
     n_queries: int
     n_files: int
     docker_image: str
-    #: False when the audio set is only the files the ground truth names (not a Clotho file)
+    #: False when the audio set is only the relevant files a ground truth names (2025 form)
     complete_audio: bool = True
 
 
@@ -265,4 +265,4 @@ def build_bundle(gt_path: str | Path, out: str | Path, *, title: str | None = No
         tmp.write_bytes(_zip_bytes(members))
     return BundleSummary(path=out, edition=ed.name, columns=score_keys(ed),
                          n_queries=gt.n_queries, n_files=len(gt.audio), docker_image=image,
-                         complete_audio=audio_set is not None or gt.format == "clotho")
+                         complete_audio=gt.audio_set_known)
