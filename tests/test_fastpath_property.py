@@ -148,3 +148,29 @@ def test_the_ground_truth_fast_path_takes_clean_files_only(tmp_path: Path,
     shared = tmp_path / "shared.csv"
     shared.write_text("file_name,caption_1\na.wav,A dog.\nb.wav,A dog.\n", encoding="utf-8")
     assert _read_fast_clotho(shared, 1 << 30) is None
+
+
+def test_the_fast_path_does_not_import_pandas(tmp_path: Path) -> None:
+    """pyarrow's `to_numpy()` imports pandas (half a second, and memory) for a check the fast
+    path does not need; a million-query run must not pay it."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    sub = tmp_path / "sub.csv"
+    sub.write_text('caption,file_name_1\n"a, b",x.wav\nc,"y, z.wav"\n', encoding="utf-8")
+    gt = tmp_path / "gt.csv"
+    gt.write_text("file_name,caption_1\nx.wav,\"a, b\"\n\"y, z.wav\",c\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from dcase_retrieval_eval.io import fastread\n"
+        "fastread.FAST_PATH_MIN_BYTES = 0\n"
+        "from dcase_retrieval_eval.api import score\n"
+        f"report = score({str(sub)!r}, {str(gt)!r}, k=1, lenient=True)\n"
+        "assert 'pyarrow' in sys.modules and 'pandas' not in sys.modules, sorted(sys.modules)\n"
+        "print(report.metrics['mAP@1'].value)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "1.0"
