@@ -35,7 +35,7 @@ def _c(code: str, name: str, severity: Severity, summary: str) -> CodeInfo:
 E, W = Severity.ERROR, Severity.WARNING
 
 #: The catalogue. F = file, C = CSV structure, Q = queries, A = audio files in a ranking,
-#: M = score matrix, G = ground truth, P = team package.
+#: M = score matrix, G = ground truth, P = team package, H = hosting (Codabench folders).
 CATALOGUE: dict[str, CodeInfo] = {
     c.code: c
     for c in [
@@ -108,6 +108,11 @@ CATALOGUE: dict[str, CodeInfo] = {
            "bidirectional-override characters."),
         _c("P726", "misplaced-file", W, "A system file sits in a folder named for another "
            "label."),
+        _c("H801", "no-submission-file", E, "An upload folder holds no CSV file."),
+        _c("H802", "several-csv-files", E, "An upload folder holds several CSV files."),
+        _c("H803", "archive-in-upload", E, "An upload holds an archive instead of the CSV."),
+        _c("H804", "link-in-upload", E, "An upload folder holds a link or a special file."),
+        _c("H805", "upload-too-deep", E, "An upload nests folders too deeply or holds too much."),
     ]
 }
 

@@ -185,22 +185,18 @@ def _validate_package(path: Path, against: Any, edition: str, k: int | None, fmt
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
               show_default=True)
 @click.option("--codabench", nargs=2, type=click.Path(path_type=Path), default=None,
-              metavar="INPUT_DIR OUTPUT_DIR", help="Run as a Codabench scoring program.")
+              metavar="INPUT_DIR OUTPUT_DIR",
+              help="Run as a Codabench scoring program (INPUT_DIR/ref, INPUT_DIR/res -> "
+                   "OUTPUT_DIR); only --edition, --k and --lenient apply.")
 def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | None,
           lenient: bool, audio_dir: Path | None, audio_list: Path | None,
           relevance_threshold: float | None, per_query: Path | None, fmt: str,
           output: Path | None, max_bytes: int, codabench: tuple[Path, Path] | None) -> None:
     """Score SUBMISSION against --gt: mAP@k and R@1/5/10 with 95% jackknife CIs."""
     if codabench is not None:
-        ignored = [name for name, value in (
-            ("SUBMISSION", submission), ("--gt", gt_path), ("--audio-dir", audio_dir),
-            ("--audio-list", audio_list), ("--relevance-threshold", relevance_threshold),
-            ("--per-query", per_query), ("--output", output))
-            if value is not None]
-        if ignored:
-            raise click.UsageError(f"--codabench reads INPUT_DIR/res and INPUT_DIR/ref; "
-                                   f"{', '.join(ignored)} would be ignored: leave it out")
-        _run_codabench(codabench, edition, k, lenient)
+        from .codabench import run_score_mode
+
+        run_score_mode(codabench, edition, k, lenient)
         return
     if submission is None or gt_path is None:
         raise click.UsageError("give SUBMISSION and --gt GT.csv (or --codabench IN OUT)")
@@ -247,18 +243,6 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
         click.echo(f"policy: {report.policy.describe()}", err=True)
 
 
-def _run_codabench(dirs: tuple[Path, Path], edition: str, k: int | None, lenient: bool) -> None:
-    from ..hosting.codabench import run_codabench
-    from ..io.atomic import guard_outputs
-
-    guard_outputs(folders=[dirs[1]], inputs=[dirs[0]])
-
-    try:
-        run_codabench(dirs[0], dirs[1], edition=edition, k=k, lenient=lenient)
-    except InputError as exc:
-        _fail_with_findings(exc, "text")
-
-
 @main.command()
 @click.option("--out", "out_dir", type=OUTPUT_DIR, default=None,
               help="Keep the generated challenge in this folder (default: a temporary one).")
@@ -291,10 +275,12 @@ def codes(fmt: str) -> None:
 def _register_commands() -> None:
     """Commands kept in their own modules; each imports its heavy parts only when run."""
     from .baseline import baseline_group, synth_command
+    from .codabench import codabench_group
     from .convert import convert_group
     from .rank import rank_command
 
-    for command in (rank_command, synth_command, baseline_group, convert_group):
+    for command in (rank_command, synth_command, baseline_group, codabench_group,
+                    convert_group):
         main.add_command(command)
 
 

@@ -1,26 +1,47 @@
 """Codabench scoring-program mode: `dcase-eval score --codabench INPUT_DIR OUTPUT_DIR`.
 
-The platform's contract: the reference data is in INPUT_DIR/ref, the participant's (unzipped)
-submission in INPUT_DIR/res; the program writes OUTPUT_DIR/scores.json, a flat mapping of
-leaderboard keys to numbers, and may write OUTPUT_DIR/detailed_results.html. Keys are
-`map_at_10`, `r_at_1`, ... with `<key>_ci_low` / `<key>_ci_high` holding the 95% jackknife
-bounds, so a competition's leaderboard can show them as extra columns. An invalid submission
-still gets a detailed_results.html listing every finding, then fails (exit 1) unless lenient.
+The platform's contract (its compute worker): the reference data is in INPUT_DIR/ref, the
+participant's unzipped submission in INPUT_DIR/res; the program writes OUTPUT_DIR/scores.json, a
+flat mapping of leaderboard keys to numbers, and may write OUTPUT_DIR/detailed_results.html. It
+must never write OUTPUT_DIR/metadata (the worker writes that file and fails if it exists).
+
+Keys are `map_at_10`, `r_at_1`, ... with `<key>_ci_low` / `<key>_ci_high` holding the 95%
+jackknife bounds; `score_keys` lists them for an edition, so a bundle's leaderboard and the
+scorer cannot disagree. Every rejection (nothing uploaded, two CSVs, a zip in the zip, a link,
+an invalid file) writes a detailed_results.html listing every finding, removes a stale
+scores.json and fails (exit 1); a mistaken command line is a usage error before anything is
+touched.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import re
-from html import escape
+from collections.abc import Mapping
 from pathlib import Path
 
-from ..errors import InputError
-from ..findings import Finding
-from ..io.atomic import write_text_atomic
+from ..editions import Edition, resolve_edition
+from ..errors import InputError, OutputError
+from ..findings import Finding, make_finding
+from ..formats.ground_truth import GroundTruth, load_ground_truth, read_audio_list
+from ..formats.submission import load_submission
+from ..io.atomic import guard_outputs, write_text_atomic
+from ..measure.scoring import score_aligned
+from .detailed_results import page, rejection_page, scores_page
+from .uploads import pick_csv
 
-IGNORED_SUFFIXES = (".yaml", ".yml", ".pdf", ".txt", ".md", ".json")
+SCORES = "scores.json"
+#: In the reference data beside the ground truth: every file of the evaluation audio set.
+AUDIO_SET = "audio_set.txt"
+DETAILS = "detailed_results.html"
+WORKER_FILE = "metadata"
+
+
+class Rejected(InputError):
+    """The submission (or the reference data) was refused; the page says why."""
 
 
 def metric_key(name: str) -> str:
@@ -28,86 +49,121 @@ def metric_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower().replace("@", "_at_")).strip("_")
 
 
-def _single_csv(folder: Path, what: str) -> Path:
-    if not folder.is_dir():
-        raise InputError(f"{folder} is missing: Codabench puts the {what} there")
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()
-                   and not any(part.startswith((".", "__MACOSX")) for part in
-                               p.relative_to(folder).parts))
-    csvs = [p for p in files if p.suffix.lower() == ".csv"]
-    preferred = [p for p in csvs if p.name.lower().endswith(".output.csv")]
-    if len(preferred) == 1:
-        return preferred[0]
-    if len(csvs) == 1:
-        return csvs[0]
-    if not csvs:
-        raise InputError(f"{folder} holds no CSV file: the {what} must be one CSV")
-    names = ", ".join(p.name for p in csvs[:5])
-    raise InputError(f"{folder} holds {len(csvs)} CSV files ({names}); the {what} must be one "
-                     "CSV (or exactly one <label>.output.csv)")
+def metric_names(edition: Edition) -> list[str]:
+    """The metrics the scorer reports for `edition`, main metric first."""
+    return [*(f"mAP@{k}" for k in edition.map_ks), *(f"R@{k}" for k in edition.recall_ks)]
+
+
+def score_keys(edition: Edition) -> list[str]:
+    """Every key of scores.json, in leaderboard order: the metrics, then their CI bounds."""
+    keys = [metric_key(n) for n in metric_names(edition)]
+    return [*keys, *(f"{k}_ci_{side}" for k in keys for side in ("low", "high"))]
+
+
+def check_output_dir(input_dir: Path, output_dir: Path) -> None:
+    """Refuse (`OutputError`, a usage error) an OUTPUT_DIR the scorer could not use, before
+    reading or writing anything: a file, under a file, not writable, inside the inputs."""
+    if not input_dir.is_dir():
+        raise OutputError(f"INPUT_DIR {input_dir} is not a folder (Codabench mounts "
+                          "/app/input with ref/ and res/ inside)")
+    out = Path(os.path.abspath(output_dir))
+    for sub in ("res", "ref"):
+        inside = Path(os.path.abspath(input_dir / sub))
+        if out == inside or out.is_relative_to(inside) or out.resolve().is_relative_to(
+                inside.resolve()):
+            raise OutputError(f"OUTPUT_DIR {output_dir} is inside INPUT_DIR/{sub}: the scorer "
+                              "never writes into its inputs; give another folder")
+    for parent in [out, *out.parents]:
+        if parent.exists() and not parent.is_dir():
+            where = "is" if parent == out else f"is under {parent}, which is"
+            raise OutputError(f"OUTPUT_DIR {output_dir} {where} a file, not a folder")
+    for name in (SCORES, DETAILS):
+        if (out / name).is_dir():
+            raise OutputError(f"{out / name} is a folder; the scorer writes a file there")
+    try:
+        guard_outputs(folders=[output_dir], inputs=[input_dir])
+    except OutputError as exc:
+        raise OutputError(f"OUTPUT_DIR {output_dir} is not usable: {exc}") from None
 
 
 def _number(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _page(title: str, body: str) -> str:
-    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-            "style-src 'unsafe-inline'\">"
-            f"<title>{escape(title)}</title><style>body{{font-family:sans-serif}}"
-            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;"
-            "text-align:left}.lit{white-space:pre-wrap}</style></head>"
-            f"<body><h1>{escape(title)}</h1>{body}</body></html>\n")
+def _reject(output_dir: Path, message: str, findings: list[Finding],
+            counts: Mapping[str, int] | None = None) -> Rejected:
+    write_text_atomic(output_dir / DETAILS, rejection_page(message, findings, counts))
+    return Rejected(message, findings)
 
 
-def _findings_html(findings: list[Finding], limit: int = 500) -> str:
-    if not findings:
-        return "<p>No findings.</p>"
-    rows = "".join(
-        f"<tr><td>{f.line or '-'}</td><td>{f.column or '-'}</td><td>{escape(f.code)}</td>"
-        f"<td>{escape(f.severity.value)}</td><td class=\"lit\">{escape(f.message)}</td>"
-        f"<td class=\"lit\">{escape(f.hint)}</td></tr>" for f in findings[:limit])
-    more = f"<p>{len(findings) - limit} more not shown.</p>" if len(findings) > limit else ""
-    return ("<table><thead><tr><th>line</th><th>col</th><th>code</th><th>severity</th>"
-            f"<th>message</th><th>hint</th></tr></thead><tbody>{rows}</tbody></table>{more}")
+def _reference(input_dir: Path, output_dir: Path) -> GroundTruth:
+    path, findings = pick_csv(input_dir / "ref", "ref", "reference ground truth")
+    if path is None:
+        raise _reject(output_dir, "The reference data is unusable: the competition's organizers "
+                      "must fix the bundle.", findings)
+    audio_set = input_dir / "ref" / AUDIO_SET
+    try:
+        gt = load_ground_truth(path)
+        if audio_set.is_file():
+            gt = gt.with_audio_set(read_audio_list(audio_set))
+        return gt
+    except InputError as exc:
+        raise _reject(output_dir, f"The reference data is unusable: {exc}", exc.findings) from None
+    except OSError as exc:
+        raise _reject(output_dir, "The reference data cannot be read.", [make_finding(
+            "F105", f"{exc.filename or path.name}: {exc.strerror or exc}", file="ref")]) from None
 
 
 def run_codabench(input_dir: str | Path, output_dir: str | Path, *, edition: str = "auto",
                   k: int | None = None, lenient: bool = False) -> dict[str, float | None]:
-    """Score INPUT_DIR/res against INPUT_DIR/ref; write scores.json and detailed_results.html."""
-    from ..editions import resolve_edition
-    from ..formats.ground_truth import load_ground_truth
-    from ..formats.submission import load_submission
-    from ..measure.scoring import score_aligned
+    """Score INPUT_DIR/res against INPUT_DIR/ref; write scores.json and detailed_results.html.
 
+    Call `check_output_dir` first. Raises `Rejected` (after writing the page) when the
+    submission or the reference data cannot be scored.
+    """
     input_dir, output_dir = Path(input_dir), Path(output_dir)
-    gt = load_ground_truth(_single_csv(input_dir / "ref", "reference ground truth"))
-    sub_path = _single_csv(input_dir / "res", "submission")
+    with contextlib.suppress(FileNotFoundError):
+        (output_dir / SCORES).unlink()  # a stale score must not outlive a rejection
+    gt = _reference(input_dir, output_dir)
     ed = resolve_edition(edition, gt, k)
-    sub = load_submission(sub_path)
+    sub_path, findings = pick_csv(input_dir / "res", "res", "submission")
+    if sub_path is None:
+        raise _reject(output_dir, "No submission file could be chosen from the upload.", findings)
     try:
-        report = score_aligned(sub, gt, ed, lenient=lenient)
-    except InputError as exc:
-        write_text_atomic(output_dir / "detailed_results.html", _page(
-            "Submission rejected",
-            f"<p class=\"lit\">{escape(str(exc))}</p>" + _findings_html(exc.findings)))
-        raise
+        sub = load_submission(sub_path)
+    except OSError as exc:
+        raise _reject(output_dir, "The submission cannot be read.", [make_finding(
+            "F105", f"{sub_path.name}: {exc.strerror or exc}", file="res")]) from None
+    report = score_aligned(sub, gt, ed, lenient=True, keep_per_query=False)
+    checked = report.validation
+    if not checked.valid and not lenient:
+        raise _reject(output_dir, f"{sub_path.name} is not a valid submission "
+                      f"({checked.errors} errors): fix every finding below and submit again "
+                      "(the organizers can score such files with --lenient).",
+                      checked.findings, checked.counts)
     scores: dict[str, float | None] = {}
-    for name, m in report.metrics.items():
-        key = metric_key(name)
+    for name in metric_names(ed):
+        m, key = report.metrics[name], metric_key(name)
         scores[key] = _number(m.value)
+    for name in metric_names(ed):
+        m, key = report.metrics[name], metric_key(name)
         scores[f"{key}_ci_low"] = _number(m.ci_low)
         scores[f"{key}_ci_high"] = _number(m.ci_high)
-    write_text_atomic(output_dir / "scores.json",
-                      json.dumps(scores, indent=2, allow_nan=False) + "\n")
-    rows = "".join(
-        f"<tr><td>{escape(name)}</td><td>{m.value:.4f}</td><td>[{m.ci_low:.4f}, "
-        f"{m.ci_high:.4f}]</td><td>{m.std_err:.4f}</td></tr>" for name, m in report.metrics.items())
-    body = (f"<p>Edition {escape(report.edition)}, {report.n_queries} queries, main metric "
-            f"{escape(report.main_metric)}. Policy: {escape(report.policy.describe())}</p>"
-            "<table><thead><tr><th>metric</th><th>value</th><th>95% jackknife CI</th>"
-            f"<th>std err</th></tr></thead><tbody>{rows}</tbody></table>"
-            "<h2>Findings</h2>" + _findings_html(report.validation.findings))
-    write_text_atomic(output_dir / "detailed_results.html", _page("Scores", body))
+    summary = (f"{sub_path.name}: edition {report.edition}, {report.n_queries} queries, main "
+               f"metric {report.main_metric}. Policy: {report.policy.describe()}")
+    write_text_atomic(output_dir / DETAILS, scores_page(summary, report.metrics,
+                                                        checked.findings, checked.counts))
+    write_text_atomic(output_dir / SCORES, json.dumps(scores, indent=2, allow_nan=False) + "\n")
     return scores
+
+
+def write_failure_page(output_dir: Path, exc: BaseException) -> None:
+    """On an internal error, still tell the participant something (best effort)."""
+    from html import escape
+
+    text = (f"The scorer failed on this submission with an internal error "
+            f"({type(exc).__name__}: {exc}). This is not a defect found in your file: please "
+            "tell the organizers.")
+    with contextlib.suppress(OSError):
+        write_text_atomic(Path(output_dir) / DETAILS,
+                          page("Scoring failed", f"<p class=\"lit\">{escape(text)}</p>"))

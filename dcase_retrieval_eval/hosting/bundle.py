@@ -1,0 +1,268 @@
+"""`dcase-eval codabench bundle`: a ground truth in, a Codabench v2 competition bundle out.
+
+The zip is what an organizer uploads as is (schema: Codabench's V2 unpacker and its docs):
+`competition.yaml` at the root, the pages, a logo, `scoring_program/metadata.yaml` whose command
+runs this package's scorer inside the competition's docker image, `reference_data/` (the ground
+truth), a starting kit with a valid example submission, and that example as a solution. The
+leaderboard columns are `score_keys(edition)`, the very list the scorer writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from ..editions import Edition, resolve_edition
+from ..errors import InputError
+from ..formats.ground_truth import GroundTruth, load_ground_truth
+from ..io.atomic import atomic_path
+from . import bundle_pages
+from .codabench import AUDIO_SET, metric_names, score_keys
+from .logo import logo_png
+
+#: Codabench column titles and keys hold at most 36 characters.
+MAX_COLUMN_TEXT = 36
+MAX_TITLE = 256
+EXAMPLE_NAME = "example.output.csv"
+#: Independent of the ground truth's relevance: the example must not reveal it.
+EXAMPLE_SEED = 2022
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+# a Docker image reference: [registry[:port]/]name[/name...][:tag][@digest]
+_IMAGE = re.compile(
+    r"^(?:(?:localhost|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?::\d+)?/|[A-Za-z0-9-]+:\d+/)?"
+    r"[a-z0-9]+(?:[._-]+[a-z0-9]+)*"
+    r"(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+    r"(?:@sha256:[0-9a-f]{64})?$")
+
+
+class BundleOptionError(ValueError):
+    """An option of the bundle cannot be used (the CLI reports it as a usage error)."""
+
+
+def default_docker_image() -> str:
+    """The tag `docker/Dockerfile` is built under in the docs, for this package version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"dcase-retrieval-eval:{version('dcase-retrieval-eval')}"
+    except PackageNotFoundError:
+        return "dcase-retrieval-eval:latest"
+
+
+def check_docker_image(image: str) -> str:
+    if len(image) > 255 or not _IMAGE.match(image):
+        raise BundleOptionError(f"--docker-image {image!r} is not a Docker image reference "
+                         "(e.g. docker.io/USER/dcase-retrieval-eval:0.1.0)")
+    return image
+
+
+@dataclass(frozen=True)
+class BundleSummary:
+    path: Path
+    edition: str
+    columns: list[str]
+    n_queries: int
+    n_files: int
+    docker_image: str
+    #: False when the audio set is only the relevant files a ground truth names (2025 form)
+    complete_audio: bool = True
+
+
+def _column_title(key_name: str, side: str | None) -> str:
+    return key_name if side is None else f"{key_name} CI {side}"
+
+
+def leaderboard_columns(edition: Edition) -> list[dict[str, object]]:
+    """Columns in scorer order: metrics (main first, sorted descending), then CI bounds."""
+    keys = score_keys(edition)
+    titles = [*metric_names(edition),
+              *(_column_title(n, side) for n in metric_names(edition) for side in ("low", "high"))]
+    return [{"title": t, "key": k, "index": i, "sorting": "desc", "precision": 4}
+            for i, (t, k) in enumerate(zip(titles, keys, strict=True))]
+
+
+def _stamp(day: date, end: bool = False) -> str:
+    moment = datetime.combine(day, time(23, 59, 59) if end else time(0, 0, 0))
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def competition_yaml(*, title: str, edition: Edition, docker_image: str, start: date,
+                     final_start: date, final_days: int = 14) -> dict[str, object]:
+    """The competition.yaml document (Codabench v2)."""
+    task = (f"Rank the evaluation audio files for each caption; scored with dcase-eval, "
+            f"edition {edition.name}, main metric {edition.main_metric}.")
+    return {
+        "version": 2,
+        "title": title,
+        "description": (f"DCASE language-based audio retrieval, scored with the official "
+                        f"dcase-eval scorer (edition {edition.name}, {edition.main_metric})."),
+        "image": "logo.png",
+        "terms": "pages/terms.md",
+        "docker_image": docker_image,
+        "registration_auto_approve": False,
+        "enable_detailed_results": True,
+        "show_detailed_results_in_submission_panel": True,
+        "show_detailed_results_in_leaderboard": False,
+        "make_programs_available": True,
+        "make_input_data_available": False,
+        "pages": [
+            {"title": "Overview", "file": "pages/overview.md"},
+            {"title": "Submission format", "file": "pages/submission.md"},
+            {"title": "Evaluation", "file": "pages/evaluation.md"},
+            {"title": "Terms", "file": "pages/terms.md"},
+        ],
+        "tasks": [{
+            "index": 0,
+            "name": "Language-based audio retrieval",
+            "description": task,
+            "scoring_program": "scoring_program/",
+            "reference_data": "reference_data/",
+        }],
+        "solutions": [{"index": 0, "path": "solution/", "tasks": [0]}],
+        "phases": [
+            {"index": 0, "name": "Development",
+             "description": "Check your submission pipeline; same reference data as the final "
+                            "phase, so do not tune on these scores.",
+             "start": _stamp(start), "end": _stamp(final_start - timedelta(days=1), end=True),
+             "max_submissions_per_day": 5, "max_submissions": 100,
+             "execution_time_limit": 600, "starting_kit": "starting_kit/", "tasks": [0]},
+            {"index": 1, "name": "Final",
+             "description": "Submit your systems: at most four (the DCASE rule); rejected "
+                            "submissions do not count.",
+             "start": _stamp(final_start),
+             "end": _stamp(final_start + timedelta(days=final_days - 1), end=True),
+             "max_submissions_per_day": 4, "max_submissions": 4,
+             "execution_time_limit": 600, "starting_kit": "starting_kit/", "tasks": [0]},
+        ],
+        "leaderboards": [{
+            "index": 0, "title": "Results", "key": "main", "primary_index": 0,
+            "submission_rule": "Add_And_Delete_Multiple",
+            "columns": leaderboard_columns(edition),
+        }],
+    }
+
+
+def example_submission(gt: GroundTruth, edition: Edition) -> str:
+    """A valid submission of random rankings, drawn from the captions and the audio set only."""
+    rng = np.random.default_rng(EXAMPLE_SEED)
+    audio = sorted(gt.audio)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if edition.submission_format == "matrix":
+        writer.writerow(["index", *audio])
+        for query in gt.queries:
+            writer.writerow([query, *(f"{s:.6f}" for s in rng.random(len(audio)))])
+        return out.getvalue()
+    depth = edition.depth
+    writer.writerow(["caption", *(f"file_name_{i}" for i in range(1, depth + 1))])
+    for query in gt.queries:
+        pick = rng.choice(len(audio), size=depth, replace=False)
+        writer.writerow([query, *(audio[i] for i in pick)])
+    return out.getvalue()
+
+
+def _zip_bytes(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(zipfile.ZipInfo(name, _ZIP_TIME), data, zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def _reference_name(gt_path: Path) -> str:
+    """The ground truth's own name when it is plain (never the audio-set file's name)."""
+    name = gt_path.name
+    ok = re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*\.csv", name, flags=re.IGNORECASE)
+    return name if ok and not name.lower().endswith(".output.csv") else "ground_truth.csv"
+
+
+def _starting_kit_readme(edition: Edition) -> str:
+    return f"""# Starting kit
+
+- `{EXAMPLE_NAME}`: a valid submission with random rankings (edition {edition.name}); it shows
+  the format and scores at chance level.
+- `example_submission.zip`: the same file zipped, ready to upload.
+
+Make your own: write your system's output in the same format, check it with
+`dcase-eval validate YOUR.output.csv --queries captions.csv --audio-dir evaluation_audio/`,
+then zip the CSV alone (`zip submission.zip YOUR.output.csv`) and upload the zip.
+"""
+
+
+def _scoring_metadata(edition: Edition) -> str:
+    return ("# Run by the Codabench compute worker inside the competition's docker image, which\n"
+            "# has dcase-retrieval-eval installed (see docker/Dockerfile in its repository).\n"
+            f"command: dcase-eval score --codabench /app/input /app/output "
+            f"--edition {edition.name}\n")
+
+
+def build_bundle(gt_path: str | Path, out: str | Path, *, title: str | None = None,
+                 edition: str = "auto", docker_image: str | None = None,
+                 start: date | None = None, final_start: date | None = None,
+                 audio_set: list[str] | None = None) -> BundleSummary:
+    """Write the competition bundle `out` (a zip, atomically) for the ground truth `gt_path`.
+
+    `audio_set`: every file of the evaluation set, when the ground truth names fewer (a
+    multi-relevant ground truth lists only the files relevant to some caption); it goes into the
+    reference data, so the scorer accepts rankings of any evaluation file.
+    """
+    gt_path, out = Path(gt_path), Path(out)
+    gt = load_ground_truth(gt_path)
+    if audio_set is not None:
+        bad = [a for a in audio_set if "\n" in a or "\r" in a or not a.strip()]
+        if bad:
+            raise BundleOptionError(f"the audio set holds a name that cannot be listed one per "
+                                    f"line: {bad[0]!r}")
+        gt = gt.with_audio_set(audio_set)
+    ed = resolve_edition(edition, gt)
+    if ed.submission_format == "topk" and len(gt.audio) < ed.depth:
+        raise InputError(f"{gt_path} lists {len(gt.audio)} audio files; a ranking needs "
+                         f"{ed.depth}: this ground truth cannot host a competition")
+    if gt.n_queries < 2:
+        raise InputError(f"{gt_path} holds {gt.n_queries} caption(s); a confidence interval "
+                         "needs at least 2")
+    image = check_docker_image(docker_image or default_docker_image())
+    title = (title if title is not None else
+             f"DCASE {ed.name} language-based audio retrieval").strip()
+    if not title or len(title) > MAX_TITLE or "\n" in title:
+        raise BundleOptionError(f"--title must be one line of 1 to {MAX_TITLE} characters")
+    start = start or datetime.utcnow().date()
+    final_start = final_start or start + timedelta(weeks=8)
+    if final_start <= start:
+        raise BundleOptionError("--final-start must come after --start (the phases are sequential)")
+    facts = bundle_pages.PageFacts(
+        title=title, edition=ed, n_queries=gt.n_queries, n_files=len(gt.audio),
+        multi_relevant=bool((gt.n_relevant > 1).any()), example_name=EXAMPLE_NAME)
+    doc = competition_yaml(title=title, edition=ed, docker_image=image, start=start,
+                           final_start=final_start)
+    example = example_submission(gt, ed).encode("utf-8")
+    members: dict[str, bytes] = {
+        "competition.yaml": yaml.safe_dump(doc, sort_keys=False, allow_unicode=True,
+                                           width=100).encode("utf-8"),
+        "logo.png": logo_png(),
+        "pages/overview.md": bundle_pages.overview(facts).encode("utf-8"),
+        "pages/submission.md": bundle_pages.submission(facts).encode("utf-8"),
+        "pages/evaluation.md": bundle_pages.evaluation(facts).encode("utf-8"),
+        "pages/terms.md": bundle_pages.terms(facts).encode("utf-8"),
+        "scoring_program/metadata.yaml": _scoring_metadata(ed).encode("utf-8"),
+        f"reference_data/{_reference_name(gt_path)}": gt_path.read_bytes(),
+        "starting_kit/README.md": _starting_kit_readme(ed).encode("utf-8"),
+        f"starting_kit/{EXAMPLE_NAME}": example,
+        "starting_kit/example_submission.zip": _zip_bytes({EXAMPLE_NAME: example}),
+        f"solution/{EXAMPLE_NAME}": example,
+    }
+    if audio_set is not None:
+        members[f"reference_data/{AUDIO_SET}"] = "".join(f"{a}\n" for a in gt.audio).encode()
+    with atomic_path(out) as tmp:
+        tmp.write_bytes(_zip_bytes(members))
+    return BundleSummary(path=out, edition=ed.name, columns=score_keys(ed),
+                         n_queries=gt.n_queries, n_files=len(gt.audio), docker_image=image,
+                         complete_audio=gt.audio_set_known)
