@@ -255,6 +255,21 @@ def _check_run(run: Path, config_text: str) -> TrainResult | None:
     return None
 
 
+def _check_best(run: Path, cfg: BaselineConfig, best_epoch: int) -> None:
+    """On resume, best.pt must hold the weights of `best_epoch` for this model: a later epoch
+    may never improve on it, so a damaged or missing best.pt would only show in predict."""
+    todo = f"the best weights (epoch {best_epoch}) are lost; train again in a new RUN_DIR"
+    path = run / "best.pt"
+    if not path.exists():
+        raise RunFileError(f"{path} is missing; {todo}")
+    state = load_checkpoint(path, ("model", "epoch", "norm_mean", "norm_std"), todo)
+    with torch.random.fork_rng(devices=[]):  # building a model draws from the torch RNG
+        load_weights(CRNN(cfg.model, cfg.features.n_mels), state["model"], path, todo)
+    if state["epoch"] != best_epoch:
+        raise RunFileError(f"{path} holds epoch {state['epoch']}, but last.pt says the best was "
+                           f"epoch {best_epoch}; {todo}")
+
+
 def _make_run_dir(run: Path) -> None:
     try:
         run.mkdir(parents=True, exist_ok=True)
@@ -323,11 +338,17 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
         load_weights(model, state["model"], run / "last.pt", LAST_TODO)
         try:
             optimizer.load_state_dict(state["optimizer"])
-            torch.set_rng_state(state["torch_rng"].cpu())
             history = list(state["history"])
             best_val, best_epoch = float(state["best_val"]), int(state["best_epoch"])
             since_best, start_epoch = int(state["since_best"]), int(state["epoch"]) + 1
         except (RuntimeError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise RunFileError(f"{run / 'last.pt'} is damaged ({type(exc).__name__}); "
+                               f"{LAST_TODO}") from None
+        if best_epoch > 0:
+            _check_best(run, cfg, best_epoch)
+        try:  # last, so that nothing above draws from the restored generator
+            torch.set_rng_state(state["torch_rng"].cpu())
+        except (RuntimeError, TypeError, AttributeError) as exc:
             raise RunFileError(f"{run / 'last.pt'} is damaged ({type(exc).__name__}); "
                                f"{LAST_TODO}") from None
         console.print(f"resuming {run} after epoch {start_epoch - 1}")

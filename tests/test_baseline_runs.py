@@ -182,7 +182,8 @@ def test_a_resume_with_other_inputs_is_refused(challenge: Path, trained: Path,
     assert not (run / "text.json").exists()
 
 
-@pytest.mark.parametrize("damage", ["truncated last.pt", "bad result.json", "foreign last.pt"])
+@pytest.mark.parametrize("damage", ["truncated last.pt", "bad result.json", "foreign last.pt",
+                                    "truncated best.pt", "missing best.pt"])
 def test_damaged_run_files_are_named_in_train(challenge: Path, trained: Path, tmp_path: Path,
                                               damage: str) -> None:
     run = copy_tree(trained, tmp_path / "run")
@@ -194,13 +195,21 @@ def test_damaged_run_files_are_named_in_train(challenge: Path, trained: Path, tm
     elif damage == "bad result.json":
         (run / "result.json").write_text("{", encoding="utf-8")
         name = "result.json"
-    else:
+    elif damage == "foreign last.pt":
         (run / "result.json").unlink()
         torch.save({"model": {"w": torch.zeros(3)}}, run / "last.pt")
         name = "last.pt"
+    else:  # a resume must not carry on towards a predict that will fail
+        (run / "result.json").unlink()
+        raw = (run / "best.pt").read_bytes()
+        (run / "best.pt").write_bytes(raw[:100] if damage.startswith("truncated") else b"")
+        if damage.startswith("missing"):
+            (run / "best.pt").unlink()
+        name = "best.pt"
     line = one_line_error(run_baseline("train", "--data", challenge, "--out", run, "--config",
                                        tiny_config(tmp_path), "--quiet"))
     assert name in line and ("delete it" in line or "new RUN_DIR" in line)
+    assert not (run / "result.json").exists() or damage == "bad result.json"
 
 
 @pytest.mark.parametrize("damage", ["truncated best.pt", "best.pt of another size",
