@@ -8,7 +8,6 @@ audio set, so unlisted names are one warning (A405) until the audio set is given
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -17,37 +16,10 @@ import pytest
 
 from dcase_retrieval_eval import load_ground_truth, score, validate
 from tests.conftest import run_cli
-
-FILES = [f"clip {i:02d}, 'take' é.wav" for i in range(30)]
-
-
-def _write(path: Path, rows: list[list[str]]) -> Path:
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(rows)
-    return path
-
-
-def _clotho(tmp_path: Path, n_files: int = 20) -> tuple[Path, dict[str, str]]:
-    """A Clotho captions file: 5 captions per clip; returns it and caption -> its file."""
-    rows = [["file_name", *[f"caption_{i}" for i in range(1, 6)]]]
-    truth: dict[str, str] = {}
-    for f in FILES[:n_files]:
-        caps = [f"Caption {j} of {f}, heard." for j in range(5)]
-        rows.append([f, *caps])
-        truth.update(dict.fromkeys(caps, f))
-    return _write(tmp_path / "gt.csv", rows), truth
-
-
-def _topk_rows(truth: dict[str, str], depth: int, spelling: str,
-               files: list[str]) -> list[list[str]]:
-    header = ["caption", *[f"{spelling}_{i}" for i in range(1, depth + 1)]]
-    rows = [header]
-    for q, (caption, rel) in enumerate(truth.items()):
-        others = [f for f in files if f != rel]
-        ranked = others[: q % depth] + [rel] + others[q % depth:]
-        rows.append([caption, *ranked[:depth]])
-    return rows
-
+from tests.real_shapes import FILES
+from tests.real_shapes import clotho_file as _clotho
+from tests.real_shapes import topk_rows as _topk_rows
+from tests.real_shapes import write_rows as _write
 
 # ---------------------------------------------------------------------------------------------
 # 2. ground truth: the 2023 captions file

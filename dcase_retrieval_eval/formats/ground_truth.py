@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ast
 import re
-import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import chain
@@ -245,12 +244,7 @@ def _read_fast_clotho(path: Path, max_bytes: int) -> GroundTruth | None:
     """A large, clean Clotho captions file read through Arrow (`io/fastread.py`), or None when
     the line-exact reader must decide. Returned only when that reader would find nothing: every
     row as wide as the header, file names and captions distinct and not blank."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    if not stat.S_ISREG(st.st_mode) or not (
-            fastread.FAST_PATH_MIN_BYTES <= st.st_size <= max_bytes):
+    if not fastread.worth_arrow(path, max_bytes):
         return None
     header = fastread.read_header(path)
     if header is None or _detect_format(header) != "clotho":

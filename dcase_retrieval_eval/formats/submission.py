@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import re
-import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
@@ -160,12 +159,7 @@ def _read_fast(path: Path, format: str, max_bytes: int) -> Submission | None:
     so both give the same verdict whatever the size."""
     if format == "matrix":
         return None
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    if not stat.S_ISREG(st.st_mode) or not (
-            fastread.FAST_PATH_MIN_BYTES <= st.st_size <= max_bytes):
+    if not fastread.worth_arrow(path, max_bytes):
         return None
     header = fastread.read_header(path)
     if header is None or not _is_topk_header(header):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,16 @@ _CHUNK = 1 << 24
 #: one dictionary per block, so fewer, larger blocks hold fewer copies of repeated names
 BLOCK_BYTES = 1 << 24
 _QUOTE, _LF, _CR, _COMMA = 0x22, 0x0A, 0x0D, 0x2C
+
+
+def worth_arrow(path: Path, max_bytes: int) -> bool:
+    """A regular file of at least `FAST_PATH_MIN_BYTES` (and within the size limit): the only
+    files where Arrow's start-up pays for itself. Pipes and devices never qualify."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and FAST_PATH_MIN_BYTES <= st.st_size <= max_bytes
 
 
 def scan_clean(path: Path, chunk_size: int = _CHUNK) -> int | None:
