@@ -25,6 +25,7 @@ from .options import (
     OUTPUT_FILE,
     SEED,
     K,
+    load_ground_truth_option,
 )
 
 if TYPE_CHECKING:
@@ -200,7 +201,6 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
         return
     if submission is None or gt_path is None:
         raise click.UsageError("give SUBMISSION and --gt GT.csv (or --codabench IN OUT)")
-    from ..api import prepare_ground_truth
     from ..api import score as run_score
     from ..io.atomic import guard_outputs, write_text_atomic
     from ..report.per_query import write_per_query
@@ -208,12 +208,8 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
 
     guard_outputs(files=[per_query, output], inputs=[submission, gt_path, audio_list, audio_dir])
     try:
-        try:
-            gt = prepare_ground_truth(gt_path, audio_dir=audio_dir, audio_list=audio_list,
-                                      relevance_threshold=relevance_threshold,
-                                      max_bytes=max_bytes)
-        except ValueError as exc:
-            raise click.UsageError(str(exc)) from None
+        gt = load_ground_truth_option(gt_path, audio_dir, audio_list,
+                                      relevance_threshold, max_bytes)
         report = run_score(submission, gt, edition=edition, k=k, lenient=lenient,
                            max_bytes=max_bytes)
     except InputError as exc:

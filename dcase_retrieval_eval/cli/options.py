@@ -54,3 +54,16 @@ EDITION = click.Choice(["auto", *EDITIONS])
 K = click.IntRange(1, MAX_K)
 SEED = click.IntRange(0, MAX_SEED)
 ROUNDS = click.IntRange(1, MAX_ROUNDS)
+
+
+def load_ground_truth_option(gt_path: Path, audio_dir: Path | None, audio_list: Path | None,
+                             relevance_threshold: float | None, max_bytes: int) -> Any:
+    """The `--gt` file with its audio set and grade threshold; an option that does not fit the
+    file (a threshold on a binary ground truth, say) is a usage error, not a finding."""
+    from ..api import prepare_ground_truth
+
+    try:
+        return prepare_ground_truth(gt_path, audio_dir=audio_dir, audio_list=audio_list,
+                                    relevance_threshold=relevance_threshold, max_bytes=max_bytes)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None

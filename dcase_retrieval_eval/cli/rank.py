@@ -22,6 +22,7 @@ from .options import (
     ROUNDS,
     SEED,
     K,
+    load_ground_truth_option,
 )
 
 if TYPE_CHECKING:
@@ -93,7 +94,6 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
                  quiet: bool) -> None:
     """Rank SUBMISSIONS (a folder of team packages, or a manifest CSV system,team,path) and
     write results.json/.csv/.md/.tex, index.html and per-query CSVs into --out."""
-    from ..api import prepare_ground_truth
     from ..challenge.paper import UnknownBaseline
     from ..challenge.ranking import input_paths, rank
     from ..io.atomic import guard_outputs
@@ -114,12 +114,8 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
               *[p for p in (audio_dir, audio_list) if p is not None]]
     guard_outputs(folders=[out_dir], inputs=inputs)  # before any work: nothing is written
     try:
-        try:
-            truth = prepare_ground_truth(gt_path, audio_dir=audio_dir, audio_list=audio_list,
-                                         relevance_threshold=relevance_threshold,
-                                         max_bytes=max_bytes)
-        except ValueError as exc:
-            raise click.UsageError(str(exc)) from None
+        truth = load_ground_truth_option(gt_path, audio_dir, audio_list,
+                                         relevance_threshold, max_bytes)
         with contextlib.nullcontext(None) if quiet else ProgressBar() as bar:
             board = rank(submissions, truth, edition=edition, k=k,
                          test=test,  # type: ignore[arg-type]

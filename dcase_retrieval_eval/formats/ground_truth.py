@@ -57,8 +57,9 @@ class QuerySet:
 
     def __post_init__(self) -> None:
         # dict(zip(...)) builds in C: twice as fast as a comprehension at a million queries
-        self.query_index: dict[str, int] = dict(zip(self.queries, range(len(self.queries))))
-        self.audio_index: dict[str, int] = dict(zip(self.audio, range(len(self.audio))))
+        n_queries, n_audio = len(self.queries), len(self.audio)
+        self.query_index: dict[str, int] = dict(zip(self.queries, range(n_queries), strict=True))
+        self.audio_index: dict[str, int] = dict(zip(self.audio, range(n_audio), strict=True))
 
     @property
     def n_queries(self) -> int:
