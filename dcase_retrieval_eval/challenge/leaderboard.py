@@ -8,7 +8,6 @@ never the ground truth, breaks a tie. The team view keeps each team's first syst
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 import numpy as np
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from ..formats.ground_truth import GroundTruth
 from ..formats.meta import SystemMeta
+from ..io.json_safe import strict_json
 from ..measure.jackknife import JackknifeStats
 from .paper import PaperTables
 from .robustness import Robustness
@@ -132,15 +132,5 @@ class Leaderboard(BaseModel):
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe document: non-finite numbers become null."""
-        doc: dict[str, Any] = _finite(self.model_dump(mode="python"))
+        doc: dict[str, Any] = strict_json(self.model_dump(mode="python"))
         return doc
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
