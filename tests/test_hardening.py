@@ -532,3 +532,26 @@ def test_item11_per_query_text_is_what_csv_writer_writes(tmp_path: Path) -> None
                          " ".join(str(p + 1) for p in np.flatnonzero(pq.hits[q])),
                          *(repr(float(v[q])) for v in pq.values.values())])
     assert out.read_text(encoding="utf-8") == expected.getvalue()
+
+
+def test_ctrl_c_in_a_core_command_exits_130_and_writes_nothing(
+        small: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C while scoring: exit 130 and one line, as in the baseline commands (click's own
+    standalone mode would print "Aborted!" and exit 1), and no output file."""
+    from dcase_retrieval_eval import api
+    from dcase_retrieval_eval.cli import run
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api, "score", interrupted)
+    sub, gt = small
+    out = tmp_path / "scores.json"
+    monkeypatch.setattr(sys, "argv", ["dcase-eval", "score", str(sub), "--gt", str(gt),
+                                      "--output", str(out)])
+    with pytest.raises(SystemExit) as stop:
+        run()
+    assert stop.value.code == 130
+    assert capsys.readouterr().err.strip() == "interrupted"
+    assert not out.exists()

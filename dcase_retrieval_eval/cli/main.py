@@ -284,11 +284,20 @@ _register_commands()
 
 
 def run() -> None:
-    """Entry point that turns any unexpected error into one line and exit code 3."""
+    """Entry point: usage errors exit 2, Ctrl-C exits 130 (as the baseline commands do), and any
+    unexpected error is one line with exit code 3. Click runs without its standalone mode, which
+    would turn Ctrl-C into "Aborted!" and exit 1."""
     try:
-        main(standalone_mode=True)
+        result = main.main(standalone_mode=False)
+        sys.exit(result if isinstance(result, int) else 0)
     except SystemExit:
         raise
+    except click.exceptions.Abort:  # click's form of KeyboardInterrupt (and EOF at a prompt)
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
     except OutputError as exc:  # raised outside a command (none today); same treatment
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
