@@ -76,6 +76,10 @@ def test_fast_and_csv_paths_give_the_same_findings(tmp_path: Path,
     monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 0)
     fast = load_submission(path)
     assert _view(fast) == _view(slow)
+    # cut into parts of a line or two, read by two threads: the same again
+    monkeypatch.setattr(fastread, "PART_BYTES", 9)
+    monkeypatch.setattr(fastread, "WORKERS", 2)
+    assert _view(load_submission(path)) == _view(slow)
 
 
 def test_the_property_reaches_both_outcomes(tmp_path: Path,
@@ -86,6 +90,13 @@ def test_the_property_reaches_both_outcomes(tmp_path: Path,
     clean = tmp_path / "clean.csv"
     clean.write_text('caption,file_name_1\n"a, b",x.wav\nc,"y, z.wav"\n', encoding="utf-8")
     assert fastread.read_clean_topk(clean, ["caption", "file_name_1"]) is not None
+    monkeypatch.setattr(fastread, "PART_BYTES", 1)  # one part per line, names interned twice
+    parts = fastread.read_clean_topk(clean, ["caption", "file_name_1"])
+    assert parts is not None
+    queries, names, ranks = parts
+    assert queries == ["a, b", "c"]
+    assert [names[i] for i in ranks[:, 0]] == ["x.wav", "y, z.wav"]
+    monkeypatch.setattr(fastread, "PART_BYTES", 48 << 20)
     bad = tmp_path / "bad.csv"
     bad.write_text('caption,file_name_1\n"a"b,x.wav\nc,y.wav\n', encoding="utf-8")
     assert fastread.read_clean_topk(bad, ["caption", "file_name_1"]) is None
@@ -131,6 +142,9 @@ def test_fast_and_csv_paths_read_a_ground_truth_alike(tmp_path: Path,
     monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 1 << 62)
     slow = view()
     monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 0)
+    assert view() == slow
+    monkeypatch.setattr(fastread, "PART_BYTES", 9)
+    monkeypatch.setattr(fastread, "WORKERS", 2)
     assert view() == slow
 
 

@@ -21,6 +21,7 @@ import ast
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from itertools import chain
 from pathlib import Path
 from typing import Literal
@@ -55,11 +56,22 @@ class QuerySet:
     #: 2023 file's normalised `text` -> its `raw_text`); used only to explain a miss.
     query_aliases: dict[str, str] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        # dict(zip(...)) builds in C: twice as fast as a comprehension at a million queries
-        n_queries, n_audio = len(self.queries), len(self.audio)
-        self.query_index: dict[str, int] = dict(zip(self.queries, range(n_queries), strict=True))
-        self.audio_index: dict[str, int] = dict(zip(self.audio, range(n_audio), strict=True))
+    # The indexes are built on first use: a submission whose rows follow the query set's order
+    # is aligned without the million-entry query index. dict(zip(...)) builds in C, twice as
+    # fast as a comprehension.
+    @cached_property
+    def query_index(self) -> dict[str, int]:
+        """Each query's position (the last one, for a caption the file lists twice)."""
+        return dict(zip(self.queries, range(len(self.queries)), strict=True))
+
+    @cached_property
+    def audio_index(self) -> dict[str, int]:
+        return dict(zip(self.audio, range(len(self.audio)), strict=True))
+
+    @cached_property
+    def queries_unique(self) -> bool:
+        """No caption is listed twice (so that a position in `queries` identifies a query)."""
+        return len(self.query_index) == len(self.queries)
 
     @property
     def n_queries(self) -> int:
@@ -251,24 +263,25 @@ def _read_fast_clotho(path: Path, max_bytes: int) -> GroundTruth | None:
     header = fastread.read_header(path)
     if header is None or _detect_format(header) != "clotho":
         return None
-    table = fastread.read_clean_table(path, header)
-    if table is None:
+    clean = fastread.read_clean_columns(path, header)
+    if clean is None:
         return None
-    files: list[str] = table.column(0).to_pylist()
+    files = clean.texts[0]
     per_row = len(header) - 1
-    captions = [table.column(j).to_pylist() for j in range(1, per_row + 1)]
+    captions = [clean.texts[j] for j in range(1, per_row + 1)]
     queries: list[str] = list(chain.from_iterable(zip(*captions, strict=True)))
     if not (all(map(str.strip, files)) and all(map(str.strip, queries))):
         return None
     n_files = len(files)
+    if len(set(queries)) != len(queries) or len(set(files)) != n_files:
+        return None  # a shared caption (G601) or a repeated file (G603): the csv reader reports
     gt = GroundTruth(
         queries=queries, audio=files, source=str(path),
-        query_lines=[line for line in range(2, n_files + 2) for _ in range(per_row)],
+        query_lines=np.repeat(np.arange(2, n_files + 2), per_row).tolist(),
         findings=[],
         format="clotho", rel_indptr=np.arange(len(queries) + 1, dtype=np.int64),
         rel_indices=np.repeat(np.arange(n_files, dtype=np.int32), per_row))
-    if len(gt.query_index) != len(queries) or len(gt.audio_index) != n_files:
-        return None  # a shared caption (G601) or a repeated file (G603): the csv reader reports
+    gt.queries_unique = True  # just checked, without building the query index
     return gt
 
 

@@ -18,24 +18,26 @@ from __future__ import annotations
 
 import codecs
 import csv
+import os
 import stat
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-if TYPE_CHECKING:
-    import pyarrow as pa
-
 #: Files smaller than this take the `csv` reader: Arrow's import costs more than it saves. Module
 #: level so that a test can force either path (0: every file tries Arrow first).
 FAST_PATH_MIN_BYTES = 32 << 20
-_CHUNK = 1 << 24
-#: Arrow's parse block: blocks are parsed in parallel, and each dictionary-encoded column keeps
-#: one dictionary per block, so fewer, larger blocks hold fewer copies of repeated names
-BLOCK_BYTES = 1 << 24
+#: Bytes per part of a file read in parallel (see `read_clean_columns`); module level so that a
+#: test can cut small files into many parts
+PART_BYTES = 48 << 20
+#: Threads reading parts at once (None: one per core)
+WORKERS: int | None = None
 _QUOTE, _LF, _CR, _COMMA = 0x22, 0x0A, 0x0D, 0x2C
 
 
@@ -49,43 +51,32 @@ def worth_arrow(path: Path, max_bytes: int) -> bool:
     return stat.S_ISREG(st.st_mode) and FAST_PATH_MIN_BYTES <= st.st_size <= max_bytes
 
 
-def scan_clean(path: Path, chunk_size: int = _CHUNK) -> int | None:
-    """The number of line feeds of a file whose bytes are safe for Arrow (see the module
-    docstring), or None. Streams the file in chunks; NumPy does the work."""
-    carry = 0  # quotes seen before this chunk: odd means a quoted field is open
-    feeds = 0
-    prev = _LF  # the byte before the chunk (a virtual line start before the file)
-    with open(path, "rb") as fh:
-        data = fh.read(chunk_size)
-        if data.startswith(codecs.BOM_UTF8):
-            data = data[len(codecs.BOM_UTF8):]
-        while data:
-            following = fh.read(chunk_size)
-            if b"\0" in data:
-                return None
-            feeds += data.count(b"\n")
-            if b'"' in data:
-                a = np.frombuffer(data, np.uint8)
-                q = np.flatnonzero(a == _QUOTE)
-                opens, closes = q[carry % 2::2], q[1 - carry % 2::2]
-                before = np.where(opens > 0, a[np.maximum(opens - 1, 0)], prev)
-                if not np.all((before == _COMMA) | (before == _LF)):
-                    return None
-                nxt = following[0] if following else _LF
-                after = np.where(closes + 1 < a.size, a[np.minimum(closes + 1, a.size - 1)], nxt)
-                if not np.all((after == _COMMA) | (after == _LF) | (after == _CR)):
-                    return None
-                breaks = np.flatnonzero(a == _LF)
-                if b"\r" in data:
-                    breaks = np.union1d(breaks, np.flatnonzero(a == _CR))
-                if np.any((np.searchsorted(q, breaks) + carry) % 2):
-                    return None  # a line break inside a quoted field
-                carry += q.size
-            elif carry % 2 and (b"\n" in data or b"\r" in data):
-                return None
-            prev = data[-1]
-            data = following
-    return feeds if carry % 2 == 0 else None
+def clean_block(data: bytes) -> int | None:
+    """The number of line feeds in `data` when its bytes are safe for Arrow (see the module
+    docstring), else None. `data` starts at a line start and ends just after a line feed or at
+    the end of the file, so that a quote pair never spans two blocks of a clean file and each
+    block is checked on its own. NumPy does the work."""
+    if b"\0" in data:
+        return None
+    if b'"' not in data:
+        return data.count(b"\n")
+    a = np.frombuffer(data, np.uint8)
+    q = np.flatnonzero(a == _QUOTE)
+    if q.size % 2:
+        return None  # a quoted field still open at the end of the block
+    opens, closes = q[0::2], q[1::2]
+    before = np.where(opens > 0, a[np.maximum(opens - 1, 0)], _LF)
+    if not np.all((before == _COMMA) | (before == _LF)):
+        return None
+    after = np.where(closes + 1 < a.size, a[np.minimum(closes + 1, a.size - 1)], _LF)
+    if not np.all((after == _COMMA) | (after == _LF) | (after == _CR)):
+        return None
+    feeds = np.flatnonzero(a == _LF)
+    if np.any(np.searchsorted(q, feeds) % 2):
+        return None  # a line feed inside a quoted field: the quotes before it are odd
+    if b"\r" in data and np.any(np.searchsorted(q, np.flatnonzero(a == _CR)) % 2):
+        return None
+    return int(feeds.size)
 
 
 def read_header(path: Path) -> list[str] | None:
@@ -105,58 +96,154 @@ def read_header(path: Path) -> list[str] | None:
         return None
 
 
-def _memory_pool() -> pa.MemoryPool:
-    """jemalloc told to hand freed pages back at once, where this Arrow build has it: the
-    default allocator keeps the parsed file's pages after the table is dropped, and they would
-    count against the whole process's memory for the rest of the run."""
+@dataclass
+class CleanColumns:
+    """The cells of a clean file: some columns as Python strings, the others (`encoded`)
+    interned, as indices into one list of their distinct values."""
+
+    n_rows: int
+    texts: dict[int, list[str]]
+    names: list[str]
+    ids: npt.NDArray[np.int32]  # n_rows x len(encoded), indices into `names`
+
+
+@dataclass
+class _Part:
+    texts: dict[int, list[str]]
+    dictionary: Any  # pa.Array of the distinct encoded values of this part
+    ids: npt.NDArray[np.int32]  # len(encoded) x rows, indices into `dictionary`
+
+
+def _cuts(path: Path, size: int) -> list[int] | None:
+    """Part boundaries: the first data byte (after the header line), then a byte just after a
+    line feed near every `PART_BYTES`, then the end. None when the header line has no end."""
+    with open(path, "rb") as fh:
+        nl = fh.readline(1 << 20)
+        if not nl.endswith(b"\n"):
+            return None
+        cuts = [len(nl)]
+        body = size - cuts[0]
+        n_parts = max(1, -(-body // PART_BYTES))
+        for i in range(1, n_parts):
+            target = cuts[0] + body * i // n_parts
+            if target <= cuts[-1]:
+                continue
+            fh.seek(target)
+            window = fh.read(1 << 20)
+            j = window.find(b"\n")
+            if j >= 0 and target + j + 1 < size:
+                cuts.append(target + j + 1)
+    cuts.append(size)
+    return cuts
+
+
+def _read_part(path: Path, scan_from: int, start: int, end: int, columns: list[str],
+               encoded: Sequence[int], last: bool) -> _Part | None:
+    """One part, scanned, parsed and checked on its own; the header line is scanned with the
+    first part but not parsed. None on any doubt."""
     import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
 
-    try:
-        pool = pa.jemalloc_memory_pool()
-        pa.jemalloc_set_decay_ms(0)
-    except (NotImplementedError, pa.ArrowNotImplementedError, AttributeError):
-        return pa.default_memory_pool()
-    return pool
-
-
-def read_clean_table(path: Path, columns: list[str],
-                     encoded: Sequence[int] = ()) -> pa.Table | None:
-    """The table of a clean file whose header is exactly `columns` (cells as strings; the
-    columns at the positions `encoded` dictionary-encoded while parsing, which keeps one copy of
-    each distinct name instead of every cell), or None when the line-exact reader must decide."""
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-        import pyarrow.csv as pacsv
-    except ImportError:
-        return None
-    feeds = scan_clean(path)
+    with open(path, "rb") as fh:
+        fh.seek(scan_from)
+        data = fh.read(end - scan_from)
+    feeds = clean_block(data)
     if feeds is None:
         return None
+    head = start - scan_from
+    if head:
+        feeds -= data.count(b"\n", 0, head)
+    body = pa.py_buffer(data).slice(head)
     try:
         table = pacsv.read_csv(
-            path, memory_pool=_memory_pool(),
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=BLOCK_BYTES),
+            pa.BufferReader(body),
+            read_options=pacsv.ReadOptions(use_threads=False, column_names=columns,
+                                           block_size=max(1, min(body.size + 1, 1 << 30))),
             parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.dictionary(pa.int32(), pa.string()) if i in encoded
-                              else pa.string() for i, c in enumerate(columns)},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False, check_utf8=True,
-            ),
+                column_types={c: pa.string() for c in columns}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False, check_utf8=True),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowKeyError, OSError, ValueError):
         return None
+    del data, body
     n = table.num_rows
-    if table.column_names != columns or n == 0 or feeds not in (n, n + 1):
+    if n == 0 or not (feeds == n or last and feeds == n - 1):
         return None
-    for i in range(len(columns)):
-        column = table.column(i)
-        texts = [ch.dictionary for ch in column.chunks] if i in encoded else [column]
-        if column.null_count or any(len(t) and pc.min(pc.binary_length(t)).as_py() == 0
-                                    for t in texts):
+    if any(table.column(i).null_count for i in range(len(columns))):
+        return None
+    plain = [i for i in range(len(columns)) if i not in encoded]
+    for i in plain:
+        if pc.min(pc.binary_length(table.column(i))).as_py() == 0:
             return None
-    return table
+    dictionary, ids = None, np.zeros((0, n), np.int32)
+    if encoded:
+        cells = pa.chunked_array([ch for i in encoded for ch in table.column(i).chunks],
+                                 type=pa.string())
+        coded = pc.dictionary_encode(cells)
+        dictionary = coded.chunk(0).dictionary
+        if any(ch.dictionary.buffers()[2].address != dictionary.buffers()[2].address
+               for ch in coded.chunks[1:]):  # never seen; Arrow's own unification then
+            coded = coded.unify_dictionaries()
+            dictionary = coded.chunk(0).dictionary
+        if len(dictionary) and pc.min(pc.binary_length(dictionary)).as_py() == 0:
+            return None
+        ids = np.concatenate([_int32s(ch.indices) for ch in coded.chunks]).reshape(-1, n)
+    texts = {i: table.column(i).to_pylist() for i in plain}
+    return _Part(texts, dictionary, ids)
+
+
+def read_clean_columns(path: Path, columns: list[str],
+                       encoded: Sequence[int] = ()) -> CleanColumns | None:
+    """The cells of a clean file whose header is exactly `columns`, or None when the
+    line-exact reader must decide.
+
+    The file is cut at line ends into parts of about `PART_BYTES`; `WORKERS` threads each scan,
+    parse and intern one part at a time (NumPy and Arrow release the GIL), so at most that many
+    parts are in memory at once and every core works on every stage. The parts' distinct names
+    are then interned once more, into one list for the whole file."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        return None
+    size = path.stat().st_size
+    cuts = _cuts(path, size)
+    if cuts is None:
+        return None
+    with open(path, "rb") as fh:
+        bom = len(codecs.BOM_UTF8) if fh.read(3) == codecs.BOM_UTF8 else 0
+    jobs = [(bom if i == 0 else cuts[i], cuts[i], cuts[i + 1], i == len(cuts) - 2)
+            for i in range(len(cuts) - 1)]
+    workers = max(1, min(WORKERS or os.cpu_count() or 1, len(jobs)))
+    parts: list[_Part] = []
+    with ThreadPoolExecutor(workers) as pool:
+        for part in pool.map(lambda job: _read_part(path, *job[:3], columns, encoded, job[3]),
+                             jobs):
+            if part is None:
+                pool.shutdown(cancel_futures=True)
+                return None
+            parts.append(part)
+    n = sum(p.ids.shape[1] for p in parts) if encoded else sum(
+        len(next(iter(p.texts.values()))) for p in parts)
+    texts = {i: list(chain.from_iterable(p.texts[i] for p in parts)) for i in parts[0].texts}
+    ids = np.empty((n, len(encoded)), np.int32)
+    names: list[str] = []
+    if encoded:
+        if len(parts) == 1:
+            names = parts[0].dictionary.to_pylist()
+            ids[:] = parts[0].ids.T
+        else:  # one more interning, of the parts' distinct names only
+            merged = pc.dictionary_encode(pa.chunked_array([p.dictionary for p in parts]))
+            names = merged.chunk(0).dictionary.to_pylist()
+            row = 0
+            for part, chunk in zip(parts, merged.chunks, strict=True):
+                to_global = _int32s(chunk.indices)
+                m = part.ids.shape[1]
+                ids[row:row + m] = to_global[part.ids.T]
+                row += m
+    return CleanColumns(n, texts, names, ids)
 
 
 def _int32s(array: Any) -> npt.NDArray[np.int32]:
@@ -170,21 +257,8 @@ def read_clean_topk(
     path: Path, columns: list[str]
 ) -> tuple[list[str], list[str], npt.NDArray[np.int32]] | None:
     """(queries, names, ranks) of a clean top-k file with header `columns`, or None."""
-    depth = len(columns) - 1
-    table = read_clean_table(path, columns, encoded=range(1, depth + 1))
-    if table is None:
+    clean = read_clean_columns(path, columns, encoded=range(1, len(columns)))
+    if clean is None:
         return None
-    import pyarrow as pa
+    return clean.texts[0], clean.names, clean.ids
 
-    n = table.num_rows
-    # the file names were encoded per parsed block; one dictionary for all blocks and columns
-    files: Any = pa.chunked_array([ch for i in range(1, depth + 1)
-                                   for ch in table.column(i).chunks]
-                                  ).unify_dictionaries(memory_pool=_memory_pool())
-    queries = table.column(0)
-    del table
-    names = files.chunk(0).dictionary.to_pylist()
-    ids = np.concatenate([_int32s(ch.indices) for ch in files.chunks])
-    del files
-    ranks = np.ascontiguousarray(ids.astype(np.int32, copy=False).reshape(depth, n).T)
-    return queries.to_pylist(), names, ranks
