@@ -534,6 +534,49 @@ def test_item11_per_query_text_is_what_csv_writer_writes(tmp_path: Path) -> None
     assert out.read_text(encoding="utf-8") == expected.getvalue()
 
 
+@pytest.mark.parametrize("names", [
+    ["plain.wav", "a, b.wav", "é ü.wav", "it's.wav"],  # no JSON escape: the fast branch
+    ["plain.wav", 'say "hi".wav', "back\\slash.wav", "x, y.wav"],  # escapes: per name
+])
+def test_item11_per_query_of_a_clotho_ground_truth_is_what_csv_writer_writes(
+        tmp_path: Path, names: list[str]) -> None:
+    """One relevant file per query (Clotho): the relevant-files column is made once per file,
+    with or without JSON escapes, and equals csv.writer's text of `json.dumps`."""
+    import csv as _csv
+    import io
+
+    import numpy as np
+
+    from dcase_retrieval_eval.api import score
+    from dcase_retrieval_eval.report.per_query import write_per_query
+
+    gt_path, sub = tmp_path / "gt.csv", tmp_path / "sub.csv"
+    with open(gt_path, "w", encoding="utf-8", newline="") as fh:
+        writer = _csv.writer(fh, lineterminator="\n")
+        writer.writerow(["file_name", "caption_1", "caption_2"])
+        writer.writerows([name, f"first of {i}", f"second, of {i}"]
+                         for i, name in enumerate(names))
+    gt = load_ground_truth(gt_path)
+    with open(sub, "w", encoding="utf-8", newline="") as fh:
+        writer = _csv.writer(fh, lineterminator="\n")
+        writer.writerow(["caption", "file_name_1", "file_name_2"])
+        for q, query in enumerate(gt.queries):
+            writer.writerow([query, names[(q + 1) % len(names)], names[q % len(names)]])
+    report = score(sub, gt, k=2, lenient=True)  # two files each, of four
+    out = tmp_path / "pq.csv"
+    write_per_query(out, report, gt)
+    pq = report.per_query
+    assert pq is not None
+    expected = io.StringIO()
+    writer = _csv.writer(expected, lineterminator="\n")
+    writer.writerow(["query", "relevant_files", "positions_found", *pq.values])
+    for q, query in enumerate(gt.queries):
+        writer.writerow([query, json.dumps(gt.relevant(q), ensure_ascii=False),
+                         " ".join(str(p + 1) for p in np.flatnonzero(pq.hits[q])),
+                         *(repr(float(v[q])) for v in pq.values.values())])
+    assert out.read_text(encoding="utf-8") == expected.getvalue()
+
+
 def test_ctrl_c_in_a_core_command_exits_130_and_writes_nothing(
         small: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

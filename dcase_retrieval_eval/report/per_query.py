@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -40,9 +41,9 @@ def _quoted_column(texts: list[str]) -> list[str]:
     if not texts:
         return []
     joined = "\0".join(texts)  # NUL never occurs in text that passed the byte checks
-    hits = [m.start() for m in _SPECIAL.finditer(joined)]
-    if not hits:
+    if not any(c in joined for c in ',"\r\n'):  # four C scans; the regex only finds where
         return list(texts)
+    hits = [m.start() for m in _SPECIAL.finditer(joined)]
     ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1)
     out = list(texts)
     for i in np.unique(np.searchsorted(ends, np.asarray(hits), side="right")).tolist():
@@ -61,12 +62,18 @@ def _json_string(name: str) -> str:
 def _relevant_texts(audio: list[str], indptr: npt.NDArray[np.int64],
                     indices: npt.NDArray[np.int32]) -> list[str]:
     """The CSV field of each query's JSON list of relevant files."""
-    used = np.unique(indices).tolist()
+    used = np.flatnonzero(np.bincount(indices, minlength=len(audio))).tolist()
     counts = np.diff(indptr)
     if counts.size and bool((counts == 1).all()):
         table = np.empty(used[-1] + 1 if used else 0, dtype=object)
-        for i in used:
-            table[i] = csv_field("[" + _json_string(audio[i]) + "]")
+        names = [audio[i] for i in used]
+        if _JSON_ESCAPE.search("".join(names)) is None:
+            # `["name"]` holds quotes, so csv.writer quotes the field and doubles them; the
+            # name itself holds none (a quote would have needed a JSON escape)
+            table[used] = ['"[""' + name + '""]"' for name in names]
+        else:
+            for i in used:
+                table[i] = csv_field("[" + _json_string(audio[i]) + "]")
         result: list[str] = table[indices].tolist()
         return result
     quoted = {i: _json_string(audio[i]) for i in used}
@@ -96,10 +103,9 @@ def _tails(hits: npt.NDArray[np.bool_], n_relevant: npt.NDArray[np.int64],
 
         def positions(code: int) -> list[int]:
             return (np.flatnonzero(patterns[code]) + 1).tolist()
-    _, by_code = np.unique(codes, return_inverse=True)
-    key = by_code.ravel().astype(np.int64) * (int(n_relevant.max()) + 1) + n_relevant
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    inverse = inverse.ravel()
+    by_code = _dense_ranks(codes)
+    key = by_code * (int(n_relevant.max()) + 1) + n_relevant
+    first, inverse = _groups(key)
     if all(np.array_equal(v, v[first][inverse]) for v in values):
         rows = [[float(codes[i]), *(float(v[i]) for v in values)] for i in first.tolist()]
     else:
@@ -109,9 +115,28 @@ def _tails(hits: npt.NDArray[np.bool_], n_relevant: npt.NDArray[np.int64],
         rows = distinct.tolist()
     texts = np.asarray(
         ["," + " ".join(map(str, positions(int(row[0])))) + "".join(
-            "," + repr(v) for v in row[1:]) for row in rows], dtype=object)
+            "," + repr(v) for v in row[1:]) + "\n" for row in rows], dtype=object)
     result: list[str] = texts[inverse].tolist()
     return result
+
+
+def _dense_ranks(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Each value's rank among the distinct values (`np.unique`'s inverse), by counting when
+    the values are small non-negative integers, as hit patterns and their keys are."""
+    if values.size and int(values.min()) >= 0 and int(values.max()) < 1 << 22:
+        present = np.bincount(values) > 0
+        rank = np.cumsum(present) - 1
+        return rank[values]
+    return np.unique(values, return_inverse=True)[1].ravel().astype(np.int64)
+
+
+def _groups(key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
+    """(the first row of each distinct key, in key order; each row's group), as
+    `np.unique(key, return_index=True, return_inverse=True)` gives them."""
+    inverse = _dense_ranks(key)
+    first = np.full(int(inverse.max()) + 1 if inverse.size else 0, key.size, np.intp)
+    np.minimum.at(first, inverse[::-1], np.arange(key.size - 1, -1, -1))
+    return first, inverse
 
 
 def write_per_query(path: Path, report: ScoreReport, gt: GroundTruth) -> None:
@@ -130,5 +155,5 @@ def write_per_query(path: Path, report: ScoreReport, gt: GroundTruth) -> None:
         fh.write(header + "\n")
         for start in range(0, len(queries), _BATCH):
             stop = start + _BATCH
-            fh.write("".join(map("{},{}{}\n".format, queries[start:stop], relevant[start:stop],
-                                 tails[start:stop])))
+            fh.write("".join(chain.from_iterable(zip(
+                queries[start:stop], repeat(","), relevant[start:stop], tails[start:stop]))))
