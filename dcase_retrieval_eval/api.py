@@ -15,6 +15,7 @@ from .formats.ground_truth import (
 )
 from .formats.submission import Submission, SubmissionFormat, load_submission
 from .io.csvread import DEFAULT_MAX_BYTES
+from .io.overlap import overlapped
 from .measure.scoring import ScoreReport, score_aligned
 
 
@@ -59,8 +60,9 @@ def validate(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> ValidationReport:
     """Every defect of a submission against a ground truth or a query set, in one report."""
-    qs = against if isinstance(against, QuerySet) else load_ground_truth(against)
-    sub = _as_submission(submission, max_bytes)
+    qs, sub = overlapped(
+        lambda: against if isinstance(against, QuerySet) else load_ground_truth(against),
+        lambda: _as_submission(submission, max_bytes))
     report, _ = validate_submission(sub, qs, resolve_edition(edition, qs, k).depth)
     return report
 
@@ -79,10 +81,10 @@ def score(
     """Official metrics with jackknife CIs; raises `InputError` for an invalid submission unless
     `lenient` (then the policy and its counts are in the report). `relevance_threshold`
     (graded ground truth): the grade from which a file counts for mAP and R@k (default 1)."""
-    truth = _as_ground_truth(gt)
+    truth, sub = overlapped(lambda: _as_ground_truth(gt),
+                            lambda: _as_submission(submission, max_bytes))
     if relevance_threshold is not None:
         truth = truth.with_relevance_threshold(relevance_threshold)
-    sub = _as_submission(submission, max_bytes)
     return score_aligned(sub, truth, resolve_edition(edition, truth, k), lenient=lenient,
                          confidence=confidence)
 

@@ -104,6 +104,7 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
              audio_dir: Path | None, audio_list: Path | None, edition: str, k: int | None,
              fmt: str, max_bytes: int) -> None:
     """Check SUBMISSION (a CSV, or a team package: a zip or a folder) and list every defect."""
+    from ..api import load_submission
     from ..api import validate as run_validate
     from ..formats.ground_truth import (
         QuerySet,
@@ -112,6 +113,7 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
         load_query_set,
         read_audio_list,
     )
+    from ..io.overlap import overlapped
 
     if gt_path is None and queries_path is None:
         raise click.UsageError("give --gt GT.csv, or --queries Q.csv with --audio-dir/--audio-list")
@@ -122,22 +124,25 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
     if queries_path is not None and audio_dir is None and audio_list is None:
         raise click.UsageError(
             "--queries needs the audio set: --audio-dir DIR or --audio-list FILE")
-    try:
-        against: QuerySet
+    def load_against() -> QuerySet:
         if gt_path is not None:
-            against = load_ground_truth(gt_path, max_bytes=max_bytes)
+            gt = load_ground_truth(gt_path, max_bytes=max_bytes)
             if audio_dir is not None:
-                against = against.with_audio_set(list_audio_dir(audio_dir))
-            elif audio_list is not None:
-                against = against.with_audio_set(read_audio_list(audio_list))
-        else:
-            assert queries_path is not None
-            against = load_query_set(queries_path, audio_dir=audio_dir, audio_list=audio_list,
-                                     max_bytes=max_bytes)
+                return gt.with_audio_set(list_audio_dir(audio_dir))
+            if audio_list is not None:
+                return gt.with_audio_set(read_audio_list(audio_list))
+            return gt
+        assert queries_path is not None
+        return load_query_set(queries_path, audio_dir=audio_dir, audio_list=audio_list,
+                              max_bytes=max_bytes)
+
+    try:
         if submission.is_dir() or submission.suffix.lower() == ".zip":
-            _validate_package(submission, against, edition, k, fmt, max_bytes)
+            _validate_package(submission, load_against(), edition, k, fmt, max_bytes)
             return
-        report = run_validate(submission, against, edition=edition, k=k, max_bytes=max_bytes)
+        against, sub = overlapped(load_against,
+                                  lambda: load_submission(submission, max_bytes=max_bytes))
+        report = run_validate(sub, against, edition=edition, k=k, max_bytes=max_bytes)
     except InputError as exc:
         _fail_with_findings(exc, fmt)
         return
@@ -201,17 +206,20 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
         return
     if submission is None or gt_path is None:
         raise click.UsageError("give SUBMISSION and --gt GT.csv (or --codabench IN OUT)")
+    from ..api import load_submission
     from ..api import score as run_score
     from ..io.atomic import guard_outputs, write_text_atomic
+    from ..io.overlap import overlapped
     from ..report.per_query import write_per_query
     from ..report.tabular import score_csv, score_json
 
     guard_outputs(files=[per_query, output], inputs=[submission, gt_path, audio_list, audio_dir])
     try:
-        gt = load_ground_truth_option(gt_path, audio_dir, audio_list,
-                                      relevance_threshold, max_bytes)
-        report = run_score(submission, gt, edition=edition, k=k, lenient=lenient,
-                           max_bytes=max_bytes)
+        gt, sub = overlapped(
+            lambda: load_ground_truth_option(gt_path, audio_dir, audio_list,
+                                             relevance_threshold, max_bytes),
+            lambda: load_submission(submission, max_bytes=max_bytes))
+        report = run_score(sub, gt, edition=edition, k=k, lenient=lenient)
     except InputError as exc:
         _fail_with_findings(exc, "json" if fmt == "json" else "text")
         return

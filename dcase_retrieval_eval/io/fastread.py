@@ -115,9 +115,10 @@ class _Part:
     ids: npt.NDArray[np.int32]  # len(encoded) x rows, indices into `dictionary`
 
 
-def _cuts(path: Path, size: int) -> list[int] | None:
+def _cuts(path: Path, size: int, workers: int) -> list[int] | None:
     """Part boundaries: the first data byte (after the header line), then a byte just after a
-    line feed near every `PART_BYTES`, then the end. None when the header line has no end."""
+    line feed near every `PART_BYTES`, then the end; as many parts as a multiple of `workers`,
+    so that no worker is left alone with the last part. None when the header line has no end."""
     with open(path, "rb") as fh:
         nl = fh.readline(1 << 20)
         if not nl.endswith(b"\n"):
@@ -125,6 +126,7 @@ def _cuts(path: Path, size: int) -> list[int] | None:
         cuts = [len(nl)]
         body = size - cuts[0]
         n_parts = max(1, -(-body // PART_BYTES))
+        n_parts += -n_parts % workers
         for i in range(1, n_parts):
             target = cuts[0] + body * i // n_parts
             if target <= cuts[-1]:
@@ -223,14 +225,15 @@ def read_clean_columns(path: Path, columns: list[str],
     except ImportError:
         return None
     size = path.stat().st_size
-    cuts = _cuts(path, size)
+    workers = max(1, WORKERS or os.cpu_count() or 1)
+    cuts = _cuts(path, size, workers)
     if cuts is None:
         return None
     with open(path, "rb") as fh:
         bom = len(codecs.BOM_UTF8) if fh.read(3) == codecs.BOM_UTF8 else 0
     jobs = [(bom if i == 0 else cuts[i], cuts[i], cuts[i + 1], i == len(cuts) - 2)
             for i in range(len(cuts) - 1)]
-    workers = max(1, min(WORKERS or os.cpu_count() or 1, len(jobs)))
+    workers = min(workers, len(jobs))
     parts: list[_Part] = []
     with ThreadPoolExecutor(workers) as pool:
         for part in pool.map(lambda job: _read_part(path, *job[:3], columns, encoded, job[3]),
