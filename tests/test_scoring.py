@@ -44,6 +44,29 @@ def test_row_order_changes_nothing(rnd: object, tmp_path_factory: pytest.TempPat
     assert a.metrics == b.metrics
 
 
+@pytest.mark.parametrize("in_order", [True, False])
+def test_the_policy_counts_only_the_scored_rows(tmp_path: Path, in_order: bool) -> None:
+    """Repeated and unknown files are counted in the rows that are scored, whether the rows
+    follow the query set (aligned without a copy) or not (a second row of a query is not
+    scored, and its defects are not counted)."""
+    files = _write_gt(tmp_path / "gt.csv", 12)
+    gt = load_ground_truth(tmp_path / "gt.csv")
+    rows = [(q, [files[i // 5]] + [f for f in files if f != files[i // 5]][:9])
+            for i, q in enumerate(gt.queries)]
+    first = rows[0][1]
+    rows[0] = (rows[0][0], [first[0]] * 3 + ["nowhere.wav"] + first[4:])  # 2 repeats, 1 unknown
+    rows[7] = (rows[7][0], rows[7][1][:8] + [rows[7][1][0], rows[7][1][1]])  # 2 repeats
+    if not in_order:
+        rows.append((rows[3][0], [files[0]] * 5 + ["elsewhere.wav"] * 5))  # a second row: ignored
+    write_topk_csv(tmp_path / "sub.csv", rows)
+    report = score(tmp_path / "sub.csv", gt, lenient=True)
+    assert report.policy.repeated_files_counted_once == 4
+    assert report.policy.unknown_files_as_misses == 1
+    assert report.policy.duplicate_rows_ignored == (0 if in_order else 1)
+    # query 0 finds its file first, query 7 as well; the repeats and the unknown score nothing
+    assert report.metrics["mAP@10"].value == pytest.approx(1.0)
+
+
 def test_invalid_submission_refused_then_lenient_policy(tmp_path: Path) -> None:
     files = _write_gt(tmp_path / "gt.csv", 12)
     gt = load_ground_truth(tmp_path / "gt.csv")

@@ -20,6 +20,7 @@ from ..formats.ground_truth import AUDIO_SUFFIXES, QuerySet
 from ..formats.submission import ABSENT, TIE_RULE, Submission
 
 UNKNOWN = -3
+_ROWS_AT_ONCE = 1 << 17  # rows sorted at a time when looking for repeated files
 
 
 class ValidationReport(BaseModel):
@@ -101,12 +102,14 @@ def validate_submission(
     n_q = qs.n_queries
     # no wider than the rankings given: positions past them are empty whatever k is, and a huge
     # k (`--k 1000000000`) must not allocate queries x k
-    aligned = np.full((n_q, max(1, min(depth, sub.ranks.shape[1]))), ABSENT, np.int32)
+    width = max(1, min(depth, sub.ranks.shape[1]))
     stats = dict(missing_queries=0, extra_rows=0, duplicate_rows=0, unknown_files=0,
                  repeated_files=0, short_rows=0)
     readable = not any(f.code.startswith("F") for f in sub.findings)
     if readable:
-        _check_rows(sub, qs, depth, log, aligned, stats)
+        aligned = _check_rows(sub, qs, depth, width, log, stats)
+    else:
+        aligned = np.full((n_q, width), ABSENT, np.int32)
     errors = sum(n for c, n in log.counts.items() if _severity(c) == Severity.ERROR)
     warnings = sum(n for c, n in log.counts.items() if _severity(c) == Severity.WARNING)
     report = ValidationReport(
@@ -129,9 +132,11 @@ def _severity(code: str) -> Severity:
 
 
 def _check_rows(
-    sub: Submission, qs: QuerySet, depth: int, log: FindingLog,
-    aligned: npt.NDArray[np.int32], stats: dict[str, int],
-) -> None:
+    sub: Submission, qs: QuerySet, depth: int, width: int, log: FindingLog,
+    stats: dict[str, int],
+) -> npt.NDArray[np.int32]:
+    """Findings about the rows, and the rankings aligned to the query set (queries x `width`,
+    in audio-set indices, ABSENT where nothing counts)."""
     row_query = _row_queries(sub, qs)
     # unknown and duplicate query rows
     unknown_rows = np.flatnonzero(row_query < 0)
@@ -183,16 +188,16 @@ def _check_rows(
                 hint="Write one row for every query of the query set.")
     stats["missing_queries"] = int(missing.size)
 
-    # map the submission's file names to audio-set indices, through a table that also sends
-    # the two negative codes (BLANK, ABSENT) to ABSENT: one gather for ten million cells
+    # map the submission's file names to audio-set indices, through a table whose last two
+    # entries take the negative codes (BLANK = -2, ABSENT = -1) to ABSENT: one gather
     audio = qs.audio_index
-    to_audio = np.full(len(sub.names) + 2, ABSENT, np.int32)
-    to_audio[2:] = np.fromiter(map(audio.get, sub.names, repeat(UNKNOWN)), np.int32,
-                               len(sub.names))
-    width = sub.ranks.shape[1]
-    take = min(width, max(depth, 1))
+    n_names = len(sub.names)
+    to_audio = np.full(n_names + 2, ABSENT, np.int32)
+    to_audio[:n_names] = np.fromiter(map(audio.get, sub.names, repeat(UNKNOWN)), np.int32,
+                                     n_names)
+    take = min(sub.ranks.shape[1], max(depth, 1))
     raw = sub.ranks[:, :take]
-    mapped = to_audio[raw + 2]
+    mapped = to_audio[raw]
     # rows that rank a name twice; distinct names map to distinct audio files, so no other row
     # repeats an audio file either
     cand = _rows_with_repeats(raw)
@@ -202,27 +207,31 @@ def _check_rows(
         _check_matrix(sub, qs, depth, log)
     if not qs.audio_set_known:
         _unchecked_names(sub, qs, raw, mapped, log)
-    valid = np.maximum(mapped, ABSENT)  # an unknown file counts as nothing
+    # the policy counts what touches the score: defects in the rows that are scored
+    in_order = first_r.size == sub.n_rows == qs.n_queries and bool(
+        (first_r == np.arange(first_r.size)).all() and (first_q == first_r).all())
+    scored: slice | npt.NDArray[np.intp] = slice(None) if in_order else first_r
+    if qs.audio_set_known:  # else an unlisted name is no defect: nothing is forgiven
+        stats["unknown_files"] = int(np.count_nonzero(mapped[scored] == UNKNOWN))
+    stats["short_rows"] = int(np.count_nonzero(sub.n_given[scored] < depth))
+    valid = np.maximum(mapped, ABSENT, out=mapped)  # an unknown file counts as nothing
+    del mapped
     # a repeated file counts once, at its first position (only rows with a repeat are walked)
     if cand.size:
         part = valid[cand]
+        repeats = np.zeros(cand.size, np.int64)
         for p in range(1, part.shape[1]):
             rep = (part[:, p:p + 1] == part[:, :p]).any(axis=1) & (part[:, p] >= 0)
             part[rep, p] = ABSENT
+            repeats += rep
         valid[cand] = part
-    # the policy counts what touches the score: defects in the rows that are scored
-    scored: slice | npt.NDArray[np.intp] = first_r
-    if first_r.size == sub.n_rows == qs.n_queries and bool(
-            (first_r == np.arange(first_r.size)).all() and (first_q == first_r).all()):
-        scored = slice(None)  # row q answers query q: views instead of copies
-        aligned[:, :take] = valid
-    else:
-        aligned[first_q, :take] = valid[first_r]
-    if qs.audio_set_known:  # else an unlisted name is no defect: nothing is forgiven
-        stats["unknown_files"] = int(np.count_nonzero(mapped[scored] == UNKNOWN))
-    repeated = (valid[scored] == ABSENT) & (mapped[scored] >= 0)
-    stats["repeated_files"] = int(np.count_nonzero(repeated))
-    stats["short_rows"] = int(np.count_nonzero(sub.n_given[scored] < depth))
+        counted = repeats if in_order else repeats[np.isin(cand, first_r)]
+        stats["repeated_files"] = int(counted.sum())
+    if in_order and take == width:
+        return valid  # row q answers query q: the rows are the alignment, no copy
+    aligned = np.full((qs.n_queries, width), ABSENT, np.int32)
+    aligned[first_q, :take] = valid[first_r]
+    return aligned
 
 
 def _row_queries(sub: Submission, qs: QuerySet) -> npt.NDArray[np.int64]:
@@ -239,9 +248,12 @@ def _rows_with_repeats(ranks: npt.NDArray[np.int32]) -> npt.NDArray[np.intp]:
     position-by-position walk that names each repeat runs only over these rows."""
     if ranks.shape[1] < 2 or ranks.shape[0] == 0:
         return np.zeros(0, np.intp)
-    ordered = np.sort(ranks, axis=1)
-    same = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)
-    return np.flatnonzero(same.any(axis=1))
+    found = []
+    for start in range(0, ranks.shape[0], _ROWS_AT_ONCE):  # bounded temporary memory
+        ordered = np.sort(ranks[start:start + _ROWS_AT_ONCE], axis=1)
+        same = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)
+        found.append(np.flatnonzero(same.any(axis=1)) + start)
+    return np.concatenate(found)
 
 
 def _check_files(

@@ -39,6 +39,7 @@ FAST_PATH_MIN_BYTES = 32 << 20
 PART_BYTES = 48 << 20
 #: Threads reading parts at once (None: one per core)
 WORKERS: int | None = None
+_WINDOW = 1 << 22  # bytes whose quotes are checked at a time (module level for the tests)
 _QUOTE, _LF, _CR, _COMMA = 0x22, 0x0A, 0x0D, 0x2C
 
 
@@ -55,16 +56,31 @@ def worth_arrow(path: Path, max_bytes: int) -> bool:
 def clean_block(data: bytes) -> int | None:
     """The number of line feeds in `data` when its bytes are safe for Arrow (see the module
     docstring), else None. `data` starts at a line start and ends just after a line feed or at
-    the end of the file, so that a quote pair never spans two blocks of a clean file and each
-    block is checked on its own. NumPy does the work."""
+    the end of the file; so does every window it is checked in, so that a quote pair of a clean
+    file never spans two windows, each window is checked on its own, and NumPy's temporary
+    arrays stay a few megabytes."""
     if b"\0" in data:
         return None
     if b'"' not in data:
         return data.count(b"\n")
-    a = np.frombuffer(data, np.uint8)
+    view = memoryview(data)
+    feeds, start = 0, 0
+    while start < len(data):
+        cut = data.find(b"\n", start + _WINDOW - 1)
+        end = len(data) if cut < 0 else cut + 1
+        found = _clean_window(np.frombuffer(view[start:end], np.uint8))
+        if found is None:
+            return None
+        feeds += found
+        start = end
+    return feeds
+
+
+def _clean_window(a: npt.NDArray[np.uint8]) -> int | None:
+    """`clean_block` of one line-aligned window."""
     q = np.flatnonzero(a == _QUOTE)
     if q.size % 2:
-        return None  # a quoted field still open at the end of the block
+        return None  # a quoted field still open at the end of the window
     opens, closes = q[0::2], q[1::2]
     before = np.where(opens > 0, a[np.maximum(opens - 1, 0)], _LF)
     if not np.all((before == _COMMA) | (before == _LF)):
@@ -75,7 +91,8 @@ def clean_block(data: bytes) -> int | None:
     feeds = np.flatnonzero(a == _LF)
     if np.any(np.searchsorted(q, feeds) % 2):
         return None  # a line feed inside a quoted field: the quotes before it are odd
-    if b"\r" in data and np.any(np.searchsorted(q, np.flatnonzero(a == _CR)) % 2):
+    crs = np.flatnonzero(a == _CR)
+    if crs.size and np.any(np.searchsorted(q, crs) % 2):
         return None
     return int(feeds.size)
 
