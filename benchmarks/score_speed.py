@@ -1,15 +1,20 @@
-"""Whole-process time and peak memory of `dcase-eval score` against a naive reference.
+"""Whole-process time and peak memory of `dcase-eval score` against named references.
 
-The reference is `naive_reference.py`: what the organizers' script does (a per-query Python loop
-and astropy's O(n^2) jackknife). Each run is a fresh process; its time is the best wall-clock
-time of three runs and its peak memory the process's VmHWM (see `peak_memory.py`). Workloads: the
-5,225-query
-2022 reference (when ../shared is present) and generated 50,000 and 1,000,000-query challenges.
-The naive run is skipped with a note when astropy's n x (n-1) matrix would not fit in the memory
-available now. Each workload is also scored with `--per-query` (the per-query CSV written too),
-whose whole-process time must stay within 1.2x of the plain score.
+References, each a fresh process run side by side with ours (the commands of a workload take
+turns, round after round, so that a busy spell of a shared machine hits them alike):
+- `naive_reference.py`: what the organizers' script does (a per-query Python loop and astropy's
+  O(n^2) jackknife); skipped with a note when its n x (n-1) matrix would not fit in memory;
+- `arrow_floor.py` (large workloads): pyarrow's multi-threaded CSV reader reading both files and
+  nothing else, the floor of any reader built on it;
+- ours with `--per-query` (the per-query CSV written too), which must stay within 1.2x.
+Time is the best of `--repeats` rounds (one round for a command above 10 s); memory is the
+process's peak resident set (VmHWM, see `peak_memory.py`). Workloads: the 5,225-query 2022
+reference (when ../shared is present), generated 50,000 and 1,000,000-query challenges with rows
+in the query set's order (as the baselines write them), and the 1,000,000 one with its rows
+shuffled (no row-order shortcut: every query is looked up).
 
-    python benchmarks/score_speed.py [--sizes 50000,1000000] [--keep DIR] [--no-naive]
+    python benchmarks/score_speed.py [--sizes 50000,1000000] [--repeats 3] [--keep DIR]
+                                     [--no-naive] [--no-shuffled]
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "reference" / "dcase2022-baseline"
 NAIVE = Path(__file__).with_name("naive_reference.py")
 PEAK = Path(__file__).with_name("peak_memory.py")
-REPEATS = 3  # whole-process times are the best of three runs
+FLOOR = Path(__file__).with_name("arrow_floor.py")
+LARGE = 1_000_000  # from this size on, the Arrow floor is measured too
 
 
 def generate(out: Path, n_queries: int, seed: int = 0) -> tuple[Path, Path]:
@@ -63,24 +69,46 @@ def generate(out: Path, n_queries: int, seed: int = 0) -> tuple[Path, Path]:
     return sub, gt
 
 
-def measure(cmd: list[str]) -> tuple[float, float, int]:
-    """(seconds, peak MiB, exit code) of one fresh process; best of `REPEATS` for the time."""
+def _run_once(cmd: list[str]) -> tuple[float, float, int]:
+    """(seconds, peak MiB, exit code) of one fresh process."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    times, peak, code = [], 0.0, 0
-    for _ in range(REPEATS):
-        with tempfile.NamedTemporaryFile(suffix=".peak") as peak_file:
-            start = time.perf_counter()
-            proc = subprocess.run([sys.executable, str(PEAK), peak_file.name, *cmd],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-            times.append(time.perf_counter() - start)
-            code = proc.returncode
+    with tempfile.NamedTemporaryFile(suffix=".peak") as peak_file:
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, str(PEAK), peak_file.name, *cmd],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        seconds = time.perf_counter() - start
+        if proc.returncode != 0:
+            sys.stderr.write(proc.stderr.decode(errors="replace")[-2000:])
+        text = Path(peak_file.name).read_text()
+    return seconds, int(text) / 2**20 if text else float("nan"), proc.returncode
+
+
+def measure(commands: dict[str, list[str]], repeats: int) -> dict[str, tuple[float, float]]:
+    """(best seconds, peak MiB) of each command, the commands taking turns round after round;
+    a command that took over 10 s is not run again."""
+    best: dict[str, tuple[float, float]] = {}
+    for _ in range(repeats):
+        for name, cmd in commands.items():
+            if name in best and best[name][0] > 10:
+                continue
+            seconds, peak, code = _run_once(cmd)
             if code != 0:
-                sys.stderr.write(proc.stderr.decode(errors="replace")[-2000:])
-            text = Path(peak_file.name).read_text()
-            peak = max(peak, int(text) / 2**20 if text else float("nan"))
-        if times[0] > 10:  # a long run is measured once
-            break
-    return min(times), peak, code
+                raise SystemExit(f"{name} failed with exit code {code}")
+            old = best.get(name, (float("inf"), 0.0))
+            best[name] = (min(old[0], seconds), max(old[1], peak))
+    return best
+
+
+def shuffled_copy(sub: Path, seed: int = 1) -> Path:
+    """The submission with its rows in a random order (same header, same rows)."""
+    out = sub.with_name(sub.stem + "_shuffled.csv")
+    with open(sub, encoding="utf-8", newline="") as fh:
+        header, *rows = fh.readlines()
+    order = np.random.default_rng(seed).permutation(len(rows))
+    with open(out, "w", encoding="utf-8", newline="") as fh:
+        fh.write(header)
+        fh.writelines(rows[i] for i in order)
+    return out
 
 
 def available_mib() -> float:
@@ -92,46 +120,60 @@ def available_mib() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="50000,1000000")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds (best time is kept)")
     parser.add_argument("--keep", type=Path, default=None, help="keep generated files here")
     parser.add_argument("--no-naive", action="store_true",
                         help="skip the naive reference (at 50,000 queries it needs about 19 GB)")
+    parser.add_argument("--no-shuffled", action="store_true",
+                        help="skip the shuffled-rows copy of the largest workload")
     args = parser.parse_args()
-    workloads: list[tuple[str, Path, Path]] = []
+    workloads: list[tuple[str, Path, Path, int]] = []
     if REFERENCE.is_dir():
         workloads.append(("2022 reference (5,225)", REFERENCE / "test.output.csv",
-                          REFERENCE / "test.gt.csv"))
+                          REFERENCE / "test.gt.csv", 5225))
     with tempfile.TemporaryDirectory() as tmp:
         out = args.keep or Path(tmp)
         out.mkdir(parents=True, exist_ok=True)
         for n in (int(s) for s in args.sizes.split(",") if s):
             sub, gt = generate(out, n)
-            workloads.append((f"generated ({n:,})", sub, gt))
+            workloads.append((f"generated ({n:,})", sub, gt, n))
+            if n >= LARGE and not args.no_shuffled:
+                workloads.append((f"generated ({n:,}), rows shuffled", shuffled_copy(sub), gt, n))
         header = ("workload", "ours s", "ours MiB", "--per-query s", "per-query ratio",
-                  "naive s", "naive MiB", "speed-up", "memory ratio")
+                  "Arrow read s", "ours / Arrow read", "naive s", "naive MiB", "speed-up",
+                  "memory ratio")
         rows = []
-        for label, sub, gt in workloads:
-            ours = measure(["-m", "dcase_retrieval_eval", "score", str(sub),
-                            "--gt", str(gt), "--format", "json"])
-            per_query = measure(["-m", "dcase_retrieval_eval", "score", str(sub), "--gt", str(gt),
-                                 "--format", "json", "--per-query", str(out / "per_query.csv")])
-            pq = (f"{per_query[0]:.2f}", f"{per_query[0] / ours[0]:.2f}x")
-            with open(sub, encoding="utf-8") as fh:
-                n = sum(1 for _ in fh) - 1
+        for label, sub, gt, n in workloads:
+            score = ["-m", "dcase_retrieval_eval", "score", str(sub), "--gt", str(gt),
+                     "--format", "json"]
+            commands = {"ours": score,
+                        "per-query": [*score, "--per-query", str(out / "per_query.csv")]}
+            if n >= LARGE:
+                commands["floor"] = [str(FLOOR), str(sub), str(gt)]
             need_mib = 8 * n * (n - 1) / 2**20 * 1.05 + 500
-            if args.no_naive:
-                rows.append((label, f"{ours[0]:.2f}", f"{ours[1]:.0f}", *pq, "not run", "-", "-",
-                             "-"))
-                continue
-            if need_mib > available_mib():
-                rows.append((label, f"{ours[0]:.2f}", f"{ours[1]:.0f}", *pq,
-                             f"skipped: needs {need_mib / 1024:,.0f} GiB", "-", "-", "-"))
-                continue
-            naive = measure([str(NAIVE), str(sub), str(gt)])
-            rows.append((label, f"{ours[0]:.2f}", f"{ours[1]:.0f}", *pq, f"{naive[0]:.2f}",
-                         f"{naive[1]:.0f}", f"{naive[0] / ours[0]:.1f}x",
-                         f"{naive[1] / ours[1]:.1f}x"))
+            naive_note = ("not run" if args.no_naive else
+                          f"skipped: needs {need_mib / 1024:,.0f} GiB"
+                          if need_mib > available_mib() else None)
+            if naive_note is None:
+                commands["naive"] = [str(NAIVE), str(sub), str(gt)]
+            got = measure(commands, args.repeats)
+            ours, pq = got["ours"], got["per-query"]
+            row = [label, f"{ours[0]:.2f}", f"{ours[1]:.0f}", f"{pq[0]:.2f}",
+                   f"{pq[0] / ours[0]:.2f}x"]
+            if "floor" in got:
+                row += [f"{got['floor'][0]:.2f}", f"{ours[0] / got['floor'][0]:.2f}x"]
+            else:
+                row += ["-", "-"]
+            if "naive" in got:
+                naive = got["naive"]
+                row += [f"{naive[0]:.2f}", f"{naive[1]:.0f}", f"{naive[0] / ours[0]:.1f}x",
+                        f"{naive[1] / ours[1]:.1f}x"]
+            else:
+                row += [str(naive_note), "-", "-", "-"]
+            rows.append(row)
     widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
     print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print("-|-".join("-" * w for w in widths))

@@ -9,9 +9,8 @@ from .editions import Edition, resolve_edition
 from .formats.ground_truth import (
     GroundTruth,
     QuerySet,
-    list_audio_dir,
     load_ground_truth,
-    read_audio_list,
+    prepare_ground_truth,
 )
 from .formats.submission import Submission, SubmissionFormat, load_submission
 from .io.csvread import DEFAULT_MAX_BYTES
@@ -27,28 +26,6 @@ def _as_submission(submission: Submission | str | Path, max_bytes: int) -> Submi
 
 def _as_ground_truth(gt: GroundTruth | str | Path) -> GroundTruth:
     return gt if isinstance(gt, GroundTruth) else load_ground_truth(gt)
-
-
-def prepare_ground_truth(
-    gt: GroundTruth | str | Path,
-    *,
-    audio_dir: str | Path | None = None,
-    audio_list: str | Path | None = None,
-    relevance_threshold: float | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-) -> GroundTruth:
-    """A ground truth with its audio set (a folder or a list) and, for graded relevance, the
-    grade from which a file counts as relevant; what `validate`, `score` and `rank` share.
-
-    Raises `ValueError` when a relevance threshold is given for binary ground truth."""
-    truth = gt if isinstance(gt, GroundTruth) else load_ground_truth(gt, max_bytes=max_bytes)
-    if audio_dir is not None:
-        truth = truth.with_audio_set(list_audio_dir(audio_dir))
-    elif audio_list is not None:
-        truth = truth.with_audio_set(read_audio_list(audio_list))
-    if relevance_threshold is not None:
-        truth = truth.with_relevance_threshold(relevance_threshold)
-    return truth
 
 
 def validate(

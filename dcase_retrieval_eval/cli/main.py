@@ -104,8 +104,6 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
              audio_dir: Path | None, audio_list: Path | None, edition: str, k: int | None,
              fmt: str, max_bytes: int) -> None:
     """Check SUBMISSION (a CSV, or a team package: a zip or a folder) and list every defect."""
-    from ..api import load_submission
-    from ..api import validate as run_validate
     from ..formats.ground_truth import (
         QuerySet,
         list_audio_dir,
@@ -113,6 +111,7 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
         load_query_set,
         read_audio_list,
     )
+    from ..formats.submission import load_submission
     from ..io.overlap import overlapped
 
     if gt_path is None and queries_path is None:
@@ -142,6 +141,8 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
             return
         against, sub = overlapped(load_against,
                                   lambda: load_submission(submission, max_bytes=max_bytes))
+        from ..api import validate as run_validate  # the report models load after reading
+
         report = run_validate(sub, against, edition=edition, k=k, max_bytes=max_bytes)
     except InputError as exc:
         _fail_with_findings(exc, fmt)
@@ -206,12 +207,10 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
         return
     if submission is None or gt_path is None:
         raise click.UsageError("give SUBMISSION and --gt GT.csv (or --codabench IN OUT)")
-    from ..api import load_submission
-    from ..api import score as run_score
+    # only what reading needs comes before it: the scoring models load after
+    from ..formats.submission import load_submission
     from ..io.atomic import guard_outputs, write_text_atomic
     from ..io.overlap import overlapped
-    from ..report.per_query import write_per_query
-    from ..report.tabular import score_csv, score_json
 
     guard_outputs(files=[per_query, output], inputs=[submission, gt_path, audio_list, audio_dir])
     try:
@@ -219,11 +218,17 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
             lambda: load_ground_truth_option(gt_path, audio_dir, audio_list,
                                              relevance_threshold, max_bytes),
             lambda: load_submission(submission, max_bytes=max_bytes))
+        from ..api import score as run_score
+
         report = run_score(sub, gt, edition=edition, k=k, lenient=lenient)
     except InputError as exc:
         _fail_with_findings(exc, "json" if fmt == "json" else "text")
         return
+    from ..report.tabular import score_csv, score_json
+
     if per_query is not None:
+        from ..report.per_query import write_per_query
+
         write_per_query(per_query, report, gt)
     if fmt == "text":
         from ..report.terminal import print_score

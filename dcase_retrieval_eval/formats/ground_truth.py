@@ -530,3 +530,25 @@ def read_audio_list(path: str | Path) -> list[str]:
         return [r.cells[0] for r in records[1:] if r.cells and r.cells[0]]
     text = path.read_text(encoding="utf-8-sig")
     return [ln for ln in text.splitlines() if ln.strip()]
+
+
+def prepare_ground_truth(
+    gt: GroundTruth | str | Path,
+    *,
+    audio_dir: str | Path | None = None,
+    audio_list: str | Path | None = None,
+    relevance_threshold: float | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> GroundTruth:
+    """A ground truth with its audio set (a folder or a list) and, for graded relevance, the
+    grade from which a file counts as relevant; what `validate`, `score` and `rank` share.
+
+    Raises `ValueError` when a relevance threshold is given for binary ground truth."""
+    truth = gt if isinstance(gt, GroundTruth) else load_ground_truth(gt, max_bytes=max_bytes)
+    if audio_dir is not None:
+        truth = truth.with_audio_set(list_audio_dir(audio_dir))
+    elif audio_list is not None:
+        truth = truth.with_audio_set(read_audio_list(audio_list))
+    if relevance_threshold is not None:
+        truth = truth.with_relevance_threshold(relevance_threshold)
+    return truth
