@@ -34,10 +34,14 @@ import numpy.typing as npt
 #: Files smaller than this take the `csv` reader: Arrow's import costs more than it saves. Module
 #: level so that a test can force either path (0: every file tries Arrow first).
 FAST_PATH_MIN_BYTES = 32 << 20
-#: Bytes per part of a file read in parallel (see `read_clean_columns`); module level so that a
-#: test can cut small files into many parts
-PART_BYTES = 48 << 20
-#: Threads reading parts at once (None: one per core)
+#: Bytes of file held in parts at once, shared by the workers (a part also costs about its
+#: size again while parsed), so that peak memory does not grow with the number of cores
+IN_FLIGHT_BYTES = 96 << 20
+#: Bytes per part (None: `IN_FLIGHT_BYTES` shared by the workers, at least 16 MB); module level
+#: so that a test can cut small files into many parts
+PART_BYTES: int | None = None
+#: Threads reading parts at once (None: one per core available to this process, at most 4:
+#: beyond that the final interning of every part's names costs more than the threads save)
 WORKERS: int | None = None
 _WINDOW = 1 << 22  # bytes whose quotes are checked at a time (module level for the tests)
 _QUOTE, _LF, _CR, _COMMA = 0x22, 0x0A, 0x0D, 0x2C
@@ -132,17 +136,29 @@ class _Part:
     ids: npt.NDArray[np.int32]  # len(encoded) x rows, indices into `dictionary`
 
 
+def _workers() -> int:
+    if WORKERS:
+        return WORKERS
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
 def _cuts(path: Path, size: int, workers: int) -> list[int] | None:
     """Part boundaries: the first data byte (after the header line), then a byte just after a
-    line feed near every `PART_BYTES`, then the end; as many parts as a multiple of `workers`,
-    so that no worker is left alone with the last part. None when the header line has no end."""
+    line feed near every part size (`PART_BYTES`), then the end; as many parts as a multiple of
+    `workers`, so that no worker is left alone with the last part. None when the header line
+    has no end."""
+    part_bytes = PART_BYTES or max(16 << 20, IN_FLIGHT_BYTES // workers)
     with open(path, "rb") as fh:
         nl = fh.readline(1 << 20)
         if not nl.endswith(b"\n"):
             return None
         cuts = [len(nl)]
         body = size - cuts[0]
-        n_parts = max(1, -(-body // PART_BYTES))
+        n_parts = max(1, -(-body // part_bytes))
         n_parts += -n_parts % workers
         for i in range(1, n_parts):
             target = cuts[0] + body * i // n_parts
@@ -232,7 +248,7 @@ def read_clean_columns(path: Path, columns: list[str],
     """The cells of a clean file whose header is exactly `columns`, or None when the
     line-exact reader must decide.
 
-    The file is cut at line ends into parts of about `PART_BYTES`; `WORKERS` threads each scan,
+    The file is cut at line ends into parts (see `_cuts`); `_workers()` threads each scan,
     parse and intern one part at a time (NumPy and Arrow release the GIL), so at most that many
     parts are in memory at once and every core works on every stage. The parts' distinct names
     are then interned once more, into one list for the whole file."""
@@ -242,7 +258,7 @@ def read_clean_columns(path: Path, columns: list[str],
     except ImportError:
         return None
     size = path.stat().st_size
-    workers = max(1, WORKERS or os.cpu_count() or 1)
+    workers = _workers()
     cuts = _cuts(path, size, workers)
     if cuts is None:
         return None
