@@ -107,6 +107,31 @@ def test_the_property_reaches_both_outcomes(tmp_path: Path,
     np.testing.assert_array_equal(load_submission(clean).n_given, [1, 1])
 
 
+@pytest.mark.parametrize("workers", [1, 2, 3, 4])
+def test_many_parts_and_workers_read_what_the_csv_reader_reads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    """Hundreds of parts: each worker's names are interned per part, then per group of parts,
+    then once more; every row must still name the files the csv reader reads."""
+    rng = np.random.default_rng(workers)
+    names = [f"clip {i}, take {i % 7}.wav" if i % 3 else f"clip {i}.wav" for i in range(50)]
+    path = tmp_path / "sub.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["caption", *[f"fname_{j}" for j in range(1, 4)]])
+        for q in range(400):
+            writer.writerow([f"query {q}", *[names[i] for i in rng.choice(50, 3, replace=False)]])
+    monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 1 << 62)
+    slow = load_submission(path)
+    monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 0)
+    monkeypatch.setattr(fastread, "PART_BYTES", 64)
+    monkeypatch.setattr(fastread, "WORKERS", workers)
+    header = ["caption", *[f"fname_{j}" for j in range(1, 4)]]
+    assert fastread.read_clean_topk(path, header) is not None  # the fast path took it
+    cuts = fastread._cuts(path, path.stat().st_size, workers)
+    assert cuts is not None and len(cuts) > 100
+    assert _view(load_submission(path)) == _view(slow)
+
+
 GT_HEADER = ["file_name", "caption_1", "caption_2"]
 
 

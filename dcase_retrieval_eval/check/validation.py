@@ -167,7 +167,8 @@ def _check_rows(
                     line=int(sub.lines[r]), column=1, hint=hint)
         stats["extra_rows"] = int(unknown_rows.size)
     known = np.flatnonzero(row_query >= 0)
-    order = known[np.argsort(row_query[known], kind="stable")]
+    increasing = bool(np.all(row_query[known][1:] > row_query[known][:-1]))
+    order = known if increasing else known[np.argsort(row_query[known], kind="stable")]
     sorted_q = row_query[order]
     dup_mask = np.zeros(sorted_q.size, bool)
     dup_mask[1:] = sorted_q[1:] == sorted_q[:-1]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import importlib.util
 import os
 import stat
 from collections.abc import Sequence
@@ -133,7 +134,7 @@ class CleanColumns:
 class _Part:
     texts: dict[int, list[str]]
     dictionary: Any  # pa.Array of the distinct encoded values of this part
-    ids: npt.NDArray[np.int32]  # len(encoded) x rows, indices into `dictionary`
+    ids: npt.NDArray[np.int32]  # rows x len(encoded), indices into `dictionary`
 
 
 def _workers() -> int:
@@ -165,7 +166,7 @@ def _cuts(path: Path, size: int, workers: int) -> list[int] | None:
             if target <= cuts[-1]:
                 continue
             fh.seek(target)
-            window = fh.read(1 << 20)
+            window = fh.read(1 << 16)  # a line longer than this only makes a part larger
             j = window.find(b"\n")
             if j >= 0 and target + j + 1 < size:
                 cuts.append(target + j + 1)
@@ -226,7 +227,7 @@ def _read_part(path: Path, scan_from: int, start: int, end: int, columns: list[s
     for i in plain:
         if pc.min(pc.binary_length(table.column(i))).as_py() == 0:
             return None
-    dictionary, ids = None, np.zeros((0, n), np.int32)
+    dictionary, ids = None, np.zeros((n, 0), np.int32)
     if encoded:
         cells = pa.chunked_array([ch for i in encoded for ch in table.column(i).chunks],
                                  type=pa.string())
@@ -238,7 +239,8 @@ def _read_part(path: Path, scan_from: int, start: int, end: int, columns: list[s
             dictionary = coded.chunk(0).dictionary
         if len(dictionary) and pc.min(pc.binary_length(dictionary)).as_py() == 0:
             return None
-        ids = np.concatenate([_int32s(ch.indices) for ch in coded.chunks]).reshape(-1, n)
+        ids = np.ascontiguousarray(  # rows x columns, as the file has them
+            np.concatenate([_int32s(ch.indices) for ch in coded.chunks]).reshape(-1, n).T)
     texts = {i: table.column(i).to_pylist() for i in plain}
     return _Part(texts, dictionary, ids)
 
@@ -252,10 +254,7 @@ def read_clean_columns(path: Path, columns: list[str],
     parse and intern one part at a time (NumPy and Arrow release the GIL), so at most that many
     parts are in memory at once and every core works on every stage. The parts' distinct names
     are then interned once more, into one list for the whole file."""
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-    except ImportError:
+    if importlib.util.find_spec("pyarrow") is None:
         return None
     size = path.stat().st_size
     workers = _workers()
@@ -275,26 +274,44 @@ def read_clean_columns(path: Path, columns: list[str],
                 pool.shutdown(cancel_futures=True)
                 return None
             parts.append(part)
-    n = sum(p.ids.shape[1] for p in parts) if encoded else sum(
-        len(next(iter(p.texts.values()))) for p in parts)
-    texts = {i: list(chain.from_iterable(p.texts[i] for p in parts)) for i in parts[0].texts}
-    ids = np.empty((n, len(encoded)), np.int32)
-    names: list[str] = []
-    if encoded:
-        if len(parts) == 1:
-            names = parts[0].dictionary.to_pylist()
-            ids[:] = parts[0].ids.T
-        else:  # one more interning, of the parts' distinct names only
-            merged = pc.dictionary_encode(pa.chunked_array([p.dictionary for p in parts]),
-                                          memory_pool=_memory_pool())
-            names = merged.chunk(0).dictionary.to_pylist()
-            row = 0
-            for part, chunk in zip(parts, merged.chunks, strict=True):
-                to_global = _int32s(chunk.indices)
-                m = part.ids.shape[1]
-                ids[row:row + m] = to_global[part.ids.T]
-                row += m
+        rows = np.cumsum([0, *(len(p.ids) for p in parts)])
+        n = int(rows[-1])
+        texts = {i: list(chain.from_iterable(p.texts[i] for p in parts)) for i in parts[0].texts}
+        ids = np.empty((n, len(encoded)), np.int32)
+        names: list[str] = []
+        if encoded:  # one more interning, of the parts' distinct names only
+            distinct, to_global = _intern_parts([p.dictionary for p in parts], pool, workers)
+            names = distinct.to_pylist()
+            list(pool.map(lambda k: np.take(to_global[k], parts[k].ids,
+                                            out=ids[rows[k]:rows[k + 1]]), range(len(parts))))
     return CleanColumns(n, texts, names, ids)
+
+
+def _intern(dictionaries: list[Any]) -> tuple[Any, list[npt.NDArray[np.int32]]]:
+    """(the distinct values of some dictionaries, each dictionary's indices into them)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(dictionaries) == 1:
+        return dictionaries[0], [np.arange(len(dictionaries[0]), dtype=np.int32)]
+    merged = pc.dictionary_encode(pa.chunked_array(dictionaries), memory_pool=_memory_pool())
+    return merged.chunk(0).dictionary, [_int32s(ch.indices) for ch in merged.chunks]
+
+
+def _intern_parts(dictionaries: list[Any], pool: ThreadPoolExecutor, workers: int,
+                  ) -> tuple[Any, list[npt.NDArray[np.int32]]]:
+    """`_intern` of the parts' dictionaries, in `workers` groups at once, then of the groups'
+    results: every part sees nearly every name, so this is most of a large file's last step."""
+    if workers < 2 or len(dictionaries) < 2 * workers:
+        return _intern(dictionaries)
+    groups = [dictionaries[g::workers] for g in range(workers)]
+    inner = list(pool.map(_intern, groups))
+    distinct, outer = _intern([d for d, _ in inner])
+    to_global: list[npt.NDArray[np.int32]] = [np.empty(0, np.int32)] * len(dictionaries)
+    for g, ((_, maps), group_to_global) in enumerate(zip(inner, outer, strict=True)):
+        for j, local in enumerate(maps):
+            to_global[g + j * workers] = group_to_global[local]
+    return distinct, to_global
 
 
 def _int32s(array: Any) -> npt.NDArray[np.int32]:
