@@ -21,6 +21,7 @@ import csv
 import importlib.util
 import os
 import stat
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -58,32 +59,43 @@ def worth_arrow(path: Path, max_bytes: int) -> bool:
     return stat.S_ISREG(st.st_mode) and FAST_PATH_MIN_BYTES <= st.st_size <= max_bytes
 
 
-def clean_block(data: bytes) -> int | None:
-    """The number of line feeds in `data` when its bytes are safe for Arrow (see the module
-    docstring), else None. `data` starts at a line start and ends just after a line feed or at
-    the end of the file; so does every window it is checked in, so that a quote pair of a clean
-    file never spans two windows, each window is checked on its own, and NumPy's temporary
-    arrays stay a few megabytes."""
-    if b"\0" in data:
-        return None
-    if b'"' not in data:
-        return data.count(b"\n")
-    view = memoryview(data)
-    feeds, start = 0, 0
-    while start < len(data):
-        cut = data.find(b"\n", start + _WINDOW - 1)
-        end = len(data) if cut < 0 else cut + 1
-        found = _clean_window(np.frombuffer(view[start:end], np.uint8))
+def clean_block(a: npt.NDArray[np.uint8]) -> tuple[int, bool] | None:
+    """(line feeds, all ASCII) of a block whose bytes are safe for Arrow (see the module
+    docstring), else None. The block starts at a line start and ends just after a line feed or
+    at the end of the file; so does every window it is checked in, so that a quote pair of a
+    clean file never spans two windows, each window is checked on its own, and NumPy's
+    temporary arrays stay a few megabytes."""
+    feeds, ascii, start = 0, True, 0
+    while start < a.size:
+        end = _window_end(a, start)
+        window = a[start:end]
+        if int(window.min()) == 0:
+            return None  # a NUL byte: the csv reader reports it
+        found = _clean_window(window)
         if found is None:
             return None
         feeds += found
+        ascii = ascii and int(window.max()) < 0x80
         start = end
-    return feeds
+    return feeds, ascii
+
+
+def _window_end(a: npt.NDArray[np.uint8], start: int) -> int:
+    """Just after the first line feed at or beyond `start + _WINDOW - 1`, or the block's end."""
+    probe = start + _WINDOW - 1
+    while probe < a.size:
+        found = np.flatnonzero(a[probe:probe + (1 << 16)] == _LF)
+        if found.size:
+            return probe + int(found[0]) + 1
+        probe += 1 << 16
+    return int(a.size)
 
 
 def _clean_window(a: npt.NDArray[np.uint8]) -> int | None:
-    """`clean_block` of one line-aligned window."""
+    """The line feeds of one line-aligned window free of NUL bytes, if its quotes are safe."""
     q = np.flatnonzero(a == _QUOTE)
+    if not q.size:
+        return int(np.count_nonzero(a == _LF))
     if q.size % 2:
         return None  # a quoted field still open at the end of the window
     opens, closes = q[0::2], q[1::2]
@@ -174,6 +186,22 @@ def _cuts(path: Path, size: int, workers: int) -> list[int] | None:
     return cuts
 
 
+_thread_buffers = threading.local()
+
+
+def _read_bytes(path: Path, offset: int, size: int) -> npt.NDArray[np.uint8]:
+    """Up to `size` bytes of `path` from `offset`, read into a buffer that this thread reuses
+    from part to part: a fresh buffer per part costs a page fault every 4 KB. Nothing returned
+    by `_read_part` points into it."""
+    buffer: bytearray | None = getattr(_thread_buffers, "buffer", None)
+    if buffer is None or len(buffer) < size:
+        buffer = _thread_buffers.buffer = bytearray(size)
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        got = fh.readinto(memoryview(buffer)[:size])
+    return np.frombuffer(buffer, np.uint8, count=got)
+
+
 @lru_cache(maxsize=1)
 def _memory_pool() -> Any:
     """jemalloc, else the system allocator: Arrow's default (mimalloc) keeps the freed parts'
@@ -194,17 +222,15 @@ def _read_part(path: Path, scan_from: int, start: int, end: int, columns: list[s
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    with open(path, "rb") as fh:
-        fh.seek(scan_from)
-        data = fh.read(end - scan_from)
-    feeds = clean_block(data)
-    if feeds is None:
+    data = _read_bytes(path, scan_from, end - scan_from)
+    checked = clean_block(data)
+    if checked is None:
         return None
-    ascii = data.isascii()  # then it is UTF-8 too, and Arrow need not check every cell
+    feeds, ascii = checked  # ASCII is UTF-8 too: then Arrow need not check every cell
     head = start - scan_from
     if head:
-        feeds -= data.count(b"\n", 0, head)
-    body = pa.py_buffer(data).slice(head)
+        feeds -= int(np.count_nonzero(data[:head] == _LF))
+    body = pa.py_buffer(data[head:])
     try:
         table = pacsv.read_csv(
             pa.BufferReader(body), memory_pool=_memory_pool(),
@@ -268,8 +294,8 @@ def read_clean_columns(path: Path, columns: list[str],
     workers = min(workers, len(jobs))
     parts: list[_Part] = []
     with ThreadPoolExecutor(workers) as pool:
-        for part in pool.map(lambda job: _read_part(path, *job[:3], columns, encoded, job[3]),
-                             jobs):
+        for part in pool.map(lambda job: _read_part(path, job[0], job[1], job[2], columns,
+                                                    encoded, job[3]), jobs):
             if part is None:
                 pool.shutdown(cancel_futures=True)
                 return None
