@@ -293,11 +293,11 @@ def read_clean_columns(path: Path, columns: list[str],
             for i in range(len(cuts) - 1)]
     workers = min(workers, len(jobs))
     parts: list[_Part] = []
-    with ThreadPoolExecutor(workers) as pool:
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="dcase-eval-part")
+    try:
         for part in pool.map(lambda job: _read_part(path, job[0], job[1], job[2], columns,
                                                     encoded, job[3]), jobs):
             if part is None:
-                pool.shutdown(cancel_futures=True)
                 return None
             parts.append(part)
         rows = np.cumsum([0, *(len(p.ids) for p in parts)])
@@ -310,6 +310,10 @@ def read_clean_columns(path: Path, columns: list[str],
             names = distinct.to_pylist()
             list(pool.map(lambda k: np.take(to_global[k], parts[k].ids,
                                             out=ids[rows[k]:rows[k + 1]]), range(len(parts))))
+    finally:
+        # parts not started are dropped, so that a refused file or Ctrl-C does not wait for
+        # the whole file to be read
+        pool.shutdown(wait=False, cancel_futures=True)
     return CleanColumns(n, texts, names, ids)
 
 
