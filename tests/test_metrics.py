@@ -7,7 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dcase_retrieval_eval.measure.metrics import average_precision, hit_matrix, recall_at
+from dcase_retrieval_eval.measure.metrics import (
+    average_precision,
+    hit_matrix,
+    recall_at,
+    recall_at_each,
+)
 
 
 def _csr(rel: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -88,3 +93,18 @@ def test_moving_a_relevant_file_up_never_lowers_ap(
     after = average_precision(hit_matrix(moved, indptr, idx, n_audio), np.diff(indptr), 10,
                               "relevant")
     assert after[q] >= before[q] - 1e-15
+
+
+@given(st.integers(0, 30), st.integers(0, 12), st.integers(0, 2**32 - 1),
+       st.lists(st.integers(1, 15), min_size=1, max_size=4, unique=True))
+def test_recalls_from_one_running_count_are_recall_at(n: int, width: int, seed: int,
+                                                       ks: list[int]) -> None:
+    """The scorer's one-pass recalls equal `recall_at` to the bit, for cut-offs below, at and
+    beyond the ranking's width."""
+    rng = np.random.default_rng(seed)
+    hits = rng.random((n, width)) < 0.3
+    n_rel = rng.integers(0, 4, n)
+    each = recall_at_each(hits, n_rel, ks)
+    assert sorted(each) == sorted(ks)
+    for k in ks:
+        np.testing.assert_array_equal(each[k], recall_at(hits, n_rel, k))

@@ -167,7 +167,7 @@ def _check_rows(
                     line=int(sub.lines[r]), column=1, hint=hint)
         stats["extra_rows"] = int(unknown_rows.size)
     known = np.flatnonzero(row_query >= 0)
-    increasing = bool(np.all(row_query[known][1:] > row_query[known][:-1]))
+    increasing = not unknown_rows.size and bool(np.all(row_query[1:] > row_query[:-1]))
     order = known if increasing else known[np.argsort(row_query[known], kind="stable")]
     sorted_q = row_query[order]
     dup_mask = np.zeros(sorted_q.size, bool)

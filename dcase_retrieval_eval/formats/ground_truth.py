@@ -551,4 +551,5 @@ def prepare_ground_truth(
         truth = truth.with_audio_set(read_audio_list(audio_list))
     if relevance_threshold is not None:
         truth = truth.with_relevance_threshold(relevance_threshold)
+    truth.audio_index  # noqa: B018 - every check needs it: built here, on the reading thread
     return truth

@@ -65,6 +65,19 @@ def recall_at(hits: BoolArray, n_relevant: IntArray, k: int) -> FloatArray:
     return recall
 
 
+def recall_at_each(hits: BoolArray, n_relevant: IntArray, ks: tuple[int, ...] | list[int],
+                   ) -> dict[int, FloatArray]:
+    """`recall_at` for every k in `ks`, from one running count of the hits."""
+    if not ks:
+        return {}
+    width = min(max(ks), hits.shape[1])
+    if width == 0:
+        return {k: recall_at(hits, n_relevant, k) for k in ks}
+    found = np.cumsum(hits[:, :width], axis=1, dtype=np.int32)
+    denominator = np.maximum(np.asarray(n_relevant, np.float64), 1.0)
+    return {k: found[:, min(k, width) - 1] / denominator for k in ks}
+
+
 def first_positions(hits: BoolArray) -> list[list[int]]:
     """1-based positions of the hits of each query (for per-query reports)."""
     rows, cols = np.nonzero(hits)

@@ -15,7 +15,7 @@ from ..errors import InputError
 from ..formats.ground_truth import GroundTruth
 from ..formats.submission import TIE_RULE, Submission
 from .jackknife import JackknifeStats, jackknife_mean
-from .metrics import average_precision, first_positions, hit_matrix, recall_at
+from .metrics import average_precision, first_positions, hit_matrix, recall_at_each
 from .ndcg import gain_matrix, ideal_dcg, ndcg_at
 
 
@@ -127,8 +127,8 @@ def measure(alignment: Alignment, gt: GroundTruth, edition: Edition) -> _Measure
             values[f"nDCG@{k}"] = ndcg_at(gains, ideal_dcg(judged_indptr, grades, k), k)
     for k in edition.map_ks:
         values[f"mAP@{k}"] = average_precision(hits, n_rel, k, edition.ap_normalization)
-    for k in edition.recall_ks:
-        values[f"R@{k}"] = recall_at(hits, n_rel, k)
+    for k, recall in recall_at_each(hits, n_rel, edition.recall_ks).items():
+        values[f"R@{k}"] = recall
     return _Measured(values, hits[:, : max(edition.map_ks)], indptr, indices)
 
 
