@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Literal
 
@@ -279,7 +279,9 @@ def _read_fast_clotho(path: Path, max_bytes: int) -> GroundTruth | None:
         return None  # a shared caption (G601) or a repeated file (G603): the csv reader reports
     gt = GroundTruth(
         queries=queries, audio=files, source=str(path),
-        query_lines=np.repeat(np.arange(2, n_files + 2), per_row).tolist(),
+        # one int object per line, shared by its captions (a million of them otherwise)
+        query_lines=list(chain.from_iterable(map(repeat, range(2, n_files + 2),
+                                                 repeat(per_row, n_files)))),
         findings=[],
         format="clotho", rel_indptr=np.arange(len(queries) + 1, dtype=np.int64),
         rel_indices=np.repeat(np.arange(n_files, dtype=np.int32), per_row))

@@ -38,7 +38,7 @@ import numpy.typing as npt
 FAST_PATH_MIN_BYTES = 32 << 20
 #: Bytes of file held in parts at once, shared by the workers (a part also costs about its
 #: size again while parsed), so that peak memory does not grow with the number of cores
-IN_FLIGHT_BYTES = 96 << 20
+IN_FLIGHT_BYTES = 64 << 20
 #: Bytes per part (None: `IN_FLIGHT_BYTES` shared by the workers, at least 16 MB); module level
 #: so that a test can cut small files into many parts
 PART_BYTES: int | None = None
