@@ -135,7 +135,7 @@ def _groups(key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArr
     `np.unique(key, return_index=True, return_inverse=True)` gives them."""
     inverse = _dense_ranks(key)
     first = np.full(int(inverse.max()) + 1 if inverse.size else 0, key.size, np.intp)
-    np.minimum.at(first, inverse[::-1], np.arange(key.size - 1, -1, -1))
+    np.minimum.at(first, inverse, np.arange(key.size))
     return first, inverse
 
 
