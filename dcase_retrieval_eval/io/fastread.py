@@ -191,15 +191,16 @@ _thread_buffers = threading.local()
 
 def _read_bytes(path: Path, offset: int, size: int) -> npt.NDArray[np.uint8]:
     """Up to `size` bytes of `path` from `offset`, read into a buffer that this thread reuses
-    from part to part: a fresh buffer per part costs a page fault every 4 KB. Nothing returned
-    by `_read_part` points into it."""
-    buffer: bytearray | None = getattr(_thread_buffers, "buffer", None)
-    if buffer is None or len(buffer) < size:
-        buffer = _thread_buffers.buffer = bytearray(size)
+    from part to part: a fresh buffer per part costs a page fault every 4 KB. A NumPy buffer,
+    not a bytearray: it is not zero-filled first, and NumPy asks the kernel for huge pages for
+    large arrays. Nothing returned by `_read_part` points into it."""
+    buffer: npt.NDArray[np.uint8] | None = getattr(_thread_buffers, "buffer", None)
+    if buffer is None or buffer.size < size:
+        buffer = _thread_buffers.buffer = np.empty(size, np.uint8)
     with open(path, "rb") as fh:
         fh.seek(offset)
         got = fh.readinto(memoryview(buffer)[:size])
-    return np.frombuffer(buffer, np.uint8, count=got)
+    return buffer[:got]
 
 
 @lru_cache(maxsize=1)
