@@ -90,3 +90,34 @@ def test_the_text_table_brings_rich_but_not_its_heavy_parts(small: tuple[Path, P
     assert _loaded(at_exit, [m for m in HEAVY if m != "rich"]) == []
     assert _loaded(at_exit, ["rich.progress", "rich.syntax", "rich.traceback",
                              "rich.markdown"]) == []
+
+
+_BLAS_PROBE = r'''
+import importlib, os, sys
+cli = importlib.import_module("dcase_retrieval_eval.cli.main")  # the module, not the group
+assert "numpy" not in sys.modules, "the command line module loads NumPy"
+seen = {}
+real = cli.main.main
+def spy(*args, **kwargs):
+    seen["threads"] = os.environ.get("OPENBLAS_NUM_THREADS")
+    raise SystemExit(0)
+cli.main.main = spy
+sys.argv = ["dcase-eval", *sys.argv[1:]]
+try:
+    cli.run()
+except SystemExit:
+    pass
+print(seen["threads"])
+'''
+
+
+@pytest.mark.parametrize(("command", "threads"), [("score", "1"), ("validate", "1"),
+                                                   ("rank", "None")])
+def test_score_and_validate_start_numpy_without_idle_blas_threads(command: str,
+                                                                  threads: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    proc = subprocess.run([sys.executable, "-c", _BLAS_PROBE, command], capture_output=True,
+                          text=True, cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)},
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == threads

@@ -46,3 +46,14 @@ def test_degenerate_inputs() -> None:
         jackknife_mean([1.0, 2.0], confidence=1.0)
     single = jackknife_mean([0.25])
     assert single.value == 0.25 and math.isnan(single.std_err)
+
+
+def test_the_95_percent_quantile_is_the_stdlib_one_to_the_bit() -> None:
+    """The constant that spares the scoring path the `statistics` import is NormalDist's."""
+    from statistics import NormalDist
+
+    from dcase_retrieval_eval.measure.jackknife import Z_95, normal_quantile
+
+    assert Z_95 == NormalDist().inv_cdf((1.0 + 0.95) / 2.0)
+    assert normal_quantile(0.95) == Z_95
+    assert normal_quantile(0.9) == NormalDist().inv_cdf(0.95)

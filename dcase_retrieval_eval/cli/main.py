@@ -296,10 +296,20 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _no_idle_blas_threads(command: list[str]) -> None:
+    """`score` and `validate` make no matrix product, but the threads that OpenBLAS starts
+    with NumPy spin for about 0.1 s of CPU waiting for one, on the cores that the readers
+    need. NumPy is not loaded yet here (a test checks it); a setting of the user's own wins.
+    `rank` and the baseline keep their BLAS threads."""
+    if command in (["score"], ["validate"]):
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def run() -> None:
     """Entry point: usage errors exit 2, Ctrl-C exits 130 (as the baseline commands do), and any
     unexpected error is one line with exit code 3. Click runs without its standalone mode, which
     would turn Ctrl-C into "Aborted!" and exit 1."""
+    _no_idle_blas_threads(sys.argv[1:2])
     try:
         result = main.main(standalone_mode=False)
         sys.exit(result if isinstance(result, int) else 0)
