@@ -139,7 +139,7 @@ class BaselineConfig(_Strict):
         return self
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML has no types here
     """YAML's safe loader, refusing a key given twice in one mapping (the last would win)."""
 
 
@@ -147,12 +147,12 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode,
                        deep: bool = False) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise ConfigError(f"line {key_node.start_mark.line + 1}: the key {key!r} is given "
                               "twice in one section; keep one")
         seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
+    return dict(loader.construct_mapping(node, deep=deep))
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,

@@ -54,8 +54,8 @@ def environment(device: torch.device) -> dict[str, Any]:
         "numpy": numpy.__version__,
         "scipy": scipy.__version__,
         "gensim": gensim.__version__,
-        "mkl": bool(torch.backends.mkl.is_available()),
-        "mkldnn": bool(torch.backends.mkldnn.is_available()),
+        "mkl": bool(torch.backends.mkl.is_available()),  # type: ignore[no-untyped-call]
+        "mkldnn": bool(torch.backends.mkldnn.is_available()),  # type: ignore[no-untyped-call]
         "threads": torch.get_num_threads(),
         "device": device.type,
         "deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),

@@ -17,7 +17,7 @@ def read(path: str) -> int:
         names = next(iter(fh)).rstrip("\r\n").split(",")
     table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
         column_types={name: pa.string() for name in names}))
-    return table.num_rows
+    return int(table.num_rows)
 
 
 if __name__ == "__main__":

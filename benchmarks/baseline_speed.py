@@ -79,7 +79,7 @@ def bench_epoch(data: Path, threads: int, repeats: int) -> tuple[float, float, i
             audio = model(x, lengths)
             loss = triplet_loss(audio, t, ic, ia, 1.0)
             optimizer.zero_grad()
-            loss.backward()  # type: ignore[no-untyped-call]
+            loss.backward()
             optimizer.step()
 
     model = CRNN(cfg.model, cfg.features.n_mels)

@@ -84,7 +84,8 @@ def write_systems(folder: Path, n_systems: int, n_files: int, captions: int, see
 def scipy_pair_seconds(values: np.ndarray, rounds: int, pairs: int) -> float:
     """Mean seconds of one scipy.stats.permutation_test call on (best, j) pairs."""
     def statistic(a: np.ndarray, b: np.ndarray, axis: int) -> np.ndarray:
-        return np.mean(a - b, axis=axis)
+        mean: np.ndarray = np.mean(a - b, axis=axis)
+        return mean
 
     start = time.perf_counter()
     for j in range(1, pairs + 1):

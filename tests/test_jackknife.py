@@ -54,6 +54,6 @@ def test_the_95_percent_quantile_is_the_stdlib_one_to_the_bit() -> None:
 
     from dcase_retrieval_eval.measure.jackknife import Z_95, normal_quantile
 
-    assert Z_95 == NormalDist().inv_cdf((1.0 + 0.95) / 2.0)
+    assert NormalDist().inv_cdf((1.0 + 0.95) / 2.0) == Z_95
     assert normal_quantile(0.95) == Z_95
     assert normal_quantile(0.9) == NormalDist().inv_cdf(0.95)

@@ -8,6 +8,7 @@ cut-off of a billion) is a usage error up front instead of a crash halfway.
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ class InputPath(click.Path):
                 ctx: click.Context | None) -> Any:
         path = super().convert(value, param, ctx)
         try:
-            mode = Path(path).stat().st_mode
+            mode = os.stat(path).st_mode
         except OSError as exc:
             self.fail(f"{value!r} cannot be read: {exc.strerror}", param, ctx)
         if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):

@@ -338,7 +338,7 @@ class _Checker:
         self.p = problems
 
     def mapping(self, parent: Node, key: str, where: str, *, required: bool) -> Node | None:
-        node = parent.value.get(key)
+        node: Node | None = parent.value.get(key)
         here = f"{where}.{key}" if where else key
         if node is None or node.value is None:
             if required:

@@ -315,7 +315,7 @@ def read_meta(pkg: OpenedPackage, label: str, task: str | None = None) -> System
         return None
     reports = sorted(shown for _, shown in pkg.reports)
     mine = [r for r in reports if r.rsplit("/", 1)[-1].lower().startswith(meta.team.lower())]
-    report = (mine or reports or [None])[0]
+    report = (mine or reports)[0] if (mine or reports) else None
     return meta.model_copy(update={"technical_report": report}) if report else meta
 
 

@@ -215,11 +215,11 @@ def _read_topk(
                                                start=offset + 1):
                 position = col - offset - 1
                 if got != want and not (position and is_file_column(got, position)):
-                    names = (f"{want!r} or 'fname_{position}'" if position else repr(want))
-                    hint = f"Name it {names}."
+                    spelled = (f"{want!r} or 'fname_{position}'" if position else repr(want))
+                    hint = f"Name it {spelled}."
                     if got.strip().lower() in (want, f"fname_{position}"):
-                        hint = f"Write exactly {names} (case and spaces matter)."
-                    log.add("C202", f"Header cell {got!r} should be {names}.",
+                        hint = f"Write exactly {spelled} (case and spaces matter)."
+                    log.add("C202", f"Header cell {got!r} should be {spelled}.",
                             line=header.line, column=col, hint=hint)
     width = len(cells) - offset
     depth = max(width - 1, 1)
@@ -278,7 +278,7 @@ def _read_topk(
         flat.extend([None] * (depth - last))
         n_given.append(last + max(0, len(c) - 1 - depth))
     intern()
-    names = [n for n in ids if n]
+    names: list[str] = [n for n in ids if n]
     ranks = np.concatenate(chunks).reshape(-1, depth)
     if not queries:
         log.add("C208", "The file has a header but no rows.", line=header.line,

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import OutputError
+from ..errors import OutputError as OutputError  # re-exported: the baseline catches it here
 
 TMP_SUFFIX = ".dcase-eval-tmp"
 _TMP_NAME = re.compile(r"^\..+\.(\d+)-[0-9a-f]{8}" + re.escape(TMP_SUFFIX) + "$")

@@ -199,7 +199,7 @@ def _read_bytes(path: Path, offset: int, size: int) -> npt.NDArray[np.uint8]:
         buffer = _thread_buffers.buffer = np.empty(size, np.uint8)
     with open(path, "rb") as fh:
         fh.seek(offset)
-        got = fh.readinto(memoryview(buffer)[:size])
+        got = fh.readinto(buffer[:size].data)
     return buffer[:got]
 
 

@@ -23,7 +23,6 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
 
-
 #: NormalDist().inv_cdf(0.975), to the last bit (a test checks it)
 Z_95 = 1.9599639845400536
 
