@@ -577,6 +577,27 @@ def test_item11_per_query_of_a_clotho_ground_truth_is_what_csv_writer_writes(
     assert out.read_text(encoding="utf-8") == expected.getvalue()
 
 
+def test_ctrl_c_while_the_commands_import_exits_130_without_a_traceback() -> None:
+    """Ctrl-C in the first tenth of a second, while click and pydantic are being imported, is
+    the same interruption as later on: one line and exit 130. The interrupt is raised by an
+    import hook at the moment click is imported, as the console script imports `run`."""
+    script = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'click':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "sys.argv = ['dcase-eval', 'codes']\n"
+        "from dcase_retrieval_eval.cli import run\n"
+        "run()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 130
+    assert done.stderr.strip() == "interrupted"
+    assert "Traceback" not in done.stdout + done.stderr
+
+
 def test_ctrl_c_in_a_core_command_exits_130_and_writes_nothing(
         small: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

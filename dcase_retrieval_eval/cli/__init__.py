@@ -3,8 +3,40 @@
 `main.py` holds the group and the core commands (validate, score, codes, demo), `rank.py` the
 organizer's ranking, `baseline.py` the reference system's commands. Nothing here computes: every
 command parses options, calls the Python API and hands the result to a renderer in `report/`.
+
+The commands are imported lazily, inside `run()`: importing them (click, pydantic, the readers)
+takes about a tenth of a second, and a Ctrl-C in that time must end like one later on, with
+"interrupted" and exit 130, not a traceback.
 """
 
-from .main import main, run
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
 
 __all__ = ["main", "run"]
+
+EXIT_INTERRUPTED = 130
+
+
+def _commands() -> Any:
+    module = importlib.import_module(".main", __name__)
+    globals()["main"] = module.main  # the click group, not the submodule of the same name
+    return module
+
+
+def run() -> None:
+    """The console script's entry point (see `cli.main.run` for the exit codes)."""
+    try:
+        commands = _commands()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(EXIT_INTERRUPTED)
+    commands.run()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "main":
+        return _commands().main
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
