@@ -52,6 +52,12 @@ CATALOGUE: dict[str, CodeInfo] = {
         _c("C206", "blank-cell", E, "A cell that must hold a name is empty."),
         _c("C207", "malformed-quote", E, "Text follows a closing quote inside a field."),
         _c("C208", "no-rows", E, "The file has a header but no data rows."),
+        _c("C209", "unnamed-caption-column", W, "The caption column's header cell is empty "
+           "(pandas' unnamed index) before the ranked columns; read as the caption."),
+        _c("C210", "integer-header", W, "The header is 0,1,...,k (pandas' default column "
+           "names); the columns were read by position."),
+        _c("C211", "too-few-ranked-columns", E, "The header names fewer ranked columns than "
+           "k: every row is short."),
         _c("Q301", "missing-query", E, "A query of the query set has no row."),
         _c("Q302", "unknown-query", E, "A row's query is not in the query set."),
         _c("Q303", "duplicate-query", E, "Two rows have the same query."),
@@ -61,6 +67,10 @@ CATALOGUE: dict[str, CodeInfo] = {
         _c("A404", "too-many-files", E, "A ranking holds more than k files."),
         _c("A405", "audio-set-unknown", W, "The ground truth lists only relevant clips: "
            "names outside them were not checked."),
+        _c("A406", "names-with-folders", E, "Ranked names carry a folder before an audio-set "
+           "file name."),
+        _c("A407", "folders-stripped", W, "Ranked names carried a folder and were compared "
+           "by their base names (--strip-folders)."),
         _c("M501", "non-numeric-score", E, "A score cell is not a number."),
         _c("M502", "non-finite-score", E, "A score is NaN or infinite."),
         _c("M503", "duplicate-audio-column", E, "Two columns name the same audio file."),

@@ -26,6 +26,10 @@ pytest.importorskip("pyarrow")
 
 DEPTH = 3
 HEADER = ["caption", *[f"file_name_{i}" for i in range(1, DEPTH + 1)]]
+#: every header spelling the fast path takes: the official one, fname_N, and pandas' two
+#: positional ones (an unnamed caption column, integer column names), which carry a warning
+HEADERS = [HEADER, ["caption", *[f"fname_{i}" for i in range(1, DEPTH + 1)]],
+           ["", *HEADER[1:]], [str(i) for i in range(DEPTH + 1)]]
 TEXT = st.text(alphabet=st.sampled_from(list("ab ,\"é'x")), min_size=1, max_size=6)
 INSERTS = [b'"', b'""', b",", b"\n", b"\r", b"\r\n", b" ", b"\0", b"\xff", b"x", b'"x',
            b'x"', b"\n\n", b",,"]
@@ -38,7 +42,8 @@ def defective_files(draw: st.DrawFn) -> bytes:
     buf = io.StringIO()
     quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
     ending = draw(st.sampled_from(["\n", "\r\n"]))
-    csv.writer(buf, quoting=quoting, lineterminator=ending).writerows([HEADER, *rows])
+    header = draw(st.sampled_from(HEADERS))
+    csv.writer(buf, quoting=quoting, lineterminator=ending).writerows([header, *rows])
     data = bytearray(buf.getvalue().encode("utf-8"))
     if draw(st.booleans()):
         data[:0] = b"\xef\xbb\xbf"
@@ -105,6 +110,16 @@ def test_the_property_reaches_both_outcomes(tmp_path: Path,
     codes = [f.code for f in load_submission(bad).findings]
     assert codes == ["C207"]
     np.testing.assert_array_equal(load_submission(clean).n_given, [1, 1])
+    for header in HEADERS[2:]:  # the positional spellings: the same rows, and their warning
+        spelled = tmp_path / "spelled.csv"
+        spelled.write_text(",".join(header) + '\n"a, b",x.wav,y.wav,z.wav\n', encoding="utf-8")
+        monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 0)
+        fast = load_submission(spelled)
+        monkeypatch.setattr(fastread, "FAST_PATH_MIN_BYTES", 1 << 62)
+        assert _view(fast) == _view(load_submission(spelled))
+        assert [f.code for f in fast.findings] == ["C209" if header[0] == "" else "C210"]
+        assert fast.row_files(0) == ["x.wav", "y.wav", "z.wav"]
+        assert fastread.read_clean_topk(spelled, HEADER) is not None  # Arrow took it
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3, 4])

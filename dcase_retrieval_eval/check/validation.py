@@ -16,6 +16,7 @@ import numpy.typing as npt
 from pydantic import BaseModel
 
 from ..findings import CATALOGUE, Finding, FindingLog, Severity
+from ..formats.folders import base_name, folder_summary
 from ..formats.ground_truth import AUDIO_SUFFIXES, QuerySet
 from ..formats.submission import ABSENT, TIE_RULE, Submission
 
@@ -261,8 +262,13 @@ def _check_files(
     sub: Submission, raw: npt.NDArray[np.int32], mapped: npt.NDArray[np.int32],
     cand: npt.NDArray[np.intp], depth: int, log: FindingLog, qs: QuerySet,
 ) -> None:
-    # unknown files: one finding per cell
-    unk_rows, unk_cols = np.nonzero(mapped == UNKNOWN)
+    # unknown files: one finding per cell, but one for all the names a folder explains
+    unknown = mapped == UNKNOWN
+    if qs.audio_set_known and unknown.any():
+        foldered = _with_folders(sub, raw[unknown], qs, log)
+        if foldered.size:
+            unknown &= ~np.isin(raw, foldered)
+    unk_rows, unk_cols = np.nonzero(unknown)
     if unk_rows.size and qs.audio_set_known:
         lowered = {a.casefold(): a for a in qs.audio}
         composed = _composed(qs.audio)
@@ -286,9 +292,18 @@ def _check_files(
         log.add("A402", f"{sub.names[int(raw[r, p])][:160]!r} is ranked again (first at "
                 f"position {first + 1}).", line=int(sub.lines[r]), column=p + 2,
                 hint="Rank each file at most once per query; the repeat counts as a miss.")
-    # too few / too many files
+    # too few / too many files; a header short of ranked columns explains its rows once
     cell_count_bad = {f.line for f in sub.findings if f.code == "C204"}
-    short = np.flatnonzero(sub.n_given < depth)
+    header_depth = sub.header_width - 1
+    if 0 < header_depth < depth and not log.has("C201"):
+        more = ", ".join(f"'file_name_{i}'" for i in range(header_depth + 1, depth + 1)[:3])
+        log.add("C211", f"The header names {header_depth} ranked column(s); {depth} are "
+                f"required, so every row is short of {depth - header_depth} file(s).",
+                line=sub.header_line, column=sub.header_width + 1,
+                hint=f"Add {more}{', ...' if depth - header_depth > 3 else ''} to the header "
+                f"and a file to every row for each; a row shorter than the header is reported "
+                "on its line (A403).")
+    short = np.flatnonzero(sub.n_given < min(depth, max(header_depth, 1)))
     long = np.flatnonzero(sub.n_given > depth)
     for r in short.tolist():
         line = int(sub.lines[r])
@@ -306,12 +321,38 @@ def _check_files(
                 hint=f"Keep only the best {depth}; the others are ignored.")
 
 
+def _with_folders(sub: Submission, unknown: npt.NDArray[np.int32], qs: QuerySet,
+                  log: FindingLog) -> npt.NDArray[np.int32]:
+    """The ids of the unknown names that are audio-set names behind a folder, reported in one
+    finding (A406) at the first cell holding one: a path per cell is one mistake, not
+    thousands of unknown files."""
+    ids = np.unique(unknown)
+    audio = qs.audio_index
+    found = [i for i in ids.tolist()
+             if (b := base_name(sub.names[i])) != sub.names[i] and b in audio]
+    if not found:
+        return np.zeros(0, np.int32)
+    hits = np.isin(sub.ranks, found)
+    row, col = (int(x[0]) for x in np.nonzero(hits))
+    example = sub.names[int(sub.ranks[row, col])]
+    log.add("A406", f"{len(found)} ranked file name(s) in {int(hits.any(axis=1).sum())} row(s) "
+            f"carry a folder ({folder_summary([sub.names[i] for i in found])}): "
+            f"{example[:120]!r} is {base_name(example)!r} of the audio set.",
+            line=int(sub.lines[row]), column=col + 2,
+            hint="The audio set names files without a folder: write base names only "
+            "(os.path.basename(path)), or score them by base name with --strip-folders "
+            "(in Python: strip_folders=True), as DCASE's package validator compares base names.")
+    return np.asarray(found, np.int32)
+
+
 def _unchecked_names(sub: Submission, qs: QuerySet, raw: npt.NDArray[np.int32],
                      mapped: npt.NDArray[np.int32], log: FindingLog) -> None:
-    """One warning for the names a relevant-only ground truth cannot check (A405)."""
+    """One warning for the names a relevant-only ground truth cannot check (A405); names that
+    are its clips behind a folder are an error instead (A406): they would count as misses."""
     if sub.format == "topk":
         unknown = np.unique(raw[mapped == UNKNOWN])
-        names = [sub.names[int(i)] for i in unknown.tolist()]
+        foldered = set(_with_folders(sub, unknown, qs, log).tolist())
+        names = [sub.names[int(i)] for i in unknown.tolist() if int(i) not in foldered]
         what = "ranked file name(s)"
     else:
         names = [n for n in sub.names if n and n not in qs.audio_index]

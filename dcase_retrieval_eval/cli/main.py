@@ -100,9 +100,11 @@ def main() -> None:
               show_default=True)
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
               show_default=True, help="Refuse files larger than this before reading them.")
+@click.option("--strip-folders", is_flag=True,
+              help="Compare ranked names by their base names (cells that hold paths).")
 def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
              audio_dir: Path | None, audio_list: Path | None, edition: str, k: int | None,
-             fmt: str, max_bytes: int) -> None:
+             fmt: str, max_bytes: int, strip_folders: bool) -> None:
     """Check SUBMISSION (a CSV, or a team package: a zip or a folder) and list every defect."""
     from ..formats.ground_truth import (
         QuerySet,
@@ -137,13 +139,17 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
 
     try:
         if submission.is_dir() or submission.suffix.lower() == ".zip":
+            if strip_folders:
+                raise click.UsageError("--strip-folders applies to one CSV submission, not to "
+                                       "a team package")
             _validate_package(submission, load_against(), edition, k, fmt, max_bytes)
             return
         against, sub = overlapped(load_against,
                                   lambda: load_submission(submission, max_bytes=max_bytes))
         from ..api import validate as run_validate  # the report models load after reading
 
-        report = run_validate(sub, against, edition=edition, k=k, max_bytes=max_bytes)
+        report = run_validate(sub, against, edition=edition, k=k, max_bytes=max_bytes,
+                              strip_folders=strip_folders)
     except InputError as exc:
         _fail_with_findings(exc, fmt)
         return
@@ -195,10 +201,13 @@ def _validate_package(path: Path, against: Any, edition: str, k: int | None, fmt
               metavar="INPUT_DIR OUTPUT_DIR",
               help="Run as a Codabench scoring program (INPUT_DIR/ref, INPUT_DIR/res -> "
                    "OUTPUT_DIR); only --edition, --k and --lenient apply.")
+@click.option("--strip-folders", is_flag=True,
+              help="Compare ranked names by their base names (cells that hold paths).")
 def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | None,
           lenient: bool, audio_dir: Path | None, audio_list: Path | None,
           relevance_threshold: float | None, per_query: Path | None, fmt: str,
-          output: Path | None, max_bytes: int, codabench: tuple[Path, Path] | None) -> None:
+          output: Path | None, max_bytes: int, codabench: tuple[Path, Path] | None,
+          strip_folders: bool) -> None:
     """Score SUBMISSION against --gt: mAP@k and R@1/5/10 with 95% jackknife CIs."""
     if codabench is not None:
         from .codabench import run_score_mode
@@ -220,7 +229,8 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
             lambda: load_submission(submission, max_bytes=max_bytes))
         from ..api import score as run_score
 
-        report = run_score(sub, gt, edition=edition, k=k, lenient=lenient)
+        report = run_score(sub, gt, edition=edition, k=k, lenient=lenient,
+                           strip_folders=strip_folders)
     except InputError as exc:
         _fail_with_findings(exc, "json" if fmt == "json" else "text")
         return

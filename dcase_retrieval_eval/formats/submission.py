@@ -1,7 +1,10 @@
 """Submissions: a ranked list of audio files per query, read from either official format.
 
 - top-k CSV (2022-2024): `caption,file_name_1,...,file_name_k`, best first; `fname_N` is an
-  equal spelling of `file_name_N` (the DCASE pages and a widely used exporter write it);
+  equal spelling of `file_name_N` (the DCASE pages and a widely used exporter write it). Two
+  pandas spellings that real teams submitted are read by position, with a warning: an empty
+  first header cell before the ranked columns (the captions as the frame's index, C209) and a
+  header of exactly `0,1,...,k` (the frame's default column names, C210);
 - score matrix CSV (2025 baseline): `index,<audio 1>,<audio 2>,...`, one similarity per cell; the
   query column may also be named `caption` or `query`, or have an empty name (pandas' unnamed
   index).
@@ -85,9 +88,55 @@ def is_file_column(cell: str, position: int) -> bool:
     return cell in (f"{prefix}_{position}" for prefix in FILE_COLUMN_PREFIXES)
 
 
+#: The first header cells that pandas writes for an index without a name: `""` (to_csv of a
+#: frame indexed by the captions) and `Unnamed: 0` (such a file read back, then written with
+#: index=False).
+UNNAMED_CELLS = ("", "Unnamed: 0")
+
+
+def topk_spelling(cells: list[str]) -> Literal["named", "unnamed", "integers"] | None:
+    """How a header names a top-k file's columns, or None when it is no top-k header:
+    - "named": `caption` then `file_name_1..k` (or `fname_N`), the official header;
+    - "unnamed": an unnamed first cell (`UNNAMED_CELLS`) then the ranked columns: a frame with
+      the captions as its index (`DataFrame(rows, index=captions).to_csv()`). The official 2022
+      script takes column 0 as the caption whatever its header says;
+    - "integers": exactly `0,1,...,k`, a frame's default column names (the 2023 baseline's
+      `pd.DataFrame(data=results).to_csv(index=False)` on rows `[caption, f1, ..., fk]`).
+    The last two are read by position, caption first, with a warning naming the spelling."""
+    if len(cells) < 2:
+        return None
+    if all(is_file_column(c, i) for i, c in enumerate(cells[1:], start=1)):
+        if cells[0] == "caption":
+            return "named"
+        if cells[0] in UNNAMED_CELLS:
+            return "unnamed"
+    if cells == [str(i) for i in range(len(cells))]:
+        return "integers"
+    return None
+
+
+def _spelling_finding(log: FindingLog, spelling: str | None, cells: list[str],
+                      line: int) -> None:
+    """The warning that a positional header spelling was read (nothing for the official one)."""
+    depth = len(cells) - 1
+    header = f"'caption,file_name_1,...,file_name_{depth}'"
+    if spelling == "unnamed":
+        log.add("C209", f"The first header cell is {cells[0]!r} (pandas' unnamed index) before "
+                "the ranked columns: it was read as the caption column.", line=line, column=1,
+                hint=f"Name it 'caption' (pandas: df.rename_axis('caption').to_csv(path)), so "
+                f"that the header is {header}.")
+    elif spelling == "integers":
+        log.add("C210", f"The header is '0,1,...,{depth}' (pandas' default column names): it "
+                f"was read by position, the caption first, then ranked files 1 to {depth}.",
+                line=line, hint=f"Write the header {header} (pandas: "
+                "to_csv(path, header=['caption', 'file_name_1', ...], index=False)).")
+
+
 def _header_kind(cells: list[str], first_row: list[str] | None,
                  ) -> tuple[SubmissionFormat | None, int]:
     """(format, index of the query column) a header (and the first data row) suggest."""
+    if topk_spelling(cells) is not None:
+        return "topk", 0
     low = [c.strip().lower() for c in cells]
     offset = 1 if low and low[0] in ("", "unnamed: 0") and len(low) > 1 else 0
     rest = low[offset:]
@@ -125,7 +174,7 @@ def load_submission(
     log = FindingLog(str(path))
     empty = Submission(str(path), "topk", [], np.zeros(0, np.int64), [],
                        np.zeros((0, 10), np.int32), np.zeros(0, np.int32))
-    fast = _read_fast(path, format, max_bytes)
+    fast = _read_fast(path, format, max_bytes, log)
     if fast is not None:
         return _finish(fast, log)
     if check_bytes(path, log, max_bytes) is None:
@@ -147,26 +196,25 @@ def load_submission(
     return _finish(_read_topk(path, header, records, offset, log), log)
 
 
-def _is_topk_header(cells: list[str]) -> bool:
-    """Exactly `caption` then `file_name_1..k` or `fname_1..k` (what the fast path accepts)."""
-    return len(cells) > 1 and cells[0] == "caption" and all(
-        is_file_column(c, i) for i, c in enumerate(cells[1:], start=1))
-
-
-def _read_fast(path: Path, format: str, max_bytes: int) -> Submission | None:
+def _read_fast(path: Path, format: str, max_bytes: int, log: FindingLog) -> Submission | None:
     """A large, clean top-k file read through Arrow (`io/fastread.py`), or None when the
-    line-exact reader must decide. It returns only files on which that reader has no finding,
-    so both give the same verdict whatever the size."""
+    line-exact reader must decide. It returns only files on which that reader has no finding
+    but the header spelling's warning (which it adds to `log` as that reader does), so both
+    give the same verdict whatever the size."""
     if format == "matrix":
         return None
     if not fastread.worth_arrow(path, max_bytes):
         return None
     header = fastread.read_header(path)
-    if header is None or not _is_topk_header(header):
+    spelling = None if header is None else topk_spelling(header)
+    if header is None or spelling is None:
         return None
-    clean = fastread.read_clean_topk(path, header)
+    # the header line is not parsed by Arrow: the columns are named by position
+    clean = fastread.read_clean_topk(
+        path, ["caption", *[f"file_name_{i}" for i in range(1, len(header))]])
     if clean is None:
         return None
+    _spelling_finding(log, spelling, header, 1)
     queries, names, ranks = clean
     width = len(header)
     return Submission(path=str(path), format="topk", queries=queries,
@@ -197,10 +245,12 @@ def _read_topk(
             "The column was ignored to check the rest.",
         )
     expected = ["caption"] + [f"file_name_{i}" for i in range(1, len(cells) - offset)]
-    # exact names (the organizers' scripts select columns by name); fname_N equals file_name_N
-    named = cells[offset:offset + 1] == ["caption"] and all(
-        is_file_column(c, i) for i, c in enumerate(cells[offset + 1:], start=1))
-    if not named:
+    # exact names (the organizers' scripts select columns by name); fname_N equals file_name_N;
+    # pandas' positional spellings are read with a warning
+    spelling = topk_spelling(cells[offset:])
+    if not offset:
+        _spelling_finding(log, spelling, cells, header.line)
+    if spelling is None or offset and spelling != "named":
         if _looks_like_data(cells) or low[offset:offset + 1] != ["caption"] and not any(
             _FILE_COL.match(c) for c in low
         ):
