@@ -123,6 +123,8 @@ CATALOGUE: dict[str, CodeInfo] = {
         _c("H803", "archive-in-upload", E, "An upload holds an archive instead of the CSV."),
         _c("H804", "link-in-upload", E, "An upload folder holds a link or a special file."),
         _c("H805", "upload-too-deep", E, "An upload nests folders too deeply or holds too much."),
+        _c("H806", "score-not-finite", E, "A score for the leaderboard is not a finite number "
+           "(Codabench refuses it)."),
     ]
 }
 

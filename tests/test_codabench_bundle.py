@@ -47,9 +47,18 @@ def make_gt_2025(folder: Path, n_queries: int = 30, n_files: int = 40) -> Path:
     return path
 
 
+#: An image name a registry could serve (the option is required; a bare local tag is refused)
+IMAGE = "docker.io/dcase/scorer:0.1.0"
+#: What the worker writes in its output folder after the prediction step, which it then
+#: unpacks into input/res for the scoring step (compute_worker.py, push_output)
+WORKER_METADATA = (b"elapsedTime: 0.1\nexitCode: 0\ningestionElapsedTime: null\n"
+                   b"ingestionExitCode: null\n")
+
+
 def bundle(tmp_path: Path, gt: Path, *extra: str) -> Path:
     out = tmp_path / "competition.zip"
-    result = run_cli("codabench", "bundle", "--gt", gt, "--out", out, *extra)
+    result = run_cli("codabench", "bundle", "--docker-image", IMAGE, "--gt", gt, "--out", out,
+                     *extra)
     assert result.returncode == 0, result.stdout + result.stderr
     return out
 
@@ -102,6 +111,8 @@ def run_like_the_worker(root: Path, program: Path, ref: Path, res_zip: Path | No
         unpack(res_zip, app / "input" / "res")
     for name, data in (res_files or {}).items():
         (app / "input" / "res" / name).write_bytes(data)
+    # the worker's own file beside the submission (the prediction step's output)
+    (app / "input" / "res" / "metadata").write_bytes(WORKER_METADATA)
     (app / "output").mkdir()
     meta = yaml.safe_load((app / "program" / "metadata.yaml").read_text(encoding="utf-8"))
     command = meta["command"]
@@ -219,7 +230,7 @@ def test_the_example_does_not_reveal_the_ground_truth(tmp_path: Path) -> None:
     ex = []
     for i, gt in enumerate((gt_a, gt_b)):
         out = tmp_path / f"c{i}.zip"
-        assert run_cli("codabench", "bundle", "--gt", gt, "--out", out).returncode == 0
+        assert run_cli("codabench", "bundle", "--docker-image", IMAGE, "--gt", gt, "--out", out).returncode == 0
         with zipfile.ZipFile(out) as zf:
             ex.append(zf.read(f"starting_kit/{EXAMPLE_NAME}"))
     assert ex[0] == ex[1]
@@ -246,7 +257,7 @@ def test_bundle_options_and_refusals(tmp_path: Path) -> None:
         (["--out", tmp_path / "d.zip", "--start", "June"], "YYYY-MM-DD"),
     ]
     for args, word in cases:
-        result = run_cli("codabench", "bundle", "--gt", gt, *args)
+        result = run_cli("codabench", "bundle", "--docker-image", IMAGE, "--gt", gt, *args)
         assert result.returncode == 2, (args, result.stderr)
         assert word in result.stderr and "Traceback" not in result.stderr, (args, result.stderr)
         assert len(result.stderr.strip().splitlines()[-1]) > 0
@@ -255,16 +266,17 @@ def test_bundle_options_and_refusals(tmp_path: Path) -> None:
     # an unusable ground truth is a finding (exit 1), and nothing is written
     bad = tmp_path / "bad.csv"
     bad.write_text("nothing,here\n", encoding="utf-8")
-    result = run_cli("codabench", "bundle", "--gt", bad, "--out", tmp_path / "e.zip")
+    result = run_cli("codabench", "bundle", "--docker-image", IMAGE, "--gt", bad, "--out", tmp_path / "e.zip")
     assert result.returncode == 1 and "G605" in result.stdout, result.stdout + result.stderr
     assert not (tmp_path / "e.zip").exists()
 
 
 def test_docker_image_names() -> None:
-    for ok in ("dcase-retrieval-eval:0.1.0", "user/scorer", "ghcr.io/org/scorer:v1",
-               "localhost:5000/scorer:latest"):
+    for ok in ("user/scorer", "ghcr.io/org/scorer:v1", "localhost:5000/scorer:latest",
+               "docker.io/u/" + "s" * 114):
         assert check_docker_image(ok) == ok
-    for bad in ("", "UPPER/case", "a b", "x:", "x::y"):
+    for bad in ("", "UPPER/case", "a b", "x:", "x::y", "dcase-retrieval-eval:0.1.0", None,
+                "docker.io/u/" + "s" * 117):
         with pytest.raises(ValueError):
             check_docker_image(bad)
 
@@ -276,7 +288,7 @@ def test_the_dockerfile_installs_this_package() -> None:
     sources = [s for line in re.findall(r"^COPY (.+)$", text, re.M)
                for s in line.split()[:-1]]
     assert sources and all((ROOT / s).exists() for s in sources), sources
-    assert re.search(r"^RUN pip install \.( |$)", text, re.M)
+    assert re.search(r"^RUN pip install -c constraints\.txt \.( |$)", text, re.M)
     assert "[baseline]" not in text and "dcase-eval --version" in text
     assert (ROOT / ".dockerignore").read_text().count(".venv") == 1
 
@@ -317,6 +329,7 @@ def test_the_docker_build_context_makes_the_wheel(tmp_path: Path) -> None:
             if src.is_dir():
                 shutil.copytree(src, context / source, ignore=skip)
             else:
+                (context / source).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(src, context / source)
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"),
@@ -359,7 +372,7 @@ def test_an_audio_list_widens_what_the_scorer_accepts(tmp_path: Path) -> None:
     audio = [f"clip_{i:03d}.wav" for i in range(50)]
     (tmp_path / "audio.txt").write_text("\n".join(audio) + "\n", encoding="utf-8")
     out = tmp_path / "full.zip"
-    result = run_cli("codabench", "bundle", "--gt", gt, "--out", out,
+    result = run_cli("codabench", "bundle", "--docker-image", IMAGE, "--gt", gt, "--out", out,
                      "--audio-list", tmp_path / "audio.txt")
     assert result.returncode == 0, result.stderr
     assert "audio set is the" not in result.stderr
@@ -385,7 +398,7 @@ def test_an_audio_list_widens_what_the_scorer_accepts(tmp_path: Path) -> None:
     assert html.count("<td>A401</td><td>error</td>") == 1 and "clip_45.wav" in html
     # without it, names outside the ground truth cannot be checked: scored as misses, and said
     narrow = tmp_path / "narrow.zip"
-    result = run_cli("codabench", "bundle", "--gt", gt, "--out", narrow)
+    result = run_cli("codabench", "bundle", "--docker-image", IMAGE, "--gt", gt, "--out", narrow)
     assert result.returncode == 0 and "--audio-list" in result.stderr
     root2 = unpack(narrow, tmp_path / "narrow")
     assert not (root2 / "reference_data" / "audio_set.txt").exists()
@@ -395,7 +408,7 @@ def test_an_audio_list_widens_what_the_scorer_accepts(tmp_path: Path) -> None:
     assert "<td>A405</td><td>warning</td>" in (output / "detailed_results.html").read_text(
         encoding="utf-8")
     (tmp_path / "wavs").mkdir()
-    both = run_cli("codabench", "bundle", "--gt", gt, "--out", tmp_path / "x.zip",
+    both = run_cli("codabench", "bundle", "--docker-image", IMAGE, "--gt", gt, "--out", tmp_path / "x.zip",
                    "--audio-list", tmp_path / "audio.txt", "--audio-dir", tmp_path / "wavs")
     assert both.returncode == 2 and "not both" in both.stderr
 

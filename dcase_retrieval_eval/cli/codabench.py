@@ -104,8 +104,9 @@ def codabench_group() -> None:
 @click.option("--edition", type=click.Choice(["auto", *EDITIONS]), default="auto",
               show_default=True, help="Scoring preset written into the scoring command.")
 @click.option("--docker-image", default=None,
-              help="Image holding this package, as pushed for the Codabench workers "
-                   "(default: the local tag docker/Dockerfile is built under in the docs).")
+              help="Image holding this package, pushed where the Codabench workers can pull "
+                   "it (required: the worker pulls it before every submission), e.g. "
+                   "docker.io/USER/dcase-retrieval-eval:0.1.0.")
 @click.option("--audio-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=None, help="The evaluation audio folder: every file in it is a valid "
                                  "answer (needed when the ground truth lists fewer files).")
@@ -122,7 +123,7 @@ def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
     """Write a Codabench competition bundle (competition.yaml, scoring program, reference
     data, starting kit) for the ground truth --gt; upload the zip as is."""
     from ..formats.ground_truth import list_audio_dir, read_audio_list
-    from ..hosting.bundle import BundleOptionError, build_bundle, default_docker_image
+    from ..hosting.bundle import BundleOptionError, build_bundle
     from ..io.atomic import guard_outputs
 
     guard_outputs(files=[out], inputs=[gt_path, audio_dir, audio_list])  # OutputError: exit 2
@@ -150,7 +151,3 @@ def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
         click.echo(f"note: the audio set is the {summary.n_files} files the ground truth names; "
                    "give the evaluation set with --audio-dir or --audio-list so that the scorer "
                    "can check every ranked name", err=True)
-    if docker_image is None:
-        click.echo(f"note: the bundle names the image {default_docker_image()}; build it with "
-                   "docker/Dockerfile, push it where Codabench can pull it, and pass that name "
-                   "with --docker-image", err=True)

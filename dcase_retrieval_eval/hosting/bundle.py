@@ -28,10 +28,19 @@ from . import bundle_pages
 from .codabench import AUDIO_SET, metric_names, score_keys
 from .logo import logo_png
 
-#: Codabench column titles and keys hold at most 36 characters.
+#: Codabench's model limits (characters), checked at bundle time: the server would refuse the
+#: upload, or store a truncated value, past them (competitions.Competition.docker_image and
+#: .title, leaderboards.Leaderboard.title and .key, leaderboards.Column.title and .key,
+#: competitions.Phase.name, tasks.Task.name, competitions.Page.title)
+MAX_IMAGE = 128
 MAX_COLUMN_TEXT = 36
+MAX_LEADERBOARD_TITLE = 64
 MAX_TITLE = 256
+MAX_NAME = 256
+MAX_PAGE_TITLE = 255
 EXAMPLE_NAME = "example.output.csv"
+#: The starting kit's query list: the captions alone, never a file name or a relevance
+QUERIES_NAME = "captions.csv"
 #: Independent of the ground truth's relevance: the example must not reveal it.
 EXAMPLE_SEED = 2022
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -47,21 +56,55 @@ class BundleOptionError(ValueError):
     """An option of the bundle cannot be used (the CLI reports it as a usage error)."""
 
 
-def default_docker_image() -> str:
-    """The tag `docker/Dockerfile` is built under in the docs, for this package version."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return f"dcase-retrieval-eval:{version('dcase-retrieval-eval')}"
-    except PackageNotFoundError:
-        return "dcase-retrieval-eval:latest"
+#: What the bundle's command says when no image is given: the worker pulls the image before
+#: every run, so a bundle without a pullable image fails every submission.
+NO_IMAGE = ("--docker-image is required: Codabench's compute worker pulls the competition's "
+            "image before every submission, so a local tag fails them all ('Pull ... "
+            "failed'). Build docker/Dockerfile, push it to a registry the workers can reach, "
+            "and give that name, e.g. --docker-image docker.io/USER/dcase-retrieval-eval:0.1.0")
 
 
-def check_docker_image(image: str) -> str:
-    if len(image) > 255 or not _IMAGE.match(image):
+def check_docker_image(image: str | None) -> str:
+    """An image reference a registry can serve to the workers, or `BundleOptionError` saying
+    why not: a Docker reference, at most `MAX_IMAGE` characters (Codabench's field), and
+    with a namespace or a registry (a bare `name:tag` is an official Docker Hub image, which
+    never holds this package)."""
+    if image is None:
+        raise BundleOptionError(NO_IMAGE)
+    if not _IMAGE.match(image):
         raise BundleOptionError(f"--docker-image {image!r} is not a Docker image reference "
-                         "(e.g. docker.io/USER/dcase-retrieval-eval:0.1.0)")
+                                "(e.g. docker.io/USER/dcase-retrieval-eval:0.1.0)")
+    if len(image) > MAX_IMAGE:
+        raise BundleOptionError(f"--docker-image is {len(image)} characters long; Codabench "
+                                f"stores at most {MAX_IMAGE}: push the image under a shorter "
+                                "name")
+    if "/" not in image:
+        raise BundleOptionError(
+            f"--docker-image {image!r} has no registry or namespace: a worker would pull "
+            f"docker.io/library/{image}, an official image that does not hold this scorer. "
+            "Push the image you built under your own name (docker.io/USER/...) and give that")
     return image
+
+
+def check_limits(doc: dict[str, object]) -> None:
+    """Every text of competition.yaml within Codabench's model limits (`BundleOptionError`)."""
+    def within(what: str, text: object, limit: int) -> None:
+        if len(str(text)) > limit:
+            raise BundleOptionError(f"{what} {str(text)[:60]!r}... is {len(str(text))} "
+                                    f"characters long; Codabench stores at most {limit}")
+
+    within("the competition title", doc["title"], MAX_TITLE)
+    within("the docker image", doc["docker_image"], MAX_IMAGE)
+    for key, field, limit in (("phases", "name", MAX_NAME), ("tasks", "name", MAX_NAME),
+                              ("pages", "title", MAX_PAGE_TITLE)):
+        for item in doc[key]:  # type: ignore[attr-defined]
+            within(f"a {key[:-1]} {field}", item[field], limit)
+    for board in doc["leaderboards"]:  # type: ignore[attr-defined]
+        within("the leaderboard title", board["title"], MAX_LEADERBOARD_TITLE)
+        within("the leaderboard key", board["key"], MAX_COLUMN_TEXT)
+        for column in board["columns"]:
+            within("a leaderboard column title", column["title"], MAX_COLUMN_TEXT)
+            within("a leaderboard column key", column["key"], MAX_COLUMN_TEXT)
 
 
 @dataclass(frozen=True)
@@ -150,6 +193,21 @@ def competition_yaml(*, title: str, edition: Edition, docker_image: str, start: 
     }
 
 
+def public_queries(gt: GroundTruth) -> list[str]:
+    """The captions in code-point order: the ground truth's own order groups the captions of
+    one clip (Clotho's five per row), which would tell which captions share a relevant file."""
+    return sorted(gt.queries)
+
+
+def query_list(gt: GroundTruth) -> str:
+    """The starting kit's `captions.csv`: a `caption` column, what `validate --queries` reads."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["caption"])
+    writer.writerows([q] for q in public_queries(gt))
+    return out.getvalue()
+
+
 def example_submission(gt: GroundTruth, edition: Edition) -> str:
     """A valid submission of random rankings, drawn from the captions and the audio set only."""
     rng = np.random.default_rng(EXAMPLE_SEED)
@@ -158,12 +216,12 @@ def example_submission(gt: GroundTruth, edition: Edition) -> str:
     writer = csv.writer(out, lineterminator="\n")
     if edition.submission_format == "matrix":
         writer.writerow(["index", *audio])
-        for query in gt.queries:
+        for query in public_queries(gt):
             writer.writerow([query, *(f"{s:.6f}" for s in rng.random(len(audio)))])
         return out.getvalue()
     depth = edition.depth
     writer.writerow(["caption", *(f"file_name_{i}" for i in range(1, depth + 1))])
-    for query in gt.queries:
+    for query in public_queries(gt):
         pick = rng.choice(len(audio), size=depth, replace=False)
         writer.writerow([query, *(audio[i] for i in pick)])
     return out.getvalue()
@@ -190,10 +248,13 @@ def _starting_kit_readme(edition: Edition) -> str:
 - `{EXAMPLE_NAME}`: a valid submission with random rankings (edition {edition.name}); it shows
   the format and scores at chance level.
 - `example_submission.zip`: the same file zipped, ready to upload.
+- `{QUERIES_NAME}`: the queries, one caption per row (column `caption`), in code-point order;
+  every one needs a row in your submission. It holds no file name and no relevance.
 
 Make your own: write your system's output in the same format, check it with
-`dcase-eval validate YOUR.output.csv --queries captions.csv --audio-dir evaluation_audio/`,
-then zip the CSV alone (`zip submission.zip YOUR.output.csv`) and upload the zip.
+`dcase-eval validate YOUR.output.csv --queries {QUERIES_NAME} --audio-dir evaluation_audio/`
+(`evaluation_audio/`: the evaluation audio files of the dataset), then zip the CSV alone
+(`zip submission.zip YOUR.output.csv`) and upload the zip.
 """
 
 
@@ -229,7 +290,7 @@ def build_bundle(gt_path: str | Path, out: str | Path, *, title: str | None = No
     if gt.n_queries < 2:
         raise InputError(f"{gt_path} holds {gt.n_queries} caption(s); a confidence interval "
                          "needs at least 2")
-    image = check_docker_image(docker_image or default_docker_image())
+    image = check_docker_image(docker_image)
     title = (title if title is not None else
              f"DCASE {ed.name} language-based audio retrieval").strip()
     if not title or len(title) > MAX_TITLE or "\n" in title:
@@ -243,6 +304,7 @@ def build_bundle(gt_path: str | Path, out: str | Path, *, title: str | None = No
         multi_relevant=bool((gt.n_relevant > 1).any()), example_name=EXAMPLE_NAME)
     doc = competition_yaml(title=title, edition=ed, docker_image=image, start=start,
                            final_start=final_start)
+    check_limits(doc)
     example = example_submission(gt, ed).encode("utf-8")
     members: dict[str, bytes] = {
         "competition.yaml": yaml.safe_dump(doc, sort_keys=False, allow_unicode=True,
@@ -255,6 +317,7 @@ def build_bundle(gt_path: str | Path, out: str | Path, *, title: str | None = No
         "scoring_program/metadata.yaml": _scoring_metadata(ed).encode("utf-8"),
         f"reference_data/{_reference_name(gt_path)}": gt_path.read_bytes(),
         "starting_kit/README.md": _starting_kit_readme(ed).encode("utf-8"),
+        f"starting_kit/{QUERIES_NAME}": query_list(gt).encode("utf-8"),
         f"starting_kit/{EXAMPLE_NAME}": example,
         "starting_kit/example_submission.zip": _zip_bytes({EXAMPLE_NAME: example}),
         f"solution/{EXAMPLE_NAME}": example,

@@ -32,6 +32,7 @@ from ..io.atomic import guard_outputs, write_text_atomic
 from ..measure.scoring import score_aligned
 from .detailed_results import page, rejection_page, scores_page
 from .uploads import pick_csv
+from .versions import scorer_versions
 
 SCORES = "scores.json"
 #: In the reference data beside the ground truth: every file of the evaluation audio set.
@@ -86,10 +87,6 @@ def check_output_dir(input_dir: Path, output_dir: Path) -> None:
         raise OutputError(f"OUTPUT_DIR {output_dir} is not usable: {exc}") from None
 
 
-def _number(value: float) -> float | None:
-    return value if math.isfinite(value) else None
-
-
 def _reject(output_dir: Path, message: str, findings: list[Finding],
             counts: Mapping[str, int] | None = None) -> Rejected:
     write_text_atomic(output_dir / DETAILS, rejection_page(message, findings, counts))
@@ -115,7 +112,7 @@ def _reference(input_dir: Path, output_dir: Path) -> GroundTruth:
 
 
 def run_codabench(input_dir: str | Path, output_dir: str | Path, *, edition: str = "auto",
-                  k: int | None = None, lenient: bool = False) -> dict[str, float | None]:
+                  k: int | None = None, lenient: bool = False) -> dict[str, float]:
     """Score INPUT_DIR/res against INPUT_DIR/ref; write scores.json and detailed_results.html.
 
     Call `check_output_dir` first. Raises `Rejected` (after writing the page) when the
@@ -126,7 +123,8 @@ def run_codabench(input_dir: str | Path, output_dir: str | Path, *, edition: str
         (output_dir / SCORES).unlink()  # a stale score must not outlive a rejection
     gt = _reference(input_dir, output_dir)
     ed = resolve_edition(edition, gt, k)
-    sub_path, findings = pick_csv(input_dir / "res", "res", "submission")
+    # the worker unpacks the prediction step's output here, its own `metadata` file included
+    sub_path, findings = pick_csv(input_dir / "res", "res", "submission", ignore=(WORKER_FILE,))
     if sub_path is None:
         raise _reject(output_dir, "No submission file could be chosen from the upload.", findings)
     try:
@@ -141,18 +139,30 @@ def run_codabench(input_dir: str | Path, output_dir: str | Path, *, edition: str
                       f"({checked.errors} errors): fix every finding below and submit again "
                       "(the organizers can score such files with --lenient).",
                       checked.findings, checked.counts)
-    scores: dict[str, float | None] = {}
+    scores: dict[str, float] = {}
+    for name in metric_names(ed):
+        scores[metric_key(name)] = report.metrics[name].value
     for name in metric_names(ed):
         m, key = report.metrics[name], metric_key(name)
-        scores[key] = _number(m.value)
-    for name in metric_names(ed):
-        m, key = report.metrics[name], metric_key(name)
-        scores[f"{key}_ci_low"] = _number(m.ci_low)
-        scores[f"{key}_ci_high"] = _number(m.ci_high)
+        scores[f"{key}_ci_low"] = m.ci_low
+        scores[f"{key}_ci_high"] = m.ci_high
+    bad = [key for key, value in scores.items() if not math.isfinite(value)]
+    if bad:
+        # Codabench stores each score in a NOT NULL column: a null fails the submission after
+        # part of its scores are saved, so nothing is written instead
+        why = (f"the reference data holds {report.n_queries} caption(s); a jackknife interval "
+               "needs at least 2" if report.n_queries < 2 else "a metric is undefined here")
+        raise _reject(output_dir, "The scores cannot be stored: "
+                      f"{len(bad)} of them are not finite numbers.", [make_finding(
+                          "H806", f"{', '.join(bad[:6])}{', ...' if len(bad) > 6 else ''} "
+                          f"{'is' if len(bad) == 1 else 'are'} not finite ({why}).", file="ref",
+                          hint="The competition's organizers must fix the reference data; "
+                          "Codabench refuses a score that is not a number.")])
     summary = (f"{sub_path.name}: edition {report.edition}, {report.n_queries} queries, main "
                f"metric {report.main_metric}. Policy: {report.policy.describe()}")
     write_text_atomic(output_dir / DETAILS, scores_page(summary, report.metrics,
-                                                        checked.findings, checked.counts))
+                                                        checked.findings, checked.counts,
+                                                        scorer_versions()))
     write_text_atomic(output_dir / SCORES, json.dumps(scores, indent=2, allow_nan=False) + "\n")
     return scores
 

@@ -66,7 +66,9 @@ def rejection_page(message: str, findings: list[Finding],
 
 
 def scores_page(summary: str, metrics: Mapping[str, JackknifeStats],
-                findings: list[Finding], counts: Mapping[str, int]) -> str:
+                findings: list[Finding], counts: Mapping[str, int],
+                versions: Mapping[str, str] | None = None) -> str:
+    """The scores with their CIs, every finding, and the versions that computed them."""
     rows = "".join(
         f"<tr><td>{escape(name)}</td><td>{m.value:.4f}</td><td>[{m.ci_low:.4f}, "
         f"{m.ci_high:.4f}]</td><td>{m.std_err:.4f}</td></tr>" for name, m in metrics.items())
@@ -74,4 +76,7 @@ def scores_page(summary: str, metrics: Mapping[str, JackknifeStats],
             "<table><thead><tr><th>metric</th><th>value</th><th>95% jackknife CI</th>"
             f"<th>std err</th></tr></thead><tbody>{rows}</tbody></table>"
             f"<h2>Findings</h2>{counts_table(findings, counts)}{findings_table(findings)}")
+    if versions:
+        listed = ", ".join(f"{escape(k)} {escape(v)}" for k, v in versions.items())
+        body += f"<h2>Scored with</h2><p class=\"scorer\">{listed}</p>"
     return page("Scores", body)

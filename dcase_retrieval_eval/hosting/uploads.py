@@ -102,11 +102,14 @@ def _scan_findings(scan: FolderScan, label: str) -> list[Finding]:
     return out
 
 
-def pick_csv(root: Path, label: str, what: str) -> tuple[Path | None, list[Finding]]:
+def pick_csv(root: Path, label: str, what: str, *, ignore: tuple[str, ...] = (),
+             ) -> tuple[Path | None, list[Finding]]:
     """The one CSV of an upload folder, or every reason why there is none.
 
     `label` names the folder in findings (`res`, `ref`); `what` is what it should hold. Exactly
-    one `<label>.output.csv` wins over other CSVs, as in a team package.
+    one `<label>.output.csv` wins over other CSVs, as in a team package. `ignore`: files at the
+    top of the folder that are not the participant's (the worker's own `metadata`, which it
+    writes beside the submission in input/res).
     """
     if not root.is_dir() or root.is_symlink():
         state = "is a link" if root.is_symlink() else (
@@ -114,6 +117,7 @@ def pick_csv(root: Path, label: str, what: str) -> tuple[Path | None, list[Findi
         return None, [make_finding("H801", f"{label} {state}: it should hold the {what}.",
                                    file=label, hint="Upload a zip holding one CSV file.")]
     scan = scan_folder(root)
+    scan.files = [f for f in scan.files if f not in ignore]
     findings = _scan_findings(scan, label)
     csvs = [f for f in scan.files if f.lower().endswith(".csv")]
     preferred = [f for f in csvs if f.lower().endswith(".output.csv")]
