@@ -35,7 +35,8 @@ def _c(code: str, name: str, severity: Severity, summary: str) -> CodeInfo:
 E, W = Severity.ERROR, Severity.WARNING
 
 #: The catalogue. F = file, C = CSV structure, Q = queries, A = audio files in a ranking,
-#: M = score matrix, G = ground truth, P = team package, H = hosting (Codabench folders).
+#: M = score matrix, G = ground truth, P = team package, H = hosting (Codabench folders),
+#: T = TREC run.
 CATALOGUE: dict[str, CodeInfo] = {
     c.code: c
     for c in [
@@ -78,6 +79,16 @@ CATALOGUE: dict[str, CodeInfo] = {
         _c("M505", "tie-at-cutoff", W, "Equal scores straddle the top-k cut-off."),
         _c("M506", "constant-scores", W, "Scores are constant or mostly tied."),
         _c("M507", "no-audio-columns", E, "A score matrix has no audio column."),
+        _c("M508", "pickled-array", E, "A NumPy array holds Python objects; reading it would "
+           "need pickle, which is refused."),
+        _c("M509", "missing-array", E, "A NumPy submission lacks the scores, queries or file "
+           "names array, or has two arrays for one of them."),
+        _c("M510", "array-shape", E, "A NumPy array has the wrong dimensions, or its length "
+           "does not match the scores."),
+        _c("M511", "score-dtype", E, "The NumPy score array is not of a real number type."),
+        _c("M512", "name-dtype", E, "A NumPy array of queries or file names does not hold "
+           "strings."),
+        _c("M513", "unreadable-array", E, "The file is not a readable .npy or .npz file."),
         _c("G601", "duplicate-caption", W, "One caption is written for several files."),
         _c("G602", "empty-caption", W, "A caption cell is empty; it is not a query."),
         _c("G603", "duplicate-file", W, "A file is listed twice in the ground truth."),
@@ -125,6 +136,9 @@ CATALOGUE: dict[str, CodeInfo] = {
         _c("H805", "upload-too-deep", E, "An upload nests folders too deeply or holds too much."),
         _c("H806", "score-not-finite", E, "A score for the leaderboard is not a finite number "
            "(Codabench refuses it)."),
+        _c("T901", "trec-bad-line", E, "A TREC run line does not have six fields."),
+        _c("T902", "trec-bad-score", E, "A TREC run's score is not a finite number."),
+        _c("T903", "trec-bad-id", E, "A TREC id's %-escapes are not UTF-8."),
     ]
 }
 

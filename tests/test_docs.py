@@ -28,7 +28,7 @@ TOKEN = re.compile(
     r"|Reported as: `(?P<code>[A-Z]\d{3})` at line (?P<line>\d+), column (?P<col>\d+)",
     re.S,
 )
-EXECUTABLE_FAMILIES = ("F", "C", "Q", "A", "M", "G")
+EXECUTABLE_FAMILIES = ("F", "C", "Q", "A", "M", "G", "T")
 NO_EXAMPLE = {"F105"}  # a read error after the argument check cannot be written as a file
 
 
@@ -121,6 +121,8 @@ def test_example_reports_what_the_page_says(code: str, tmp_path: Path) -> None:
             extra = ["--strip-folders"]
         for name, (lang, body) in files.items():
             (tmp_path / name).write_bytes(materialise(lang, body))
+        # the submission: `sub.csv`, or an example's `sub.npz`, `sub.npy` or `sub.run`
+        sub = tmp_path / next((n for n in files if n.startswith("sub.")), "sub.csv")
         if "gt.csv" in files:
             found = load_ground_truth(tmp_path / "gt.csv", strict=False).findings
             got = [(f.code, f.line, f.column) for f in found]
@@ -133,12 +135,12 @@ def test_example_reports_what_the_page_says(code: str, tmp_path: Path) -> None:
                        else ["--gt", str(tmp_path / "gt.csv"),
                              "--audio-list", str(tmp_path / "audio.txt")])
             result = CliRunner().invoke(main, [
-                "validate", str(tmp_path / "sub.csv"), *against, "--format", "json", *extra])
+                "validate", str(sub), *against, "--format", "json", *extra])
             assert result.exit_code == (1 if CATALOGUE[code].severity == "error" else 0), \
                 result.output
             got = [(f["code"], f["line"], f["column"])
                    for f in json.loads(result.stdout)["findings"]
-                   if f["file"] == str(tmp_path / "sub.csv")]
+                   if f["file"] == str(sub)]
         assert (code, line, column) in got, got
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from ..findings import CATALOGUE, Finding, FindingLog, Severity
 from ..formats.folders import base_name, folder_summary
 from ..formats.ground_truth import AUDIO_SUFFIXES, QuerySet
+from ..formats.score_matrix_npy import UNREADABLE_CODES
 from ..formats.submission import ABSENT, TIE_RULE, Submission
 
 UNKNOWN = -3
@@ -106,7 +107,9 @@ def validate_submission(
     width = max(1, min(depth, sub.ranks.shape[1]))
     stats = dict(missing_queries=0, extra_rows=0, duplicate_rows=0, unknown_files=0,
                  repeated_files=0, short_rows=0)
-    readable = not any(f.code.startswith("F") for f in sub.findings)
+    # a file that could not be read, or a NumPy file without a usable matrix, has no rows to check
+    readable = not any(f.code.startswith("F") or f.code in UNREADABLE_CODES
+                       for f in sub.findings)
     if readable:
         aligned = _check_rows(sub, qs, depth, width, log, stats)
     else:
@@ -116,6 +119,7 @@ def validate_submission(
     report = ValidationReport(
         path=sub.path,
         format=sub.format,
+        tie_rule=sub.tie_rule,
         valid=errors == 0,
         n_rows=sub.n_rows,
         n_queries=n_q,
@@ -203,7 +207,7 @@ def _check_rows(
     # rows that rank a name twice; distinct names map to distinct audio files, so no other row
     # repeats an audio file either
     cand = _rows_with_repeats(raw)
-    if sub.format == "topk":
+    if sub.format in ("topk", "trec"):
         _check_files(sub, raw, mapped, cand, depth, log, qs)
     else:
         _check_matrix(sub, qs, depth, log)
@@ -275,8 +279,9 @@ def _check_files(
         shown = max(0, log.max_per_code - log.counts["A401"])
         for r, c in zip(unk_rows[:shown].tolist(), unk_cols[:shown].tolist(), strict=True):
             name = sub.names[int(raw[r, c])]
-            log.add("A401", f"{name[:160]!r} is not in the audio set.", line=int(sub.lines[r]),
-                    column=c + 2, hint=_file_hint(name, qs.audio_index, lowered, composed))
+            line, column = _cell_place(sub, r, c)
+            log.add("A401", f"{name[:160]!r} is not in the audio set.", line=line,
+                    column=column, hint=_file_hint(name, qs.audio_index, lowered, composed))
         log.counts["A401"] += int(unk_rows.size) - min(shown, int(unk_rows.size))
     # repeated files within a row (by name, before mapping)
     rep_cells: list[tuple[int, int, int]] = []
@@ -289,12 +294,14 @@ def _check_files(
             rep_cells.extend(zip(cand[rows].tolist(), [p] * rows.size, first.tolist(),
                                  strict=True))
     for r, p, first in sorted(rep_cells):
+        line, column = _cell_place(sub, r, p)
         log.add("A402", f"{sub.names[int(raw[r, p])][:160]!r} is ranked again (first at "
-                f"position {first + 1}).", line=int(sub.lines[r]), column=p + 2,
+                f"position {first + 1}).", line=line, column=column,
                 hint="Rank each file at most once per query; the repeat counts as a miss.")
     # too few / too many files; a header short of ranked columns explains its rows once
     cell_count_bad = {f.line for f in sub.findings if f.code == "C204"}
-    header_depth = sub.header_width - 1
+    # a TREC run has no header: its rankings may be of any length, and only the top k count
+    header_depth = sub.header_width - 1 if sub.format == "topk" else depth
     if 0 < header_depth < depth and not log.has("C201"):
         more = ", ".join(f"'file_name_{i}'" for i in range(header_depth + 1, depth + 1)[:3])
         log.add("C211", f"The header names {header_depth} ranked column(s); {depth} are "
@@ -304,14 +311,15 @@ def _check_files(
                 f"and a file to every row for each; a row shorter than the header is reported "
                 "on its line (A403).")
     short = np.flatnonzero(sub.n_given < min(depth, max(header_depth, 1)))
-    long = np.flatnonzero(sub.n_given > depth)
+    long = np.flatnonzero(sub.n_given > depth) if sub.format == "topk" else short[:0]
     for r in short.tolist():
         line = int(sub.lines[r])
         if line in cell_count_bad:
             continue
         n = int(sub.n_given[r])
         log.add("A403", f"The ranking holds {n} file(s); {depth} are required.", line=line,
-                column=n + 2, hint=f"Give exactly {depth} distinct files, best first.")
+                column=n + 2 if sub.format == "topk" else 0,
+                hint=f"Give exactly {depth} distinct files, best first.")
     for r in long.tolist():
         line = int(sub.lines[r])
         if line in cell_count_bad:
@@ -319,6 +327,13 @@ def _check_files(
         log.add("A404", f"The ranking holds {int(sub.n_given[r])} files; {depth} are expected.",
                 line=line, column=depth + 2,
                 hint=f"Keep only the best {depth}; the others are ignored.")
+
+
+def _cell_place(sub: Submission, row: int, position: int) -> tuple[int, int]:
+    """(line, column) of a ranked cell: its CSV cell, or a TREC run's line and docid field."""
+    if sub.cell_lines is not None:
+        return int(sub.cell_lines[row, position]), 3
+    return int(sub.lines[row]), position + 2
 
 
 def _with_folders(sub: Submission, unknown: npt.NDArray[np.int32], qs: QuerySet,
@@ -338,7 +353,7 @@ def _with_folders(sub: Submission, unknown: npt.NDArray[np.int32], qs: QuerySet,
     log.add("A406", f"{len(found)} ranked file name(s) in {int(hits.any(axis=1).sum())} row(s) "
             f"carry a folder ({folder_summary([sub.names[i] for i in found])}): "
             f"{example[:120]!r} is {base_name(example)!r} of the audio set.",
-            line=int(sub.lines[row]), column=col + 2,
+            line=_cell_place(sub, row, col)[0], column=_cell_place(sub, row, col)[1],
             hint="The audio set names files without a folder: write base names only "
             "(os.path.basename(path)), or score them by base name with --strip-folders "
             "(in Python: strip_folders=True), as DCASE's package validator compares base names.")
@@ -349,7 +364,7 @@ def _unchecked_names(sub: Submission, qs: QuerySet, raw: npt.NDArray[np.int32],
                      mapped: npt.NDArray[np.int32], log: FindingLog) -> None:
     """One warning for the names a relevant-only ground truth cannot check (A405); names that
     are its clips behind a folder are an error instead (A406): they would count as misses."""
-    if sub.format == "topk":
+    if sub.format in ("topk", "trec"):
         unknown = np.unique(raw[mapped == UNKNOWN])
         foldered = set(_with_folders(sub, unknown, qs, log).tolist())
         names = [sub.names[int(i)] for i in unknown.tolist() if int(i) not in foldered]

@@ -9,13 +9,18 @@ import click
 
 from ..errors import InputError
 from ..io.csvread import DEFAULT_MAX_BYTES
+from .options import INPUT_FILE, OUTPUT_DIR
 
 EXIT_INVALID = 1
+#: files per query written from a score matrix unless --depth says otherwise: enough for every
+#: cut-off the editions report (at most 16) and the usual trec_eval cut-offs up to 100
+MATRIX_DEPTH = 100
 
 
 @click.group("convert")
 def convert_group() -> None:
-    """Convert published relevance data into a ground-truth CSV."""
+    """Convert published relevance data into a ground-truth CSV, or submissions and ground
+    truths into TREC files."""
 
 
 @convert_group.command("tau-relevances")
@@ -45,6 +50,64 @@ def tau_relevances_command(folder: Path, output: Path, max_bytes: int) -> None:
         raise output_error(exc, output) from None
     click.echo(f"{done.output}: {done.n_pairs} rated pairs, {done.n_queries} queries, "
                f"{done.n_files} audio files (query,file_name,relevance)")
+
+
+@convert_group.command("to-trec")
+@click.argument("submission", type=INPUT_FILE, required=False)
+@click.option("--gt", "gt_path", type=INPUT_FILE, help="Ground truth to write as qrels.txt.")
+@click.option("--out", "out_dir", type=OUTPUT_DIR, required=True,
+              help="Folder for qrels.txt, <submission>.run and mapping.csv.")
+@click.option("--depth", type=click.IntRange(min=1), default=None,
+              help="Files written per query (default: a top-k file's whole rows, a score "
+              f"matrix's best {MATRIX_DEPTH}).")
+@click.option("--tag", default=None, help="The run's tag (default: the submission's name).")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+              show_default=True, help="Refuse files larger than this before reading them.")
+def to_trec_command(submission: Path | None, gt_path: Path | None, out_dir: Path,
+                    depth: int | None, tag: str | None, max_bytes: int) -> None:
+    """Write SUBMISSION (any format `score` reads) as a TREC run and --gt as TREC qrels, for
+    trec_eval, ranx or ir_measures. Names become whitespace-free ids (percent-encoded, listed in
+    mapping.csv); run scores are rank complements, so every tool ranks as `score` does."""
+    from ..formats.ground_truth import load_ground_truth
+    from ..formats.submission import load_submission
+    from ..formats.trec import write_trec
+    from ..io.atomic import guard_outputs, output_error
+
+    if submission is None and gt_path is None:
+        raise click.UsageError("give a SUBMISSION, --gt GT.csv, or both")
+    run_name = f"{submission.stem}.run" if submission is not None else "run.trec"
+    outputs = [out_dir / "mapping.csv", out_dir / "qrels.txt" if gt_path else None,
+               out_dir / run_name if submission else None]
+    guard_outputs(files=outputs, inputs=[submission, gt_path])  # nothing is written on refusal
+    try:
+        gt = load_ground_truth(gt_path, max_bytes=max_bytes) if gt_path is not None else None
+        sub = None
+        if submission is not None:
+            sub = load_submission(submission, max_bytes=max_bytes)
+            errors = [f for f in sub.findings if f.severity == "error"]
+            if errors:
+                n = sum(sub.finding_counts.get(c, 0) for c in {f.code for f in errors})
+                raise InputError(f"{submission} has {n} error(s): fix them (see "
+                                 "`dcase-eval validate`) before converting", errors)
+        if sub is not None and depth is None and sub.format == "matrix":
+            depth = MATRIX_DEPTH
+        done = write_trec(out_dir, gt=gt, sub=sub, depth=depth,
+                          tag=tag or (submission.stem if submission else "dcase-eval"),
+                          run_name=run_name)
+    except InputError as exc:
+        _print_failure(exc)
+        sys.exit(EXIT_INVALID)
+    except ValueError as exc:  # a graded ground truth whose grades are not whole numbers
+        raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise output_error(exc, out_dir) from None
+    if done.qrels is not None:
+        click.echo(f"{done.qrels}: {done.qrels_lines} judged pairs")
+    if done.run is not None:
+        click.echo(f"{done.run}: {done.run_queries} queries, {done.run_lines} ranked files")
+    click.echo(f"{done.mapping}: the ids and their names")
+    if done.qrels is not None and done.run is not None:
+        click.echo(f"check: trec_eval -c -m map_cut.10 -m recall.1,5,10 {done.qrels} {done.run}")
 
 
 def _print_failure(exc: InputError) -> None:

@@ -28,7 +28,7 @@ def without_folders(sub: Submission) -> Submission:
     compares names: a script that writes `os.path.join(audio_dir, name)` is then scored by the
     names it means. One warning (A407) says how many names carried which folders. A score
     matrix is returned as it is: its columns are its audio set and their order its tie rule."""
-    if sub.format != "topk":
+    if sub.format not in ("topk", "trec"):
         return sub
     bases = [base_name(n) for n in sub.names]
     changed = [n for n, b in zip(sub.names, bases, strict=True) if n != b]

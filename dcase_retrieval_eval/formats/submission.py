@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import Literal
@@ -30,14 +29,16 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from ..findings import Finding, FindingLog
+from ..findings import FindingLog
 from ..io import fastread
 from ..io.atomic import atomic_writer
 from ..io.csvread import DEFAULT_MAX_BYTES, CsvFile, Record, check_bytes
+from .submission_model import ABSENT as ABSENT  # re-exported: the readers' shared model
+from .submission_model import BLANK as BLANK
+from .submission_model import TIE_RULE as TIE_RULE
+from .submission_model import Submission as Submission
+from .submission_model import SubmissionFormat as SubmissionFormat
 
-SubmissionFormat = Literal["topk", "matrix"]
-ABSENT = -1  # no cell at that position (short row)
-BLANK = -2  # an empty cell
 _FILE_COL = re.compile(r"^(?:file_name|fname)_(\d+)$")
 #: The two spellings of the ranked-file columns; both occur in real submissions.
 FILE_COLUMN_PREFIXES = ("file_name", "fname")
@@ -53,34 +54,6 @@ _NUMBER_CELL = re.compile(rf"(?:{_NUMBER})\Z")
 _NUMBER_ROW = re.compile(rf"(?:(?:{_NUMBER})\0)*\Z")  # cells joined by NUL (never in a cell)
 _NUMBER_HINT = ("Write a plain decimal number (1.5, -0.25, 3e-05) in every cell: no spaces, "
                 "digit separators or non-ASCII digits.")
-TIE_RULE = "score descending, then file name ascending (Unicode code points)"
-
-
-@dataclass
-class Submission:
-    path: str
-    format: SubmissionFormat
-    queries: list[str]
-    lines: npt.NDArray[np.int64]
-    names: list[str]
-    ranks: npt.NDArray[np.int32]
-    n_given: npt.NDArray[np.int32]
-    findings: list[Finding] = field(default_factory=list)
-    finding_counts: dict[str, int] = field(default_factory=dict)
-    #: score-matrix only: scores in name order (rows x names) and per-row sorted scores
-    scores: npt.NDArray[np.float64] | None = None
-    header_width: int = 0
-    #: the line of the header (1 unless blank lines come first)
-    header_line: int = 1
-    #: score-matrix only: the header cell (1-based) of each audio column, for findings
-    column_of: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def n_rows(self) -> int:
-        return len(self.queries)
-
-    def row_files(self, row: int) -> list[str]:
-        return [self.names[i] for i in self.ranks[row] if i >= 0]
 
 
 def is_file_column(cell: str, position: int) -> bool:
@@ -169,8 +142,22 @@ def load_submission(
     format: SubmissionFormat | Literal["auto"] = "auto",
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Submission:
-    """Read a submission; never raises on file content (problems become findings)."""
+    """Read a submission; never raises on file content (problems become findings).
+
+    The reader follows the file: a NumPy `.npz`/`.npy` score matrix (`score_matrix_npy.py`), a
+    TREC run (`.trec`/`.run`, or run lines in any file: `trec.py`), else CSV (top-k or matrix).
+    `format="trec"` reads any file as a run; `"topk"` always reads CSV."""
     path = Path(path)
+    if format in ("auto", "matrix"):
+        from .score_matrix_npy import load_npy_submission, numpy_kind
+
+        if numpy_kind(path) is not None:
+            return load_npy_submission(path, max_bytes=max_bytes)
+    if format in ("auto", "trec"):
+        from .trec import load_trec_run, looks_like_trec
+
+        if format == "trec" or looks_like_trec(path):
+            return load_trec_run(path, max_bytes=max_bytes)
     log = FindingLog(str(path))
     empty = Submission(str(path), "topk", [], np.zeros(0, np.int64), [],
                        np.zeros((0, 10), np.int32), np.zeros(0, np.int32))

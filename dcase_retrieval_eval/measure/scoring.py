@@ -150,6 +150,7 @@ def score_aligned(
         unknown_files_as_misses=alignment.unknown_files,
         repeated_files_counted_once=alignment.repeated_files,
         short_rankings=alignment.short_rows,
+        tie_rule=sub.tie_rule,
     )
     measured = measure(alignment, gt, edition)
     metrics = {name: jackknife_mean(v, confidence) for name, v in measured.values.items()}
