@@ -21,6 +21,7 @@ per-query output (`trec_eval -q`) back to captions.
 from __future__ import annotations
 
 import csv
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -188,40 +189,39 @@ def load_trec_run(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Su
     entries: dict[str, list[tuple[float, str, int]]] = {}
     first_line: dict[str, int] = {}
     decoded: dict[str, str | None] = {}
+    is_score = _SCORE.match
     with open(path, encoding="utf-8-sig", newline="") as fh:
         for number, text in enumerate(fh, start=1):
             fields = text.split()
-            if not fields:
-                continue
             if len(fields) != RUN_FIELDS:
-                log.add("T901", f"The line has {len(fields)} field(s); a run line has "
-                        f"{RUN_FIELDS}.", line=number,
-                        hint="Write 'qid Q0 docid rank score tag', separated by spaces; encode "
-                        "spaces inside names (dcase-eval convert to-trec does).")
+                if fields:
+                    log.add("T901", f"The line has {len(fields)} field(s); a run line has "
+                            f"{RUN_FIELDS}.", line=number,
+                            hint="Write 'qid Q0 docid rank score tag', separated by spaces; "
+                            "encode spaces inside names (dcase-eval convert to-trec does).")
                 continue
             qid, _, doc, _, score_text, _ = fields
-            if not _SCORE.match(score_text) or not np.isfinite(float(score_text)):
+            value = float(score_text) if is_score(score_text) else math.nan
+            if not math.isfinite(value):
                 log.add("T902", f"Score {score_text[:40]!r} is not a finite number.",
                         line=number, column=5,
                         hint="Write a plain decimal number (1.5, -0.25, 3e-05) in field 5.")
                 continue
-            names = []
-            for column, ident in ((1, qid), (3, doc)):
-                if ident not in decoded:
-                    decoded[ident] = name_of(ident)
-                name = decoded[ident]
-                if name is None:
-                    log.add("T903", f"Id {ident[:80]!r} holds %-escapes that are not UTF-8.",
-                            line=number, column=column,
-                            hint="Escape a name's bytes as UTF-8 (%20 for a space, %25 for %).")
-                names.append(name)
-            query, name = names
+            query = decoded[qid] if qid in decoded else decoded.setdefault(qid, name_of(qid))
+            name = decoded[doc] if doc in decoded else decoded.setdefault(doc, name_of(doc))
             if query is None or name is None:
+                for column, ident in ((1, qid), (3, doc)):
+                    if decoded[ident] is None:
+                        log.add("T903", f"Id {ident[:80]!r} holds %-escapes that are not "
+                                "UTF-8.", line=number, column=column,
+                                hint="Escape a name's bytes as UTF-8 (%20 for a space, %25 "
+                                "for %).")
                 continue
-            if query not in entries:
-                entries[query] = []
+            found = entries.get(query)
+            if found is None:
+                found = entries[query] = []
                 first_line[query] = number
-            entries[query].append((float(score_text), doc, number))
+            found.append((value, doc, number))
     if not entries and not log.counts:
         log.add("F102", "The run holds no line.", hint="Write one line per ranked file: "
                 "'qid Q0 docid rank score tag'.")
