@@ -2,7 +2,9 @@
 
 Public API: `load_ground_truth`, `load_query_set`, `load_submission`, `validate`, `score`, `rank`,
 `write_results` (a leaderboard's results folder), `validate_package` and `load_meta` (a DCASE
-team package and its meta-information, `SystemMeta`).
+team package and its meta-information, `SystemMeta`), `write_trec` and `load_trec_run` (TREC run
+and qrels files for trec_eval, ranx and ir_measures). `load_submission`, `validate` and `score`
+read CSV, NumPy (`.npz`/`.npy`) score matrices and TREC runs alike.
 Heavy modules (the baseline, torch, gensim) are never imported from here.
 """
 
@@ -19,6 +21,8 @@ _EXPORTS = {
     "QuerySet": "formats.ground_truth",
     "load_submission": "formats.submission",
     "write_topk_csv": "formats.submission",
+    "write_trec": "formats.trec",
+    "load_trec_run": "formats.trec",
     "Submission": "formats.submission",
     "validate": "api",
     "score": "api",

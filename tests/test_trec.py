@@ -286,3 +286,17 @@ def test_outputs_never_replace_inputs(tmp_path: Path) -> None:
     proc = run_cli("convert", "to-trec", broken, "--out", tmp_path / "b")
     assert proc.returncode == 1 and "C205" in proc.stdout
     assert not (tmp_path / "b" / "broken.run").exists()
+
+
+def test_python_api_writes_and_reads_trec(tmp_path: Path) -> None:
+    import dcase_retrieval_eval as dre
+
+    gt_path, sub_path = _clotho_case(tmp_path, 8)
+    gt, sub = dre.load_ground_truth(gt_path), dre.load_submission(sub_path)
+    done = dre.write_trec(tmp_path / "api", gt=gt, sub=sub, tag="api")
+    assert done.run is not None and done.run.name == "run.trec" and done.qrels_lines == 5 * 34
+    back = dre.load_trec_run(done.run)
+    assert back.format == "trec" and back.queries == sub.queries
+    assert [back.row_files(r) for r in range(3)] == [sub.row_files(r) for r in range(3)]
+    _same_numbers = dre.score(done.run, gt)
+    assert _same_numbers.metrics == dre.score(sub_path, gt).metrics
