@@ -69,6 +69,7 @@ def to_trec_command(submission: Path | None, gt_path: Path | None, out_dir: Path
     trec_eval, ranx or ir_measures. Names become whitespace-free ids (percent-encoded, listed in
     mapping.csv); run scores are rank complements, so every tool ranks as `score` does."""
     from ..formats.ground_truth import load_ground_truth
+    from ..formats.score_matrix_npy import sidecar_paths
     from ..formats.submission import load_submission
     from ..formats.trec import write_trec
     from ..io.atomic import guard_outputs, output_error
@@ -78,7 +79,8 @@ def to_trec_command(submission: Path | None, gt_path: Path | None, out_dir: Path
     run_name = f"{submission.stem}.run" if submission is not None else "run.trec"
     outputs = [out_dir / "mapping.csv", out_dir / "qrels.txt" if gt_path else None,
                out_dir / run_name if submission else None]
-    guard_outputs(files=outputs, inputs=[submission, gt_path])  # nothing is written on refusal
+    inputs = [submission, gt_path, *(sidecar_paths(submission) if submission else [])]
+    guard_outputs(files=outputs, inputs=inputs)  # nothing is written on refusal
     try:
         gt = load_ground_truth(gt_path, max_bytes=max_bytes) if gt_path is not None else None
         sub = None

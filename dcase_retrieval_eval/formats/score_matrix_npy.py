@@ -53,6 +53,15 @@ _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _SHOWN = 1000  # cells reported one by one (the log keeps as many)
 
 
+def sidecar_paths(path: Path) -> list[Path]:
+    """The name arrays a `.npy` submission reads beside it (`<stem>.queries.npy`, ...); none for
+    any other file. Commands count them as inputs, so that no output replaces one."""
+    if numpy_kind(path) != "npy":
+        return []
+    stem = path.name[:-len(path.suffix)] if path.suffix else path.name
+    return [path.with_name(stem + suffix) for suffix in SIDECARS.values()]
+
+
 def numpy_kind(path: Path) -> Literal["npy", "npz"] | None:
     """`npy` or `npz` for a NumPy file (by extension, else by content), None for anything else.
     A zip is an `.npz` when it is named so or holds only `.npy` members (a team package is not)."""
@@ -192,9 +201,7 @@ def _locate(path: Path, kind: str, log: FindingLog, max_bytes: int,
 
 def _locate_npy(path: Path, log: FindingLog, max_bytes: int) -> dict[str, _Array] | None:
     found = {"scores": _Array(path.name, _reader(path))}
-    stem = path.name[:-len(path.suffix)] if path.suffix else path.name
-    for role, suffix in SIDECARS.items():
-        side = path.with_name(stem + suffix)
+    for role, side in zip(SIDECARS, sidecar_paths(path), strict=True):
         if not side.exists():
             log.add("M509", f"A .npy holds only the scores; its {role} belong in {side.name}, "
                     "which does not exist.",
