@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from dcase_retrieval_eval.formats.ground_truth import load_ground_truth, load_query_set
 from dcase_retrieval_eval.hosting.bundle import (
@@ -227,3 +228,82 @@ def test_the_starting_kit_ships_the_queries_not_the_ground_truth(tmp_path: Path)
     with zipfile.ZipFile(kit / "example_submission.zip") as zf:
         example = zf.read("example.output.csv").decode()
     assert [r[0] for r in list(csv.reader(io.StringIO(example)))[1:]] == sorted(gt.queries)
+
+
+# ---------------------------------------------------------------------------------------------
+# development and final phases on different captions
+
+
+def _queries_of(ref: Path) -> set[str]:
+    (csv_file,) = [p for p in ref.iterdir() if p.suffix == ".csv"]
+    return set(load_ground_truth(csv_file).queries)
+
+
+def test_dev_fraction_scores_the_phases_on_other_captions(tmp_path: Path) -> None:
+    gt_path = make_gt(tmp_path, n_files=40, seed=8)
+    gt = load_ground_truth(gt_path)
+    out = bundle(tmp_path, gt_path, "--dev-fraction", "0.25")
+    root = unpack(out, tmp_path / "b")
+    doc = yaml.safe_load((root / "competition.yaml").read_text(encoding="utf-8"))
+    tasks = {t["index"]: t for t in doc["tasks"]}
+    dev_phase, final_phase = sorted(doc["phases"], key=lambda p: p["index"])
+    dev_ref = root / tasks[dev_phase["tasks"][0]]["reference_data"]
+    final_ref = root / tasks[final_phase["tasks"][0]]["reference_data"]
+    assert dev_ref != final_ref and dev_phase["starting_kit"] != final_phase["starting_kit"]
+    for sol in doc["solutions"]:  # what the V2 unpacker needs: each solution for a real task
+        assert (root / sol["path"]).is_dir() and set(sol["tasks"]) <= set(tasks)
+    dev_q, final_q = _queries_of(dev_ref), _queries_of(final_ref)
+    assert not dev_q & final_q and dev_q | final_q == set(gt.queries)
+    assert 0.25 * gt.n_queries <= len(dev_q) < 0.25 * gt.n_queries + 5
+    for q in range(gt.n_queries):  # a clip's five captions stay on one side
+        clip = gt.relevant(q)[0]
+        side = gt.queries[q] in dev_q
+        assert all((gt.queries[o] in dev_q) == side for o in range(gt.n_queries)
+                   if gt.relevant(o) == [clip])
+    # the audio set stays the whole evaluation set on both sides
+    for ref in (dev_ref, final_ref):
+        assert set((ref / "audio_set.txt").read_text().splitlines()) == set(gt.audio)
+    # each phase's starting kit lists its own captions, and its example scores on its task only
+    for phase, ref, other in ((dev_phase, dev_ref, final_ref), (final_phase, final_ref, dev_ref)):
+        kit = root / phase["starting_kit"]
+        listed = {r[0] for r in list(csv.reader(io.StringIO(
+            (kit / QUERIES_NAME).read_text(encoding="utf-8"))))[1:]}
+        assert listed == _queries_of(ref)
+        example = kit / "example_submission.zip"
+        ok, _ = run_like_the_worker(tmp_path / f"ok{phase['index']}", root / "scoring_program",
+                                    ref, example)
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        wrong, output = run_like_the_worker(tmp_path / f"no{phase['index']}",
+                                            root / "scoring_program", other, example)
+        assert wrong.returncode == 1 and "Q302" in wrong.stdout
+    # seeded: the same seed gives the same split, another seed another one
+    (tmp_path / "again").mkdir()
+    again = unpack(bundle(tmp_path / "again", gt_path, "--dev-fraction", "0.25"),
+                   tmp_path / "b2")
+    assert _queries_of(again / dev_ref.name) == dev_q
+    other_seed = unpack(bundle(tmp_path / "again", gt_path, "--dev-fraction", "0.25",
+                               "--dev-seed", "7"), tmp_path / "b3")
+    assert _queries_of(other_seed / dev_ref.name) != dev_q
+
+
+def test_dev_gt_is_the_development_phases_reference(tmp_path: Path) -> None:
+    gt_path = make_gt(tmp_path, n_files=30, seed=9)
+    (tmp_path / "dev").mkdir()
+    dev_path = make_gt(tmp_path / "dev", n_files=30, seed=10)
+    root = unpack(bundle(tmp_path, gt_path, "--dev-gt", dev_path), tmp_path / "b")
+    doc = yaml.safe_load((root / "competition.yaml").read_text(encoding="utf-8"))
+    tasks = {t["index"]: t for t in doc["tasks"]}
+    dev_phase = next(p for p in doc["phases"] if p["name"] == "Development")
+    dev_ref = root / tasks[dev_phase["tasks"][0]]["reference_data"]
+    assert (dev_ref / dev_path.name).read_bytes() == dev_path.read_bytes()
+    assert (root / "reference_data" / gt_path.name).read_bytes() == gt_path.read_bytes()
+    ok, _ = run_like_the_worker(tmp_path / "w", root / "scoring_program", dev_ref,
+                                root / dev_phase["starting_kit"] / "example_submission.zip")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    for args, word in [(["--dev-gt", dev_path, "--dev-fraction", "0.2"], "not both"),
+                       (["--dev-fraction", "1.5"], "--dev-fraction"),
+                       (["--dev-fraction", "0"], "--dev-fraction")]:
+        result = run_cli("codabench", "bundle", "--docker-image", IMAGE, "--gt", gt_path,
+                         "--out", tmp_path / "x.zip", *args)
+        assert result.returncode == 2 and word in result.stderr, (args, result.stderr)
+        assert not (tmp_path / "x.zip").exists()

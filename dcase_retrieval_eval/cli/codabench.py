@@ -117,16 +117,25 @@ def codabench_group() -> None:
               help="Start of the development phase (default: today, UTC).")
 @click.option("--final-start", callback=_day, default=None, metavar="YYYY-MM-DD",
               help="Start of the two-week final phase (default: 8 weeks after --start).")
+@click.option("--dev-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=None, help="Score the development phase on this share of the captions "
+                                 "(split by clip, seeded) and the final phase on the rest.")
+@click.option("--dev-gt", type=click.Path(exists=True, dir_okay=False, readable=True,
+                                          path_type=Path), default=None,
+              help="The development phase's own ground truth (other captions than --gt).")
+@click.option("--dev-seed", type=click.IntRange(min=0), default=2022, show_default=True,
+              help="Seed of the --dev-fraction split.")
 def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
                    docker_image: str | None, audio_dir: Path | None, audio_list: Path | None,
-                   start: date | None, final_start: date | None) -> None:
+                   start: date | None, final_start: date | None, dev_fraction: float | None,
+                   dev_gt: Path | None, dev_seed: int) -> None:
     """Write a Codabench competition bundle (competition.yaml, scoring program, reference
     data, starting kit) for the ground truth --gt; upload the zip as is."""
     from ..formats.ground_truth import list_audio_dir, read_audio_list
     from ..hosting.bundle import BundleOptionError, build_bundle
     from ..io.atomic import guard_outputs
 
-    guard_outputs(files=[out], inputs=[gt_path, audio_dir, audio_list])  # OutputError: exit 2
+    guard_outputs(files=[out], inputs=[gt_path, audio_dir, audio_list, dev_gt])  # exit 2
     if audio_dir is not None and audio_list is not None:
         raise click.UsageError("give either --audio-dir or --audio-list, not both")
     if out.suffix.lower() != ".zip":
@@ -136,7 +145,8 @@ def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
                      read_audio_list(audio_list) if audio_list is not None else None)
         summary = build_bundle(gt_path, out, title=title, edition=edition,
                                docker_image=docker_image, start=start, final_start=final_start,
-                               audio_set=audio_set)
+                               audio_set=audio_set, dev_fraction=dev_fraction,
+                               dev_gt=dev_gt, dev_seed=dev_seed)
     except BundleOptionError as exc:
         raise click.UsageError(str(exc)) from None
     except InputError as exc:
@@ -147,6 +157,9 @@ def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
     click.echo(f"wrote {summary.path}: edition {summary.edition}, {summary.n_queries} captions, "
                f"{summary.n_files} audio files; leaderboard columns "
                f"{', '.join(summary.columns)}; docker image {summary.docker_image}")
+    if summary.n_dev_queries:
+        click.echo(f"the development phase scores {summary.n_dev_queries} other captions "
+                   f"(reference_data_dev/), the final phase {summary.n_queries}")
     if not summary.complete_audio:
         click.echo(f"note: the audio set is the {summary.n_files} files the ground truth names; "
                    "give the evaluation set with --audio-dir or --audio-list so that the scorer "

@@ -22,10 +22,11 @@ import yaml
 
 from ..editions import Edition, resolve_edition
 from ..errors import InputError
-from ..formats.ground_truth import GroundTruth, load_ground_truth
+from ..formats.ground_truth import QuerySet, load_ground_truth
 from ..io.atomic import atomic_path
 from . import bundle_pages
 from .codabench import AUDIO_SET, metric_names, score_keys
+from .dev_split import DEFAULT_SPLIT_SEED, split_queries, subset_csv
 from .logo import logo_png
 
 #: Codabench's model limits (characters), checked at bundle time: the server would refuse the
@@ -41,6 +42,8 @@ MAX_PAGE_TITLE = 255
 EXAMPLE_NAME = "example.output.csv"
 #: The starting kit's query list: the captions alone, never a file name or a relevance
 QUERIES_NAME = "captions.csv"
+#: The suffix of the development phase's own folders (reference data, starting kit, solution)
+DEV = "_dev"
 #: Independent of the ground truth's relevance: the example must not reveal it.
 EXAMPLE_SEED = 2022
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -117,6 +120,8 @@ class BundleSummary:
     docker_image: str
     #: False when the audio set is only the relevant files a ground truth names (2025 form)
     complete_audio: bool = True
+    #: captions of the development phase's own reference data (0: it shares the final's)
+    n_dev_queries: int = 0
 
 
 def _column_title(key_name: str, side: str | None) -> str:
@@ -138,10 +143,34 @@ def _stamp(day: date, end: bool = False) -> str:
 
 
 def competition_yaml(*, title: str, edition: Edition, docker_image: str, start: date,
-                     final_start: date, final_days: int = 14) -> dict[str, object]:
-    """The competition.yaml document (Codabench v2)."""
+                     final_start: date, final_days: int = 14,
+                     dev_queries: bool = False) -> dict[str, object]:
+    """The competition.yaml document (Codabench v2). `dev_queries`: the development phase has
+    its own task, reference data, starting kit and solution (`DEV` folders), on captions
+    that are not the final phase's."""
     task = (f"Rank the evaluation audio files for each caption; scored with dcase-eval, "
             f"edition {edition.name}, main metric {edition.main_metric}.")
+    tasks: list[dict[str, object]] = [{
+        "index": 0,
+        "name": "Language-based audio retrieval",
+        "description": task,
+        "scoring_program": "scoring_program/",
+        "reference_data": "reference_data/",
+    }]
+    solutions: list[dict[str, object]] = [{"index": 0, "path": "solution/", "tasks": [0]}]
+    dev_task, dev_kit = 0, "starting_kit/"
+    dev_text = ("Check your submission pipeline; same reference data as the final phase, so "
+                "do not tune on these scores.")
+    if dev_queries:
+        dev_task, dev_kit = 1, f"starting_kit{DEV}/"
+        tasks.append({"index": 1, "name": "Language-based audio retrieval, development "
+                      "captions", "description": task + " Development captions only.",
+                      "scoring_program": "scoring_program/",
+                      "reference_data": f"reference_data{DEV}/"})
+        solutions.append({"index": 1, "path": f"solution{DEV}/", "tasks": [1]})
+        dev_text = ("Scored on development captions (the starting kit's captions.csv), none "
+                    "of which is a final caption: these scores say nothing about the final "
+                    "queries' answers.")
     return {
         "version": 2,
         "title": title,
@@ -162,21 +191,13 @@ def competition_yaml(*, title: str, edition: Edition, docker_image: str, start: 
             {"title": "Evaluation", "file": "pages/evaluation.md"},
             {"title": "Terms", "file": "pages/terms.md"},
         ],
-        "tasks": [{
-            "index": 0,
-            "name": "Language-based audio retrieval",
-            "description": task,
-            "scoring_program": "scoring_program/",
-            "reference_data": "reference_data/",
-        }],
-        "solutions": [{"index": 0, "path": "solution/", "tasks": [0]}],
+        "tasks": tasks,
+        "solutions": solutions,
         "phases": [
-            {"index": 0, "name": "Development",
-             "description": "Check your submission pipeline; same reference data as the final "
-                            "phase, so do not tune on these scores.",
+            {"index": 0, "name": "Development", "description": dev_text,
              "start": _stamp(start), "end": _stamp(final_start - timedelta(days=1), end=True),
              "max_submissions_per_day": 5, "max_submissions": 100,
-             "execution_time_limit": 600, "starting_kit": "starting_kit/", "tasks": [0]},
+             "execution_time_limit": 600, "starting_kit": dev_kit, "tasks": [dev_task]},
             {"index": 1, "name": "Final",
              "description": "Submit your systems: at most four (the DCASE rule); rejected "
                             "submissions do not count.",
@@ -193,13 +214,13 @@ def competition_yaml(*, title: str, edition: Edition, docker_image: str, start: 
     }
 
 
-def public_queries(gt: GroundTruth) -> list[str]:
+def public_queries(gt: QuerySet) -> list[str]:
     """The captions in code-point order: the ground truth's own order groups the captions of
     one clip (Clotho's five per row), which would tell which captions share a relevant file."""
     return sorted(gt.queries)
 
 
-def query_list(gt: GroundTruth) -> str:
+def query_list(gt: QuerySet) -> str:
     """The starting kit's `captions.csv`: a `caption` column, what `validate --queries` reads."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -208,7 +229,7 @@ def query_list(gt: GroundTruth) -> str:
     return out.getvalue()
 
 
-def example_submission(gt: GroundTruth, edition: Edition) -> str:
+def example_submission(gt: QuerySet, edition: Edition) -> str:
     """A valid submission of random rankings, drawn from the captions and the audio set only."""
     rng = np.random.default_rng(EXAMPLE_SEED)
     audio = sorted(gt.audio)
@@ -268,13 +289,21 @@ def _scoring_metadata(edition: Edition) -> str:
 def build_bundle(gt_path: str | Path, out: str | Path, *, title: str | None = None,
                  edition: str = "auto", docker_image: str | None = None,
                  start: date | None = None, final_start: date | None = None,
-                 audio_set: list[str] | None = None) -> BundleSummary:
+                 audio_set: list[str] | None = None, dev_fraction: float | None = None,
+                 dev_gt: str | Path | None = None,
+                 dev_seed: int = DEFAULT_SPLIT_SEED) -> BundleSummary:
     """Write the competition bundle `out` (a zip, atomically) for the ground truth `gt_path`.
 
     `audio_set`: every file of the evaluation set, when the ground truth names fewer (a
     multi-relevant ground truth lists only the files relevant to some caption); it goes into the
     reference data, so the scorer accepts rankings of any evaluation file.
+    `dev_fraction`: that share of the captions, split by clip with `dev_seed`
+    (`dev_split.split_queries`), scores the development phase and the rest the final one;
+    `dev_gt`: the development phase's own ground truth instead. Without either, both phases
+    share the reference data.
     """
+    if dev_fraction is not None and dev_gt is not None:
+        raise BundleOptionError("give either --dev-fraction or --dev-gt, not both")
     gt_path, out = Path(gt_path), Path(out)
     gt = load_ground_truth(gt_path)
     if audio_set is not None:
@@ -302,11 +331,42 @@ def build_bundle(gt_path: str | Path, out: str | Path, *, title: str | None = No
     facts = bundle_pages.PageFacts(
         title=title, edition=ed, n_queries=gt.n_queries, n_files=len(gt.audio),
         multi_relevant=bool((gt.n_relevant > 1).any()), example_name=EXAMPLE_NAME)
+    split = dev_fraction is not None or dev_gt is not None
     doc = competition_yaml(title=title, edition=ed, docker_image=image, start=start,
-                           final_start=final_start)
+                           final_start=final_start, dev_queries=split)
     check_limits(doc)
-    example = example_submission(gt, ed).encode("utf-8")
-    members: dict[str, bytes] = {
+    members: dict[str, bytes] = {}
+    final: QuerySet = gt
+    if dev_fraction is not None:
+        try:
+            dev_q, final_q = split_queries(gt, dev_fraction, dev_seed)
+        except ValueError as exc:
+            raise BundleOptionError(f"--dev-fraction: {exc}") from None
+        final = QuerySet(queries=[gt.queries[q] for q in final_q], audio=gt.audio)
+        dev = QuerySet(queries=[gt.queries[q] for q in dev_q], audio=gt.audio)
+        members |= {f"reference_data{DEV}/dev_ground_truth.csv": subset_csv(gt, dev_q).encode(),
+                    "reference_data/final_ground_truth.csv": subset_csv(gt, final_q).encode()}
+        if gt.audio_set_known:  # the subsets name only their relevant clips: the set beside
+            listed = "".join(f"{a}\n" for a in gt.audio).encode()
+            members |= {f"reference_data{DEV}/{AUDIO_SET}": listed,
+                        f"reference_data/{AUDIO_SET}": listed}
+    elif dev_gt is not None:
+        dev_path = Path(dev_gt)
+        dev = load_ground_truth(dev_path)
+        if ed.submission_format == "topk" and len(dev.audio) < ed.depth:
+            raise InputError(f"{dev_path} lists {len(dev.audio)} audio files; a ranking needs "
+                             f"{ed.depth}")
+        members[f"reference_data{DEV}/{_reference_name(dev_path)}"] = dev_path.read_bytes()
+    if split:
+        dev_example = example_submission(dev, ed).encode("utf-8")
+        members |= {
+            f"starting_kit{DEV}/README.md": _starting_kit_readme(ed).encode("utf-8"),
+            f"starting_kit{DEV}/{QUERIES_NAME}": query_list(dev).encode("utf-8"),
+            f"starting_kit{DEV}/{EXAMPLE_NAME}": dev_example,
+            f"starting_kit{DEV}/example_submission.zip": _zip_bytes({EXAMPLE_NAME: dev_example}),
+            f"solution{DEV}/{EXAMPLE_NAME}": dev_example}
+    example = example_submission(final, ed).encode("utf-8")
+    members |= {
         "competition.yaml": yaml.safe_dump(doc, sort_keys=False, allow_unicode=True,
                                            width=100).encode("utf-8"),
         "logo.png": logo_png(),
@@ -315,17 +375,19 @@ def build_bundle(gt_path: str | Path, out: str | Path, *, title: str | None = No
         "pages/evaluation.md": bundle_pages.evaluation(facts).encode("utf-8"),
         "pages/terms.md": bundle_pages.terms(facts).encode("utf-8"),
         "scoring_program/metadata.yaml": _scoring_metadata(ed).encode("utf-8"),
-        f"reference_data/{_reference_name(gt_path)}": gt_path.read_bytes(),
         "starting_kit/README.md": _starting_kit_readme(ed).encode("utf-8"),
-        f"starting_kit/{QUERIES_NAME}": query_list(gt).encode("utf-8"),
+        f"starting_kit/{QUERIES_NAME}": query_list(final).encode("utf-8"),
         f"starting_kit/{EXAMPLE_NAME}": example,
         "starting_kit/example_submission.zip": _zip_bytes({EXAMPLE_NAME: example}),
         f"solution/{EXAMPLE_NAME}": example,
     }
+    if dev_fraction is None:
+        members[f"reference_data/{_reference_name(gt_path)}"] = gt_path.read_bytes()
     if audio_set is not None:
         members[f"reference_data/{AUDIO_SET}"] = "".join(f"{a}\n" for a in gt.audio).encode()
     with atomic_path(out) as tmp:
         tmp.write_bytes(_zip_bytes(members))
     return BundleSummary(path=out, edition=ed.name, columns=score_keys(ed),
-                         n_queries=gt.n_queries, n_files=len(gt.audio), docker_image=image,
+                         n_queries=final.n_queries, n_dev_queries=dev.n_queries if split else 0,
+                         n_files=len(gt.audio), docker_image=image,
                          complete_audio=gt.audio_set_known)
