@@ -25,29 +25,31 @@ def _write(path: Path, rows: list[list[str]]) -> Path:
 
 
 def _dataset(root: Path, *, nested: bool = False, text_revision: int = 1,
-             n_queries: int = 12) -> dict[tuple[str, str], int]:
+             n_queries: int = 12, split: str = "evaluation") -> dict[tuple[str, str], int]:
     """A folder in the published layout, with random ids as the dataset uses; returns the
     expected (caption, file name) -> rating."""
     rng = np.random.default_rng(5)
     fid = {c: f"f{rng.integers(1 << 40):x}=" for c in CLIPS}
     captions = [f"A caption, number {q}, with \"quotes\"." for q in range(n_queries)]
+    if split != "evaluation":
+        captions = [f"{split.title()} caption {q}." for q in range(n_queries)]
     tid = {c: f"t{rng.integers(1 << 40):x}=" for c in captions}
     sub = (lambda name: root / "data" / name) if nested else (lambda name: root)
     audio_rows = [["split", "fid", "file_name", "keywords", "sound_id", "sound_link",
                    "start_end_samples", "manufacturer", "license"]]
-    audio_rows += [["clotho_evaluation", fid[c], c, "a;b", "1", "https://x", "[0, 1]", "u",
+    audio_rows += [[f"clotho_{split}", fid[c], c, "a;b", "1", "https://x", "[0, 1]", "u",
                     "cc0"] for c in CLIPS]
-    _write(sub("audio_metadata") / "evaluation_audio_metadata.csv", audio_rows)
+    _write(sub("audio_metadata") / f"{split}_audio_metadata.csv", audio_rows)
     extra = [f"Another caption {i}." for i in range(5)]
     tid.update({c: f"x{i}=" for i, c in enumerate(extra)})
     if text_revision == 1:
-        text_rows = [["split", "tid", "text"], *[["clotho_evaluation", tid[c], c]
+        text_rows = [["split", "tid", "text"], *[[f"clotho_{split}", tid[c], c]
                                                  for c in [*extra, *captions]]]
     else:
         text_rows = [["split", "tid", "fid", "text", "tokens"], *[
-            ["clotho_evaluation", tid[c], fid[CLIPS[0]], c, repr(c.lower().split())]
+            [f"clotho_{split}", tid[c], fid[CLIPS[0]], c, repr(c.lower().split())]
             for c in [*extra, *captions]]]
-    _write(sub("text_data") / "evaluation_text.csv", text_rows)
+    _write(sub("text_data") / f"{split}_text.csv", text_rows)
     expected: dict[tuple[str, str], int] = {}
     rel_rows = [["tid", "fid", "fid_group", "rating"]]
     for c in captions:
@@ -55,7 +57,7 @@ def _dataset(root: Path, *, nested: bool = False, text_revision: int = 1,
             rating = int(rng.integers(0, 101)) if j % 3 else 0
             expected[(c, str(clip))] = rating
             rel_rows.append([tid[c], fid[str(clip)], "TP" if j == 0 else "C15", str(rating)])
-    _write(sub("relevance_data") / "evaluation_relevances.csv", rel_rows)
+    _write(sub("relevance_data") / f"{split}_relevances.csv", rel_rows)
     return expected
 
 
@@ -143,3 +145,31 @@ def test_output_over_an_input_is_refused(tmp_path: Path) -> None:
     before = target.read_bytes()
     proc = run_cli("convert", "tau-relevances", tmp_path / "tau", target)
     assert proc.returncode in (1, 2) and target.read_bytes() == before
+
+
+def test_split_reads_each_published_split(tmp_path: Path) -> None:
+    """The dataset ships development, validation and evaluation files in the same shape, side by
+    side in its folders: --split picks one, evaluation by default."""
+    root = tmp_path / "tau"
+    wanted = {split: _dataset(root, nested=True, n_queries=n, split=split)
+              for split, n in (("development", 9), ("validation", 6), ("evaluation", 12))}
+    for split, expected in wanted.items():
+        out = tmp_path / f"{split}.csv"
+        args = ["--split", split] if split != "evaluation" else []
+        proc = run_cli("convert", "tau-relevances", root, out, *args)
+        assert proc.returncode == 0, proc.stderr
+        assert f"the {split} split" in proc.stdout
+        with open(out, encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))[1:]
+        assert {(q, f): int(r) for q, f, r in rows} == expected
+    assert load_ground_truth(tmp_path / "development.csv").n_queries == 9
+
+
+def test_a_missing_split_names_the_ones_present(tmp_path: Path) -> None:
+    root = tmp_path / "tau"
+    _dataset(root, nested=True, split="development")
+    proc = run_cli("convert", "tau-relevances", root, tmp_path / "out.csv")
+    assert proc.returncode == 2 and "evaluation_relevances.csv" in proc.stderr
+    assert "--split development" in proc.stderr and not (tmp_path / "out.csv").exists()
+    proc = run_cli("convert", "tau-relevances", root, tmp_path / "out.csv", "--split", "test")
+    assert proc.returncode == 2 and "--split" in proc.stderr

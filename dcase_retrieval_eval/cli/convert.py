@@ -29,26 +29,30 @@ def convert_group() -> None:
 @click.argument("output", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
               show_default=True, help="Refuse files larger than this before reading them.")
-def tau_relevances_command(folder: Path, output: Path, max_bytes: int) -> None:
-    """Join FOLDER's evaluation_relevances.csv, evaluation_text.csv and
-    evaluation_audio_metadata.csv (the TAU Audio-Text Graded Relevances 2023 data) into OUTPUT,
-    a graded ground truth `query,file_name,relevance` for `score --edition graded`."""
+@click.option("--split", type=click.Choice(["development", "validation", "evaluation"]),
+              default="evaluation", show_default=True,
+              help="Which split's three files to join (each split has its own).")
+def tau_relevances_command(folder: Path, output: Path, max_bytes: int, split: str) -> None:
+    """Join FOLDER's SPLIT_relevances.csv, SPLIT_text.csv and SPLIT_audio_metadata.csv (the TAU
+    Audio-Text Graded Relevances 2023 data; SPLIT is --split, evaluation by default) into
+    OUTPUT, a graded ground truth `query,file_name,relevance` for `score --edition graded`."""
     from ..formats.tau_relevances import convert_tau_relevances, find_tau_files
     from ..io.atomic import guard_outputs, output_error
 
     try:
-        files = find_tau_files(folder)
+        files = find_tau_files(folder, split)
     except FileNotFoundError as exc:
         raise click.UsageError(str(exc)) from None
     guard_outputs(files=[output], inputs=files.values())  # before any work: nothing is written
     try:
-        done = convert_tau_relevances(folder, output, max_bytes=max_bytes)
+        done = convert_tau_relevances(folder, output, max_bytes=max_bytes, split=split)
     except InputError as exc:
         _print_failure(exc)
         sys.exit(EXIT_INVALID)
     except OSError as exc:
         raise output_error(exc, output) from None
-    click.echo(f"{done.output}: {done.n_pairs} rated pairs, {done.n_queries} queries, "
+    click.echo(f"{done.output}: the {split} split, {done.n_pairs} rated pairs, "
+               f"{done.n_queries} queries, "
                f"{done.n_files} audio files (query,file_name,relevance)")
 
 

@@ -1,7 +1,9 @@
 """The TAU Audio-Text Graded Relevances 2023 dataset -> the graded ground-truth format.
 
 The dataset (Xie, Khorrami, Räsänen and Virtanen, "Crowdsourcing and evaluating text-based audio
-retrieval relevances", DCASE 2023 workshop) publishes, for the Clotho evaluation split:
+retrieval relevances", DCASE 2023 workshop) publishes, for each of the Clotho development,
+validation and evaluation splits, three files in the same shape (the evaluation ones named here;
+`SPLITS` gives each split's prefix):
 - `evaluation_relevances.csv`: `tid,fid,fid_group,rating`, one crowdsourced 0-100 rating of how
   well clip `fid` matches caption `tid` (200 captions x 17 clips);
 - `evaluation_text.csv`: the captions by text id (`split,tid,text`; a later revision adds `fid`
@@ -25,12 +27,26 @@ from ..io.atomic import atomic_writer
 from ..io.csvread import DEFAULT_MAX_BYTES, CsvFile, Record, check_bytes
 from .ground_truth import parse_grade
 
-#: The three files, by role, with the columns each must have.
-TAU_FILES = {
-    "relevances": ("evaluation_relevances.csv", ("tid", "fid", "rating")),
-    "text": ("evaluation_text.csv", ("tid", "text")),
-    "audio": ("evaluation_audio_metadata.csv", ("fid", "file_name")),
+#: The splits the dataset publishes; each split's three files start with its name.
+SPLITS = ("development", "validation", "evaluation")
+#: The three files of a split, by role: the name after the split's prefix, and the columns each
+#: must have.
+_ROLES = {
+    "relevances": ("relevances.csv", ("tid", "fid", "rating")),
+    "text": ("text.csv", ("tid", "text")),
+    "audio": ("audio_metadata.csv", ("fid", "file_name")),
 }
+
+
+def tau_files(split: str = "evaluation") -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The file name and required columns of each role, for one split."""
+    if split not in SPLITS:
+        raise ValueError(f"the split must be one of {', '.join(SPLITS)}, not {split!r}")
+    return {role: (f"{split}_{name}", cols) for role, (name, cols) in _ROLES.items()}
+
+
+#: The evaluation split's files (the default, as before the other splits were read).
+TAU_FILES = tau_files("evaluation")
 GRADED_HEADER = ("query", "file_name", "relevance")
 
 
@@ -45,16 +61,19 @@ class TauConversion:
     sources: dict[str, str] = field(default_factory=dict)
 
 
-def find_tau_files(folder: str | Path) -> dict[str, Path]:
-    """The three files inside `folder`, directly or in a subfolder (the GitHub copy keeps them
-    in `data/relevance_data/`, `data/text_data/` and `data/audio_metadata/`)."""
+def find_tau_files(folder: str | Path, split: str = "evaluation") -> dict[str, Path]:
+    """The three files of `split` inside `folder`, directly or in a subfolder (the GitHub copy
+    keeps them in `data/relevance_data/`, `data/text_data/` and `data/audio_metadata/`)."""
     root = Path(folder)
     found: dict[str, Path] = {}
-    for role, (name, _) in TAU_FILES.items():
+    for role, (name, _) in tau_files(split).items():
         direct = root / name
         matches = [direct] if direct.is_file() else sorted(root.rglob(name))
         if not matches:
-            raise FileNotFoundError(f"{root} holds no {name}")
+            others = [s for s in SPLITS if s != split and any(root.rglob(f"{s}_{_ROLES[role][0]}"))]
+            hint = f" (it has the {' and '.join(others)} split: --split {others[0]})" if others \
+                else ""
+            raise FileNotFoundError(f"{root} holds no {name}{hint}")
         if len(matches) > 1:
             listed = ", ".join(str(m.relative_to(root)) for m in matches[:3])
             raise FileNotFoundError(f"{root} holds several {name} ({listed}); give the folder "
@@ -106,9 +125,11 @@ def _id_map(path: Path, key: str, value: str, log: FindingLog, max_bytes: int) -
 
 
 def read_tau_relevances(folder: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                        split: str = "evaluation",
                         ) -> tuple[list[tuple[str, str, str]], dict[str, Path], list[Finding]]:
-    """The joined (query, file name, rating) rows, the files read, and every problem found."""
-    files = find_tau_files(folder)
+    """The joined (query, file name, rating) rows of one split, the files read, and every
+    problem found."""
+    files = find_tau_files(folder, split)
     logs = {role: FindingLog(str(path)) for role, path in files.items()}
     texts = _id_map(files["text"], "tid", "text", logs["text"], max_bytes)
     names = _id_map(files["audio"], "fid", "file_name", logs["audio"], max_bytes)
@@ -119,7 +140,7 @@ def read_tau_relevances(folder: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTE
         return rows, files, [*logs["text"].sorted(), *logs["audio"].sorted()]
     seen: dict[tuple[str, str], tuple[float, int]] = {}
     for rec, (tid, fid, rating), cols in _records(files["relevances"],
-                                                  TAU_FILES["relevances"][1], log, max_bytes):
+                                                  _ROLES["relevances"][1], log, max_bytes):
         query, name = texts.get(tid), names.get(fid)
         for ident, known, col, where in ((tid, query, cols[0], files["text"].name),
                                          (fid, name, cols[1], files["audio"].name)):
@@ -142,17 +163,19 @@ def read_tau_relevances(folder: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTE
             continue
         seen[pair] = (grade, rec.line)
         rows.append((query, name, rating.strip()))
-    findings = [f for role in TAU_FILES for f in logs[role].sorted()]
+    findings = [f for role in _ROLES for f in logs[role].sorted()]
     return rows, files, findings
 
 
 def convert_tau_relevances(folder: str | Path, output: str | Path, *,
-                           max_bytes: int = DEFAULT_MAX_BYTES) -> TauConversion:
-    """Write the graded ground truth `query,file_name,relevance` for the TAU dataset in `folder`.
+                           max_bytes: int = DEFAULT_MAX_BYTES,
+                           split: str = "evaluation") -> TauConversion:
+    """Write the graded ground truth `query,file_name,relevance` of one split (`SPLITS`) of the
+    TAU dataset in `folder`.
 
     Raises `InputError` with every finding when a file is unusable; writes atomically otherwise.
     """
-    rows, files, findings = read_tau_relevances(folder, max_bytes=max_bytes)
+    rows, files, findings = read_tau_relevances(folder, max_bytes=max_bytes, split=split)
     if any(f.severity == "error" for f in findings):
         raise InputError(f"{folder} is not a usable TAU Audio-Text Graded Relevances folder",
                          findings)
