@@ -196,3 +196,15 @@ def test_a_clotho_sized_matrix_is_smaller_than_its_csv(tmp_path: Path) -> None:
     sub = load_submission(path)
     assert sub.n_rows == 5225 and len(sub.names) == 1045 and not sub.findings
     assert sub.ranks.shape == (5225, 1045)
+
+
+def test_outputs_never_replace_a_sidecar(tmp_path: Path) -> None:
+    gt, _, scores, queries = _case(tmp_path, 5)
+    np.save(tmp_path / "m.npy", scores)
+    np.save(tmp_path / "m.queries.npy", np.array(queries))
+    np.save(tmp_path / "m.file_names.npy", np.array(FILES))
+    before = (tmp_path / "m.queries.npy").read_bytes()
+    proc = run_cli("score", tmp_path / "m.npy", "--gt", gt, "--output", tmp_path / "m.queries.npy")
+    assert proc.returncode == 2 and "refusing" in proc.stderr
+    assert (tmp_path / "m.queries.npy").read_bytes() == before
+    assert "npz" in run_cli("score", "--help").stdout

@@ -105,7 +105,8 @@ def main() -> None:
 def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
              audio_dir: Path | None, audio_list: Path | None, edition: str, k: int | None,
              fmt: str, max_bytes: int, strip_folders: bool) -> None:
-    """Check SUBMISSION (a CSV, or a team package: a zip or a folder) and list every defect."""
+    """Check SUBMISSION (a CSV, a score matrix in .npz/.npy, a TREC run, or a team package: a
+    zip or a folder) and list every defect."""
     from ..formats.ground_truth import (
         QuerySet,
         list_audio_dir,
@@ -208,7 +209,8 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
           relevance_threshold: float | None, per_query: Path | None, fmt: str,
           output: Path | None, max_bytes: int, codabench: tuple[Path, Path] | None,
           strip_folders: bool) -> None:
-    """Score SUBMISSION against --gt: mAP@k and R@1/5/10 with 95% jackknife CIs."""
+    """Score SUBMISSION (a CSV, a score matrix in .npz/.npy, or a TREC run) against --gt: mAP@k
+    and R@1/5/10 with 95% jackknife CIs."""
     if codabench is not None:
         from .codabench import run_score_mode
 
@@ -217,11 +219,13 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
     if submission is None or gt_path is None:
         raise click.UsageError("give SUBMISSION and --gt GT.csv (or --codabench IN OUT)")
     # only what reading needs comes before it: the scoring models load after
+    from ..formats.score_matrix_npy import sidecar_paths
     from ..formats.submission import load_submission
     from ..io.atomic import guard_outputs, write_text_atomic
     from ..io.overlap import overlapped
 
-    guard_outputs(files=[per_query, output], inputs=[submission, gt_path, audio_list, audio_dir])
+    guard_outputs(files=[per_query, output], inputs=[submission, gt_path, audio_list, audio_dir,
+                                                     *sidecar_paths(submission)])
     try:
         gt, sub = overlapped(
             lambda: load_ground_truth_option(gt_path, audio_dir, audio_list,
