@@ -23,6 +23,9 @@ class Edition(BaseModel):
     the later row's; its AP is 1/rank of that file and never above 1.
 
     `ndcg_ks`: nDCG cut-offs (graded relevance); when given, the first is the main metric.
+
+    `task`: the DCASE task of the year (`task6b`, `task8`, `task6`): the name of the package's
+    task folder and the task in a system label. None when the preset is no DCASE year (graded).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -34,6 +37,7 @@ class Edition(BaseModel):
     relevance: RelevanceRule = "all"
     submission_format: Literal["topk", "matrix"]
     description: str
+    task: str | None = None
 
     @property
     def main_metric(self) -> str:
@@ -71,11 +75,11 @@ _TOPK = (
 )
 EDITIONS: dict[str, Edition] = {
     "2022": Edition(name="2022", map_ks=(10,), ap_normalization="none", relevance="last",
-                    submission_format="topk", description=_TOPK),
+                    submission_format="topk", description=_TOPK, task="task6b"),
     "2023": Edition(name="2023", map_ks=(10,), ap_normalization="none", relevance="last",
-                    submission_format="topk", description=_TOPK),
+                    submission_format="topk", description=_TOPK, task="task6b"),
     "2024": Edition(name="2024", map_ks=(10,), ap_normalization="none", relevance="last",
-                    submission_format="topk", description=_TOPK),
+                    submission_format="topk", description=_TOPK, task="task8"),
     "2025": Edition(
         name="2025",
         map_ks=(16, 10),
@@ -84,6 +88,7 @@ EDITIONS: dict[str, Edition] = {
         description="Score matrix, several relevant files per query; ranked by mAP@16, mAP@10 "
         "also reported; AP divided by R (the number of relevant files, not min(R, k)); "
         "R@k = hits in the top k / R.",
+        task="task6",
     ),
     "graded": Edition(
         name="graded",
@@ -97,6 +102,21 @@ EDITIONS: dict[str, Edition] = {
         "is at least the relevance threshold (default 1), AP divided by R.",
     ),
 }
+
+
+#: The DCASE task of every edition that is a DCASE year: the label tasks a package may use.
+RETRIEVAL_TASKS = frozenset(e.task for e in EDITIONS.values() if e.task is not None)
+
+
+def task_years(folder_suffix: str = "") -> str:
+    """Which year uses which task, for hints: `2022 and 2023: task6b; 2024: task8; 2025: task6`
+    (`folder_suffix="/"` writes the task folders)."""
+    years: dict[str, list[str]] = {}
+    for edition in EDITIONS.values():
+        if edition.task is not None:
+            years.setdefault(edition.task, []).append(edition.name)
+    return "; ".join(f"{' and '.join(names)}: {task}{folder_suffix}"
+                     for task, names in years.items())
 
 
 def get_edition(name: str, k: int | None = None) -> Edition:

@@ -205,6 +205,19 @@ class FindingLog:
     def has(self, code: str) -> bool:
         return self.counts[code] > 0
 
+    def _count(self, severity: Severity) -> int:
+        return sum(n for c, n in self.counts.items() if CATALOGUE[c].severity == severity)
+
+    @property
+    def errors(self) -> int:
+        """How many error findings were added, those cut by `max_per_code` included."""
+        return self._count(Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        """How many warnings were added, those cut by `max_per_code` included."""
+        return self._count(Severity.WARNING)
+
     def sorted(self) -> list[Finding]:
         return sorted(self._items, key=lambda f: (f.file, f.line, f.column, f.code))
 

@@ -21,7 +21,7 @@ from ..check.package_check import label_task
 from ..editions import Edition, resolve_edition
 from ..errors import InputError
 from ..formats.ground_truth import GroundTruth, load_ground_truth
-from ..formats.meta import DCASE_LABEL, SystemMeta, is_label, unsafe_characters
+from ..formats.meta import SystemMeta
 from ..formats.package import (
     OUTPUT_SUFFIX,
     TASK_FOLDER,
@@ -31,6 +31,7 @@ from ..formats.package import (
     read_output,
 )
 from ..formats.submission import Submission, load_submission
+from ..formats.team_identity import DCASE_LABEL, is_label, shown_name, unsafe_characters
 from ..io.csvread import DEFAULT_MAX_BYTES
 from ..measure.scoring import ScoreReport, score_aligned
 from .compare import compare
@@ -67,12 +68,6 @@ def _is_package_dir(path: Path) -> bool:
                 and (child / f"{child.name}{OUTPUT_SUFFIX}").is_file()):
             return True
     return False
-
-
-def shown_name(text: str) -> str:
-    """`text` as it may appear in results: with control or bidirectional-override characters
-    written as escapes, so that no upload's name can display as another team's."""
-    return text.encode("unicode_escape").decode("ascii") if unsafe_characters(text) else text
 
 
 #: What reading one hostile package may raise beyond its findings; it rejects that package only.

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from ..editions import Edition, resolve_edition
 from ..findings import CATALOGUE, Finding, Severity
 from ..formats.ground_truth import QuerySet
-from ..formats.meta import SystemMeta, task_for_edition
+from ..formats.meta import SystemMeta
 from ..formats.package import OpenedPackage, ZipLimits, open_package, read_meta, read_output
 from ..io.csvread import DEFAULT_MAX_BYTES
 from .validation import ValidationReport, validate_submission
@@ -58,7 +58,7 @@ def label_task(edition: str | Edition, resolved: Edition) -> str | None:
     `auto`, which cannot tell 2022 from 2023 or 2024 by the ground truth alone."""
     if isinstance(edition, str) and edition == "auto":
         return None
-    return task_for_edition(resolved.name)
+    return resolved.task
 
 
 def validate_package(

@@ -5,37 +5,27 @@ dcase_util's `SubmissionChecker`): `submission` (label, names, authors), `system
 `description` of the method, `complexity`, `external_datasets`, `source_code`) and `results` (the
 team's own development-set figures). Templates write empty values as `!!null`.
 
-The file is read node by node so that every problem is reported in one run, each with its YAML
-line: a missing required field, a wrong type, a duplicate key, a second corresponding author, a
-name that could spoof another team's (control or bidirectional-override characters). A team's own
-`description` keys are all kept; the characteristics the task papers tabulate are read from them
-when present (`SystemMeta.characteristics`). docs/package-format.md documents every field.
+The file is read node by node (`io.yaml_lines`) so that every problem is reported in one run,
+each with its YAML line: a missing required field, a wrong type, a duplicate key, a second
+corresponding author, a name that could spoof another team's, a label of the wrong form
+(`team_identity` holds those two rules). A team's own `description` keys are all kept; the
+characteristics the task papers tabulate are read from them when present
+(`SystemMeta.characteristics`). docs/package-format.md documents every field.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import re
-import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, computed_field
 
-from ..findings import CATALOGUE, Finding, FindingLog, Severity
+from ..editions import RETRIEVAL_TASKS
+from ..findings import Finding, FindingLog
+from ..io.yaml_lines import Fields, Node, Reporter, is_bad, plain, read_tree
+from .team_identity import label_problems, task_of_label, team_of_label, unsafe_characters
 
-#: A file-name label is also a folder and file-name stem, so it is kept to portable characters.
-LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-#: The DCASE label form `<Lastname>_<Inst>_<task>_<1-4>`; the team is everything before the task.
-DCASE_LABEL = re.compile(
-    r"^(?P<team>[^_\s]+(?:_[^_\s]+)+?)_(?P<task>task[0-9]+[a-z]?)_(?P<index>[1-4])$",
-    re.IGNORECASE)
-#: The task folder and label task of each edition of the retrieval task.
-TASK_BY_EDITION = {"2022": "task6b", "2023": "task6b", "2024": "task8", "2025": "task6"}
-RETRIEVAL_TASKS = frozenset(TASK_BY_EDITION.values())
 #: Meta files larger than this are refused before parsing (a filled template is a few kB).
 MAX_META_BYTES = 64 * 1024
 #: PyYAML is quadratic in flow nesting depth; a meta file needs only a handful of brackets.
@@ -46,11 +36,6 @@ MAX_ABBREVIATION = 10
 MAX_PARAMETERS = 10**15
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOP_BLOCKS = ("submission", "system", "results")
-
-#: Characters that let a name display as something else: bidirectional embeddings, overrides,
-#: isolates and marks, and invisible separators. (Joiners U+200C/U+200D stay: scripts need them.)
-SPOOFING = frozenset("\u061c\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-                     "\u2060\u2066\u2067\u2068\u2069\ufeff")
 
 #: Characteristics that the task papers tabulate, each read from the first of its spellings found
 #: in `system.description` (the templates of different years spell some of them differently).
@@ -140,14 +125,12 @@ class SystemMeta(_Frozen):
     @property
     def team(self) -> str:
         """The DCASE team: the label without `_<task>_<n>` (`<Lastname>_<Inst>`)."""
-        match = DCASE_LABEL.match(self.label)
-        return match.group("team") if match else self.label
+        return team_of_label(self.label)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def task(self) -> str | None:
-        match = DCASE_LABEL.match(self.label)
-        return match.group("task").lower() if match else None
+        return task_of_label(self.label)
 
     @property
     def system_name(self) -> str:
@@ -198,191 +181,24 @@ def _as_text(value: JsonValue) -> str | None:
     return str(value)
 
 
-# -- reading the YAML node tree, with lines ------------------------------------------------------
-
-
-class _Bad:
-    """A scalar that could not be constructed (already reported)."""
-
-
-BAD = _Bad()
-
-
-@dataclass
-class Node:
-    """A YAML value with the 1-based line where it starts; mappings and lists hold Nodes."""
-
-    value: Any
-    line: int
-    keys: dict[str, int] = field(default_factory=dict)  # mapping: key -> line of the key
-
-
-@dataclass
-class _Problems:
-    shown: str
-    items: list[tuple[str, str, int, str]] = field(default_factory=list)
-
-    def add(self, code: str, where: str, message: str, line: int, hint: str = _HINT) -> None:
-        text = f"{self.shown}: {where}: {message}" if where else f"{self.shown}: {message}"
-        self.items.append((code, text, line, hint))
-
-    @property
-    def has_errors(self) -> bool:
-        return any(CATALOGUE[c].severity == Severity.ERROR for c, *_ in self.items)
-
-
-def _plain(value: Any) -> JsonValue:
-    """A constructed YAML value as JSON-like data (dates become ISO text)."""
-    if isinstance(value, Node):
-        return _plain(value.value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, _dt.date | _dt.datetime):
-        return value.isoformat()
-    if isinstance(value, bytes | _Bad):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value  # type: ignore[no-any-return]
-
-
-def _walk(loader: yaml.SafeLoader, node: yaml.Node, path: str, problems: _Problems) -> Node:
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out = Node({}, line)
-        for key_node, value_node in node.value:
-            key_line = key_node.start_mark.line + 1
-            if not isinstance(key_node, yaml.ScalarNode):
-                problems.add("P704", path or "(document)", "a key must be plain text, not a "
-                             "list or mapping", key_line)
-                continue
-            key = str(key_node.value)
-            where = f"{path}.{key}" if path else key
-            if key in out.keys:
-                problems.add("P722", where, f"the key appears twice (first on line "
-                             f"{out.keys[key]}); YAML would silently keep only the last value",
-                             key_line, hint="Keep one of the two entries.")
-                continue
-            out.keys[key] = key_line
-            out.value[key] = _walk(loader, value_node, where, problems)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return Node([_walk(loader, item, f"{path}[{i + 1}]", problems)
-                     for i, item in enumerate(node.value)], line)
-    try:
-        value = loader.construct_object(node, deep=True)
-    except (yaml.YAMLError, ValueError, OverflowError, TypeError) as exc:
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0][:120]
-        problems.add("P704", path, f"the value cannot be read ({reason})", line)
-        return Node(BAD, line)
-    return Node(value, line)
-
-
-def _read_tree(path: Path, problems: _Problems) -> Node | None:
-    """The document as a Node tree, or None after a P704 when it cannot be read at all."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_META_BYTES:
-            problems.add("P704", "", f"the file has {size} bytes; at most {MAX_META_BYTES} are "
-                         "read", 0, hint="A meta YAML holds a few blocks; remove anything else.")
-            return None
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        problems.add("P704", "", "the file is not UTF-8 text", 0, hint="Save it as UTF-8.")
-        return None
-    except OSError as exc:
-        problems.add("P704", "", f"cannot be read ({exc.strerror})", 0, hint="")
-        return None
-    if text.count("[") + text.count("{") > MAX_BRACKETS:
-        problems.add("P704", "", f"more than {MAX_BRACKETS} '[' or '{{' characters", 0)
-        return None
-    try:
-        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, yaml.SafeLoader)):
-            problems.add("P704", "", "YAML aliases (*name) are not accepted", 0,
-                         hint="Write every value out; a meta file needs no anchors or aliases.")
-            return None
-        loader = yaml.SafeLoader(text)
-        try:
-            root = loader.get_single_node()
-            if root is None:
-                problems.add("P704", "", "the file holds no YAML document", 0)
-                return None
-            return _walk(loader, root, "", problems)
-        finally:
-            loader.dispose()
-    except RecursionError:
-        problems.add("P704", "", "the YAML is nested too deeply", 0)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        problems.add("P704", "", f"{problem}", mark.line + 1 if mark is not None else 0,
-                     hint="Check the indentation and quote values holding ':' or '#'.")
-    return None
-
-
 # -- checking the blocks -------------------------------------------------------------------------
 
 
-def unsafe_characters(text: str) -> list[str]:
-    """The control and display-spoofing characters in `text`, as U+XXXX names."""
-    found = {ch for ch in text if ch in SPOOFING or unicodedata.category(ch) == "Cc"}
-    return [f"U+{ord(ch):04X}" for ch in sorted(found)]
-
-
-class _Checker:
-    """Reads the blocks out of a Node tree, adding one problem per defect."""
-
-    def __init__(self, problems: _Problems) -> None:
-        self.p = problems
-
-    def mapping(self, parent: Node, key: str, where: str, *, required: bool) -> Node | None:
-        node: Node | None = parent.value.get(key)
-        here = f"{where}.{key}" if where else key
-        if node is None or node.value is None:
-            if required:
-                self.p.add("P720", here, "missing" if node is None else "empty (!!null)",
-                           node.line if node else parent.line)
-            return None
-        if not isinstance(node.value, dict):
-            self.p.add("P704", here, "must be a mapping of keys to values", node.line)
-            return None
-        return node
+class _Checker(Fields):
+    """Reads the blocks out of a Node tree, adding one finding per defect."""
 
     def text(self, parent: Node, key: str, where: str, *, required: bool, limit: int = MAX_TEXT,
              name: bool = False) -> str | None:
-        node = parent.value.get(key)
-        here = f"{where}.{key}"
-        if node is None or node.value is None or node.value == "":
-            if required:
-                self.p.add("P720", here, "missing" if node is None else "empty",
-                           node.line if node else parent.line)
-            return None
-        value = node.value
-        if isinstance(value, _Bad):
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.p.add("P704", here, "must be text", node.line)
-            return None
-        text = str(value).strip()
-        if len(text) > limit:
-            self.p.add("P704", here, f"has {len(text)} characters; at most {limit} are "
-                       "accepted", node.line)
-        bad = unsafe_characters(text) if name else []
+        """A text field; a `name` (shown in results) must not hold spoofing characters."""
+        text = super().text(parent, key, where, required=required, limit=limit)
+        bad = unsafe_characters(text) if name and text is not None else []
         if bad:
-            self.p.add("P725", here, "holds control or bidirectional-override characters ("
-                       + ", ".join(bad[:5]) + "); they could make it display as another name",
-                       node.line, hint="Type the name with plain characters only.")
+            self.p.add("P725", f"{where}.{key}", "holds control or bidirectional-override "
+                       "characters (" + ", ".join(bad[:5]) + "); they could make it display as "
+                       "another name", parent.value[key].line,
+                       hint="Type the name with plain characters only.")
             return None
         return text
-
-    def unknown(self, node: Node, known: tuple[str, ...], where: str, what: str) -> None:
-        for key, line in node.keys.items():
-            if key not in known:
-                self.p.add("P721", f"{where}.{key}" if where else key,
-                           f"unknown {what}; it is ignored", line,
-                           hint=f"Known: {', '.join(known)}. Check the spelling.")
 
 
 def _affiliation(c: _Checker, author: Node, where: str) -> Affiliation | None:
@@ -397,6 +213,18 @@ def _affiliation(c: _Checker, author: Node, where: str) -> Affiliation | None:
         return None
     return Affiliation(abbreviation=fields["abbreviation"], institute=fields["institute"],
                        department=fields["department"], location=fields["location"])
+
+
+def _corresponding(c: _Checker, author: Node, where: str) -> bool:
+    """The author's `corresponding` flag; absent or `!!null` is false."""
+    flag = author.value.get("corresponding")
+    if flag is None or flag.value is None:
+        return False
+    if isinstance(flag.value, bool):
+        return flag.value
+    if not is_bad(flag.value):
+        c.p.add("P704", f"{where}.corresponding", "must be true or false", flag.line)
+    return False
 
 
 def _authors(c: _Checker, sub: Node) -> list[Author] | None:
@@ -426,13 +254,7 @@ def _authors(c: _Checker, sub: Node) -> list[Author] | None:
             c.p.add("P704", f"{where}.email", f"{email[:80]!r} is not an e-mail address",
                     item.value["email"].line)
             email = None
-        flag = item.value.get("corresponding")
-        is_corr = False
-        if flag is not None and flag.value is not None:
-            if isinstance(flag.value, bool):
-                is_corr = flag.value
-            elif not isinstance(flag.value, _Bad):
-                c.p.add("P704", f"{where}.corresponding", "must be true or false", flag.line)
+        is_corr = _corresponding(c, item, where)
         if is_corr:
             corresponding.append(item.line)
         aff = _affiliation(c, item, where)
@@ -460,8 +282,8 @@ def _submission(c: _Checker, root: Node, task: str | None, tasks: frozenset[str]
     if sub is None:
         return None
     label = c.text(sub, "label", "submission", required=True)
-    if label is not None:
-        _check_label(c, label, sub.value["label"].line, task, tasks)
+    for code, message, hint in label_problems(label, task, tasks) if label is not None else ():
+        c.p.add(code, "submission.label", message, sub.value["label"].line, hint=hint)
     name = c.text(sub, "name", "submission", required=True, name=True)
     abbreviation = c.text(sub, "abbreviation", "submission", required=True, name=True)
     if abbreviation is not None and len(abbreviation) > MAX_ABBREVIATION:
@@ -478,28 +300,6 @@ def _submission(c: _Checker, root: Node, task: str | None, tasks: frozenset[str]
     return SubmissionInfo(label=label, name=name, abbreviation=abbreviation, authors=authors)
 
 
-def _check_label(c: _Checker, label: str, line: int, task: str | None,
-                 tasks: frozenset[str]) -> None:
-    if re.fullmatch(LABEL_PATTERN, label) is None:
-        c.p.add("P712", "submission.label", f"{label[:80]!r} is not a valid label", line,
-                hint="Use letters, digits, '_', '-' or '.', e.g. Doe_UniX_task6b_1.")
-        return
-    match = DCASE_LABEL.match(label)
-    expected = task or "/".join(sorted(tasks))
-    if match is None:
-        c.p.add("P724", "submission.label", f"{label!r} is not of the DCASE form "
-                f"<Lastname>_<Inst>_<task>_<1-4>", line,
-                hint=f"For example Doe_UniX_{task or 'task6b'}_1 ({expected}).")
-    elif task is not None and match.group("task").lower() != task:
-        c.p.add("P724", "submission.label", f"the task of {label!r} is "
-                f"{match.group('task')}, but this edition's is {task}", line,
-                hint="2022 and 2023: task6b; 2024: task8; 2025: task6.")
-    elif task is None and match.group("task").lower() not in tasks:
-        c.p.add("P724", "submission.label", f"{match.group('task')} is not a language-based "
-                f"audio retrieval task ({expected})", line,
-                hint="2022 and 2023: task6b; 2024: task8; 2025: task6.")
-
-
 def _total_parameters(c: _Checker, complexity: Node | None) -> int | None:
     if complexity is None:
         return None
@@ -511,7 +311,7 @@ def _total_parameters(c: _Checker, complexity: Node | None) -> int | None:
                 hint="Give the parameter count of the whole system as a plain integer.")
         return None
     value = node.value
-    if isinstance(value, _Bad):
+    if is_bad(value):
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         c.p.add("P704", where, f"{str(value)[:40]!r} is not an integer", node.line,
@@ -540,7 +340,7 @@ def _datasets(c: _Checker, system: Node) -> list[ExternalDataset]:
         name = c.text(item, "name", where, required=True)
         url = c.text(item, "url", where, required=False)
         if name is not None:
-            info = {k: _plain(v) for k, v in item.value.items() if k not in ("name", "url")}
+            info = {k: plain(v) for k, v in item.value.items() if k not in ("name", "url")}
             out.append(ExternalDataset(name=name, url=url, info=info))
     return out
 
@@ -559,9 +359,9 @@ def _system(c: _Checker, root: Node) -> SystemInfo | None:
     if description is None or parameters is None:
         return None
     assert complexity is not None
-    return SystemInfo(description={k: _plain(v) for k, v in description.value.items()},
+    return SystemInfo(description={k: plain(v) for k, v in description.value.items()},
                       total_parameters=parameters,
-                      complexity={k: _plain(v) for k, v in complexity.value.items()},
+                      complexity={k: plain(v) for k, v in complexity.value.items()},
                       external_datasets=datasets, source_code=source)
 
 
@@ -569,7 +369,7 @@ def _number(c: _Checker, node: Node, where: str) -> tuple[bool, float | None]:
     value = node.value
     if value is None:
         return True, None
-    if isinstance(value, _Bad):
+    if is_bad(value):
         return False, None
     if isinstance(value, bool) or not isinstance(value, int | float):
         c.p.add("P704", where, f"{str(value)[:40]!r} is not a number", node.line,
@@ -615,21 +415,23 @@ def _results(c: _Checker, root: Node) -> dict[str, dict[str, float | None]] | No
     return splits if ok else None
 
 
-def check_meta(root: Node, problems: _Problems, *, task: str | None = None,
+def check_meta(root: Node, report: Reporter, *, task: str | None = None,
                tasks: frozenset[str] = RETRIEVAL_TASKS) -> SystemMeta | None:
     """The model of a parsed document, or None when an error was found (all are reported)."""
-    c = _Checker(problems)
+    c = _Checker(report)
     if not isinstance(root.value, dict):
-        problems.add("P704", "", "the document is not a mapping of blocks (submission, system, "
-                     "results)", root.line)
+        report.add("P704", "", "the document is not a mapping of blocks (submission, system, "
+                   "results)", root.line)
         return None
+    errors_before = report.log.errors
     submission = _submission(c, root, task, tasks)
     system = _system(c, root)
     results = _results(c, root)
     c.unknown(root, TOP_BLOCKS, "", "top-level block")
-    if submission is None or system is None or results is None or problems.has_errors:
+    if submission is None or system is None or results is None \
+            or report.log.errors > errors_before:
         return None
-    extra = {k: _plain(v) for k, v in root.value.items() if k not in TOP_BLOCKS}
+    extra = {k: plain(v) for k, v in root.value.items() if k not in TOP_BLOCKS}
     return SystemMeta(submission=submission, system=system, results=results, extra_blocks=extra)
 
 
@@ -640,12 +442,11 @@ def load_meta(path: Path, log: FindingLog, *, display: str = "", task: str | Non
     `task` is the label task the edition requires (`task6b`, `task8`, `task6`); None accepts any
     of the retrieval tasks (the edition was not given).
     """
-    problems = _Problems(display or str(path))
-    tree = _read_tree(path, problems)
-    meta = check_meta(tree, problems, task=task) if tree is not None else None
-    for code, message, line, hint in problems.items:
-        log.add(code, message + ".", line=line, hint=hint)
-    return meta
+    report = Reporter(log, display or str(path), hint=_HINT)
+    errors_before = log.errors
+    tree = read_tree(path, report, max_bytes=MAX_META_BYTES, max_brackets=MAX_BRACKETS)
+    meta = check_meta(tree, report, task=task) if tree is not None else None
+    return meta if log.errors == errors_before else None  # a duplicate key is found in reading
 
 
 def meta_findings_for(path: Path, display: str = "", task: str | None = None,
@@ -654,12 +455,3 @@ def meta_findings_for(path: Path, display: str = "", task: str | None = None,
     log = FindingLog(display or str(path))
     meta = load_meta(path, log, display=display, task=task)
     return meta, log.sorted()
-
-
-def is_label(text: str) -> bool:
-    return re.fullmatch(LABEL_PATTERN, text) is not None
-
-
-def task_for_edition(edition: str) -> str | None:
-    """The label task of an edition name (`2024 (k=5)` counts as 2024), None if unknown."""
-    return TASK_BY_EDITION.get(edition.split(" ")[0])

@@ -28,10 +28,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..editions import RETRIEVAL_TASKS, task_years
 from ..findings import FindingLog
 from ..io.csvread import DEFAULT_MAX_BYTES
-from .meta import DCASE_LABEL, RETRIEVAL_TASKS, SystemMeta, is_label, load_meta
+from .meta import SystemMeta, load_meta
 from .submission import Submission, load_submission
+from .team_identity import DCASE_LABEL, is_label
 
 MAX_SYSTEMS = 4
 OUTPUT_SUFFIX = ".output.csv"
@@ -258,7 +260,7 @@ def _check_place(log: FindingLog, display: str, label: str) -> None:
     if folder not in RETRIEVAL_TASKS:
         log.add("P724", f"{display} sits in the folder {tasks[-1]}/, which is not a "
                 "language-based audio retrieval task.",
-                hint="2022 and 2023: task6b/; 2024: task8/; 2025: task6/.")
+                hint=task_years("/") + ".")
     elif match is not None and match.group("task").lower() != folder:
         log.add("P724", f"{display} sits in {tasks[-1]}/ but its label names "
                 f"{match.group('task')}.", hint="Put each system in its own task's folder.")
