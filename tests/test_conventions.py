@@ -56,7 +56,7 @@ def csr(rel: Relevant) -> tuple[np.ndarray, np.ndarray]:
 def run(name: str, sim: Matrix, rel: Relevant, direction: str = "text-to-audio",
         **options: object) -> dict[str, float]:
     indptr, indices = csr(rel)
-    result = CONVENTIONS[name].compute(sim, indptr, indices, direction, **options)
+    result = CONVENTIONS[name].run(sim, indptr, indices, direction, **options)
     return {metric: m.value() for metric, m in result.metrics.items()}
 
 
@@ -205,7 +205,7 @@ def test_laion_audio_to_text_map_can_exceed_one_and_is_never_below_ap() -> None:
     # one clip, five captions ranked in reverse caption order: ranks 4, 3, 2, 1, 0
     sim = np.array([[1.0, 2.0, 3.0, 4.0, 5.0, 0.0]])
     indptr, indices = np.array([0, 5]), np.arange(5)
-    result = CONVENTIONS["laion-clap"].compute(sim, indptr, indices, "audio-to-text")
+    result = CONVENTIONS["laion-clap"].run(sim, indptr, indices, "audio-to-text")
     value = result.metrics["mAP@10"].value()
     assert value == pytest.approx((1 / 5 + 2 / 4 + 3 / 3 + 4 / 2 + 5 / 1) / 5)  # 1.74
     assert value > 1
@@ -237,9 +237,9 @@ def test_torchmetrics_ignores_a_relevant_item_scored_at_most_zero() -> None:
     assert old["mAP@10"] == pytest.approx((1 + (1 + 2 / 3) / 2) / 2)
     indptr, indices = csr([[], [0]])
     with pytest.raises(ConventionError, match="no relevant item"):
-        CONVENTIONS["torchmetrics"].compute(sim, indptr, indices, "text-to-audio",
+        CONVENTIONS["torchmetrics"].run(sim, indptr, indices, "text-to-audio",
                                             empty_target_action="error")
-    skip = CONVENTIONS["torchmetrics"].compute(sim, indptr, indices, "text-to-audio",
+    skip = CONVENTIONS["torchmetrics"].run(sim, indptr, indices, "text-to-audio",
                                                empty_target_action="skip")
     assert skip.kept is not None and skip.kept.tolist() == [False, True]
     assert skip.metrics["R@1"].values.tolist() == [1.0]
@@ -267,7 +267,10 @@ def test_unsupported_inputs_are_refused() -> None:
         run("dcase2025-baseline", sim, [[0], []])
     with pytest.raises(ConventionError, match="one relevant item per query"):
         run("laion-clap", sim, [[0, 1], [2]])
-    assert CONVENTIONS["dcase2025-baseline"].directions == ("text-to-audio",)
+    with pytest.raises(ConventionError, match="text-to-audio only"):
+        run("dcase2025-baseline", sim.T, [[0], [1], [0]], "audio-to-text")
+    with pytest.raises(ConventionError, match="no option 'top_k'"):
+        run("laion-clap", sim, [[0], [1]], top_k=3)
     assert "R@1" not in run("dcase2025-baseline", sim, [[0, 1], [2]])
 
 

@@ -67,6 +67,22 @@ class Convention:
     compute: Compute
     options: tuple[str, ...] = ()
 
+    def run(self, sim: npt.NDArray[np.floating], indptr: IntArray, indices: IntArray,
+            direction: Direction, recall_ks: tuple[int, ...] | None = None, map_k: int = 10,
+            **options: object) -> ConventionResult:
+        """`compute` after checking the direction and the option names; `recall_ks=None` is
+        the codebase's own list of cut-offs."""
+        if direction not in self.directions:
+            raise ConventionError(f"{self.name} evaluates {' and '.join(self.directions)} only, "
+                                  f"not {direction}")
+        unknown = sorted(set(options) - set(self.options))
+        if unknown:
+            allowed = ", ".join(self.options) or "none"
+            raise ConventionError(f"{self.name} has no option {unknown[0]!r} (options: {allowed})")
+        if recall_ks is not None:
+            options["recall_ks"] = tuple(recall_ks)
+        return self.compute(sim, indptr, indices, direction, map_k=map_k, **options)
+
 
 def check_relevance(indptr: IntArray, name: str, *, single: bool = False) -> None:
     """Refuse queries the codebase could not score: none relevant, or (single) several."""
