@@ -280,9 +280,13 @@ def test_blocks_of_pairs_give_the_same_ranks(monkeypatch: pytest.MonkeyPatch) ->
     rng = np.random.default_rng(9)
     sim, rel = multi(rng, 30, 25, ties=True)
     indptr, indices = csr(rel)
-    whole = ranks.relevant_ranks(sim, indptr, indices, "average")
+    whole = {rule: ranks.relevant_ranks(sim, indptr, indices, rule)
+             for rule in ("average", "stable")}
     monkeypatch.setattr(ranks, "_CELLS", 7)
-    assert ranks.relevant_ranks(sim, indptr, indices, "average").tolist() == whole.tolist()
+    for rule, expected in whole.items():
+        assert ranks.relevant_ranks(sim, indptr, indices, rule).tolist() == expected.tolist()
+        assert ranks.relevant_ranks(sim.T.copy().T, indptr, indices, rule).tolist() == \
+            expected.tolist()  # a transposed (Fortran-order) view gives the same ranks
 
 
 # ------------------------------------------------- the codebases' own code paths (torch)

@@ -37,6 +37,7 @@ def pair_queries(indptr: IntArray) -> IntArray:
 def relevant_ranks(sim: npt.NDArray[np.floating], indptr: IntArray, indices: IntArray,
                    ties: TieRule) -> FloatArray:
     """0-based rank of each (query, relevant item) entry of the CSR relevance, in CSR order."""
+    sim = np.ascontiguousarray(sim)  # rows gathered from a transposed view are 4x slower
     n_items = sim.shape[1]
     queries = pair_queries(indptr)
     items = np.asarray(indices, dtype=np.int64)
@@ -48,13 +49,17 @@ def relevant_ranks(sim: npt.NDArray[np.floating], indptr: IntArray, indices: Int
         j = items[start:start + step]
         rows = sim[q]
         value = rows[np.arange(q.size), j][:, None]
-        greater = np.count_nonzero(rows > value, axis=1)
+        greater = np.count_nonzero(rows > value, axis=1).astype(np.float64)
         equal = rows == value
-        if ties == "stable":
-            before = np.count_nonzero(equal & (columns[None, :] < j[:, None]), axis=1)
-            out[start:start + step] = greater + before
-        else:
-            out[start:start + step] = greater + (np.count_nonzero(equal, axis=1) - 1) / 2.0
+        tied = np.count_nonzero(equal, axis=1) - 1
+        if ties == "average":
+            greater += tied / 2.0
+        else:  # only tied pairs need the equal scores at lower indices
+            some = np.flatnonzero(tied)
+            if some.size:
+                greater[some] += np.count_nonzero(
+                    equal[some] & (columns[None, :] < j[some, None]), axis=1)
+        out[start:start + step] = greater
     return out
 
 
