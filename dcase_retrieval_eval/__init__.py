@@ -4,7 +4,8 @@ Public API: `load_ground_truth`, `load_query_set`, `load_submission`, `validate`
 `write_results` (a leaderboard's results folder), `validate_package` and `load_meta` (a DCASE
 team package and its meta-information, `SystemMeta`), `write_trec` and `load_trec_run` (TREC run
 and qrels files for trec_eval, ranx and ir_measures). `load_submission`, `validate` and `score`
-read CSV, NumPy (`.npz`/`.npy`) score matrices and TREC runs alike.
+read CSV, NumPy (`.npz`/`.npy`) score matrices and TREC runs alike. `evaluate_convention` scores
+a similarity matrix in memory as another codebase does.
 Heavy modules (the baseline, torch, gensim) are never imported from here.
 """
 
@@ -40,6 +41,8 @@ _EXPORTS = {
     "rank": "challenge.ranking",
     "Leaderboard": "challenge.ranking",
     "write_results": "report.results_dir",
+    "evaluate_convention": "measure.convention_report",
+    "ConventionReport": "measure.convention_report",
 }
 
 

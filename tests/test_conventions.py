@@ -4,8 +4,12 @@ re-run on the same matrix, on random matrices with and without exact ties."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -430,3 +434,106 @@ def test_torchmetrics_functional_code_in_torch(ties: bool, positive_only: bool) 
                 expected.setdefault("mAP@10", []).append(ap)
     name = "torchmetrics" if positive_only else "torchmetrics-1.7.3"
     close(run(name, sim, rel), {m: float(np.mean(v)) for m, v in expected.items()})
+
+
+# ------------------------------------------------------------ the public door and its docs
+def test_evaluate_convention_through_the_package() -> None:
+    from dcase_retrieval_eval import evaluate_convention
+    from dcase_retrieval_eval.measure.jackknife import jackknife_mean
+
+    rng = np.random.default_rng(21)
+    sim, rel = clotho(rng, 11, ties=True)
+    target = np.array([r[0] for r in rel])
+    report = evaluate_convention(sim, target, "laion-clap")
+    ref = ref_laion(sim, rel, "text-to-audio")
+    assert {k: m.value for k, m in report.metrics.items()} == pytest.approx(ref, abs=1e-12)
+    ci = report.metrics["mAP@10"].ci
+    assert ci is not None and ci == jackknife_mean(report.per_query["mAP@10"])
+    assert report.metrics["median rank"].ci is None
+    assert report.tie_rule.startswith("score descending") and "1fd4c37" in report.source
+    assert str(report).startswith("[laion-clap text-to-audio] R@1=")
+    assert report.to_dict()["n_queries"] == 55
+    boolean = np.zeros(sim.shape, bool)
+    boolean[np.arange(55), target] = True
+    sparse = pytest.importorskip("scipy.sparse").csr_matrix(boolean.astype(np.float32))
+    for same in (boolean, sparse):
+        assert evaluate_convention(sim, same, "laion-clap").metrics == report.metrics
+    with pytest.warns(UserWarning, match="not an average precision"):
+        a2t = evaluate_convention(sim.T, boolean.T, "laion-clap", "audio-to-text")
+    assert a2t.warnings and a2t.metrics["mAP@10"].value == pytest.approx(
+        ref_laion(sim.T, transpose(rel, 11), "audio-to-text")["mAP@10"], abs=1e-12)
+    skip = evaluate_convention(sim, boolean & (np.arange(55) > 4)[:, None], "torchmetrics",
+                               empty_target_action="skip")
+    assert skip.n_queries == 50 and skip.per_query["R@1"].size == 50
+
+
+def test_evaluate_convention_reads_a_torch_tensor() -> None:
+    torch = _torch()
+    from dcase_retrieval_eval import evaluate_convention
+
+    rng = np.random.default_rng(22)
+    sim, rel = clotho(rng, 9, ties=False)
+    target = np.array([r[0] for r in rel])
+    for dtype in (torch.float16, torch.float32, torch.float64):
+        tensor = torch.tensor(sim).to(dtype)
+        report = evaluate_convention(tensor, torch.tensor(target), "audio-retrieval-benchmark")
+        expected = ref_arb(tensor.double().numpy(), rel)
+        assert {k: m.value for k, m in report.metrics.items()} == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(convention="trec"), "unknown convention 'trec'"),
+    (dict(direction="both"), "direction must be"),
+    (dict(sim=np.zeros(3)), "2-D matrix"),
+    (dict(sim=np.array([[np.nan, 1.0]])), "non-finite"),
+    (dict(relevance=np.array([0, 7])), "outside 0..1"),
+    (dict(relevance=np.zeros((3, 3), bool)), "relevance has shape"),
+    (dict(relevance=np.array([[True, False], [False, False]])), "no relevant item"),
+    (dict(convention="dcase2025-baseline", direction="audio-to-text"), "text-to-audio only"),
+    (dict(empty_target_action="neg"), "no option 'empty_target_action'"),
+])
+def test_evaluate_convention_refuses_with_one_line(bad: dict[str, Any], message: str) -> None:
+    from dcase_retrieval_eval import InputError, evaluate_convention
+
+    args: dict[str, Any] = dict(sim=np.array([[1.0, 0.0], [0.0, 1.0]]),
+                                relevance=np.array([0, 1]), convention="laion-clap")
+    args.update(bad)
+    with pytest.raises(InputError, match=message):
+        evaluate_convention(**args)
+
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "evaluate.md"
+
+
+def test_the_worked_example_prints_what_the_page_shows() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    code = re.search(r"```python worked-example\n(.*?)```", text, re.S)
+    shown = re.search(r"```text worked-example-output\n(.*?)```", text, re.S)
+    assert code and shown
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(code.group(1), {})  # the page's own example
+    assert out.getvalue() == shown.group(1)
+
+
+def test_the_official_numbers_the_page_quotes() -> None:
+    """The page's `dcase` numbers, from the scorer's own kernels on the stable ranking."""
+    from dcase_retrieval_eval.measure.metrics import average_precision, hit_matrix, recall_at
+
+    sim = np.array([[0.9, 0.2, 0.1], [0.4, 0.4, 0.1], [0.7, 0.5, 0.3], [0.1, 0.3, 0.6],
+                    [0.2, 0.1, -0.1], [0.3, 0.2, 0.5]])
+    clip_of = [[0], [0], [1], [1], [2], [2]]
+    text = DOC.read_text(encoding="utf-8")
+    for matrix, rel, quoted in ((sim, clip_of, "text-to-audio mAP@10 0.7222, R@1 0.5000, R@2\n"
+                                 "0.8333"),
+                                (sim.T, transpose(clip_of, 3),
+                                 "audio-to-text mAP@10\n0.6944, R@1 0.3333, R@2 0.5000")):
+        ranks = np.array([order_stable(row) for row in matrix], dtype=np.int32)
+        indptr, indices = csr(rel)
+        hits = hit_matrix(ranks, indptr, indices, matrix.shape[1])
+        n_rel = np.diff(indptr)
+        numbers = [average_precision(hits, n_rel, 10, "relevant").mean(),
+                   recall_at(hits, n_rel, 1).mean(), recall_at(hits, n_rel, 2).mean()]
+        assert " ".join(f"{x:.4f}" for x in numbers) == " ".join(
+            re.findall(r"\d\.\d{4}", quoted))
+        assert quoted in text
