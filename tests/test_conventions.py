@@ -8,6 +8,7 @@ import contextlib
 import io
 import math
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -537,3 +538,20 @@ def test_the_official_numbers_the_page_quotes() -> None:
         assert " ".join(f"{x:.4f}" for x in numbers) == " ".join(
             re.findall(r"\d\.\d{4}", quoted))
         assert quoted in text
+
+
+def test_a_tie_at_the_cut_off_is_warned() -> None:
+    from dcase_retrieval_eval import evaluate_convention
+
+    sim = np.array([[3.0, 2.0, 2.0, 1.0], [4.0, 3.0, 2.0, 1.0], [1.0, 1.0, 0.0, 0.0]])
+    # row 2 ties at its top (cut-off 1), row 0 at its second and third place (cut-off 2)
+    with pytest.warns(UserWarning, match="1 of 3 queries have equal scores straddling the "
+                                         "top-1 cut-off") as caught:
+        report = evaluate_convention(sim, np.array([0, 0, 1]), "laion-clap", recall_ks=(1, 2))
+    texts = [str(w.message) for w in caught]
+    assert any("top-2 cut-off" in t and t.startswith("1 of 3") for t in texts)
+    assert report.warnings == texts
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # averaged ranks do not depend on an order of ties
+        evaluate_convention(sim, np.array([0, 0, 1]), "audio-retrieval-benchmark")
+        evaluate_convention(np.array([[2.0, 1.0, 0.0]]), np.array([0]), "laion-clap")

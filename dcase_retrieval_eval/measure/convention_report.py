@@ -109,6 +109,19 @@ def as_csr(relevance: Any, shape: tuple[int, int]) -> tuple[npt.NDArray[np.int64
     return indptr, cols.astype(np.int64)
 
 
+def boundary_ties(sim: npt.NDArray[np.floating], ks: set[int]) -> dict[int, int]:
+    """Queries whose k-th and (k+1)-th best scores are equal, per cut-off k: their numbers
+    depend on the tie rule."""
+    n_items = sim.shape[1]
+    cuts = sorted(k for k in ks if 0 < k < n_items)
+    if not cuts:
+        return {}
+    kth = sorted({n_items - k for k in cuts} | {n_items - k - 1 for k in cuts})
+    part = np.partition(sim, kth, axis=1)
+    return {k: int(np.count_nonzero(part[:, n_items - k] == part[:, n_items - k - 1]))
+            for k in cuts}
+
+
 def evaluate_convention(sim: Any, relevance: Any, convention: str,
                         direction: Direction = "text-to-audio",
                         recall_ks: tuple[int, ...] | None = None, map_k: int = 10,
@@ -129,7 +142,15 @@ def evaluate_convention(sim: Any, relevance: Any, convention: str,
                           map_k=map_k, **options)
     except ConventionError as error:
         raise InputError(str(error)) from None
-    for message in result.warnings:
+    cut_offs = {int(name.split("@")[1]) for name in result.metrics if "@" in name}
+    messages = list(result.warnings)
+    if spec.tie_rule.startswith("score descending"):
+        for k, count in boundary_ties(matrix, cut_offs).items():
+            if count:
+                messages.append(f"{count} of {matrix.shape[0]} queries have equal scores "
+                                f"straddling the top-{k} cut-off; their numbers follow the tie "
+                                f"rule ({spec.tie_rule})")
+    for message in messages:
         warnings.warn(message, UserWarning, stacklevel=2)
     metrics = {}
     for name, metric in result.metrics.items():
@@ -140,5 +161,5 @@ def evaluate_convention(sim: Any, relevance: Any, convention: str,
     return ConventionReport(
         convention=spec.name, source=spec.source, tie_rule=spec.tie_rule, direction=direction,
         n_queries=int(matrix.shape[0] if kept is None else kept.sum()), metrics=metrics,
-        warnings=list(result.warnings),
+        warnings=messages,
         per_query={name: m.values for name, m in result.metrics.items()})
