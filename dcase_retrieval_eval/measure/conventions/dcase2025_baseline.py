@@ -11,8 +11,8 @@ it sorts the relevant clips' ranks r_(1) < ... < r_(R) and logs
     AP@10 = sum over i with r_(i) < 10 of i / (r_(i) + 1), divided by R (not min(R, 10));
 it computes no R@k there, and neither does this convention. Both are the same formula when R = 1.
 Ties: the code's `torch.topk` / `torch.argsort` leave the order of equal scores unspecified
-(torch 2.13 on CPU: `topk` leaves index order on four items, `argsort` past a few dozen); equal scores rank
-the lower item index first, as `torch.argsort(-c, stable=True)` does.
+(torch 2.13 on CPU: `topk` leaves index order on four items, `argsort` past a few dozen);
+here equal scores rank the lower item index first, as `torch.argsort(-c, stable=True)` does.
 """
 
 from __future__ import annotations
