@@ -129,6 +129,9 @@ CATALOGUE: dict[str, CodeInfo] = {
            "bidirectional-override characters."),
         _c("P726", "misplaced-file", W, "A system file sits in a folder named for another "
            "label."),
+        _c("P727", "missing-report", W, "A package holds no technical report (PDF)."),
+        _c("P728", "other-task-system", W, "A system is for another DCASE task (P724); its "
+           "output is not checked as a retrieval output."),
         _c("H801", "no-submission-file", E, "An upload folder holds no CSV file."),
         _c("H802", "several-csv-files", E, "An upload folder holds several CSV files."),
         _c("H803", "archive-in-upload", E, "An upload holds an archive instead of the CSV."),

@@ -71,6 +71,8 @@ class TeamRow(BaseModel):
     authors: list[str]
     technical_report: str | None
     metrics: dict[str, JackknifeStats]
+    #: From a package without any PDF (P727); a manifest system has no package to hold one
+    report_missing: bool = False
     #: Chosen characteristic -> its items as the team wrote them (trimmed; [] when not given).
     characteristics: dict[str, list[str]]
 
@@ -226,6 +228,8 @@ def _team_rows(board_systems: Sequence[SystemResult], characteristics: Sequence[
             team_display="Baseline" if s.label == baseline else team_display(s), label=s.label,
             system_name=s.system_name, authors=authors(meta),
             technical_report=meta.technical_report if meta is not None else None,
+            report_missing=meta is not None and meta.technical_report is None
+            and s.label != baseline,
             metrics=s.metrics,
             characteristics={k: characteristic(meta, k) for k in characteristics}))
     return rows

@@ -79,7 +79,14 @@ def validate_package(
         for label in sorted(set(pkg.outputs) | set(pkg.metas)):
             meta = read_meta(pkg, label, task)
             report = None
-            if label in pkg.outputs:
+            other = pkg.foreign.get(label)
+            if other is not None:  # the P724 verdict stands: not checked as a retrieval output
+                shown = (pkg.outputs.get(label) or pkg.metas[label])[1]
+                pkg.log.add("P728", f"{shown} is for {other}, not language-based audio "
+                            "retrieval (P724): its output was not checked.",
+                            hint="Submit it to its own task; package only this task's systems "
+                            "here.")
+            elif label in pkg.outputs:
                 report, _ = validate_submission(read_output(pkg, label, max_bytes), against,
                                                  depth)
             systems.append(PackageSystem(

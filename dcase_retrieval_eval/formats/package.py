@@ -66,6 +66,9 @@ class OpenedPackage:
     outputs: dict[str, tuple[Path, str]] = field(default_factory=dict)
     metas: dict[str, tuple[Path, str]] = field(default_factory=dict)
     reports: list[tuple[Path, str]] = field(default_factory=list)
+    #: label -> the other task a system's file name or folder is for (P724): its output is
+    #: then not checked as a retrieval output
+    foreign: dict[str, str] = field(default_factory=dict)
 
 
 def _member_parts(name: str) -> list[str] | None:
@@ -237,7 +240,9 @@ def _classify(pkg: OpenedPackage, files: list[tuple[Path, str]]) -> None:
                     hint="Use 1-64 letters, digits, '_', '-' or '.', starting with a letter or "
                     "digit.")
             continue
-        _check_place(log, display, label)
+        other = _check_place(log, display, label)
+        if other is not None:
+            pkg.foreign.setdefault(label, other)
         table = pkg.outputs if kind == "output" else pkg.metas
         if label in table:
             log.add("P711", f"{display}: label {label!r} already used by {table[label][1]}.",
@@ -246,24 +251,30 @@ def _classify(pkg: OpenedPackage, files: list[tuple[Path, str]]) -> None:
         table[label] = (file, display)
 
 
-def _check_place(log: FindingLog, display: str, label: str) -> None:
-    """DCASE layout checks of one system file: its label folder and its task folder."""
+def _check_place(log: FindingLog, display: str, label: str) -> str | None:
+    """DCASE layout checks of one system file: its label folder and its task folder. Returns
+    the task it is for when that is not a retrieval task (from its folder or its label)."""
     folders = display.split("/")[1:-1]
     if folders and folders[-1] != label and DCASE_LABEL.match(folders[-1]):
         log.add("P726", f"{display} sits in the folder of another label ({folders[-1]}).",
                 hint=f"DCASE asks for {label}/{label}.output.csv and {label}/{label}.meta.yaml.")
+    match = DCASE_LABEL.match(label)
+    label_task = match.group("task").lower() if match else None
+    foreign = label_task if label_task is not None and label_task not in RETRIEVAL_TASKS \
+        else None
     tasks = [f for f in folders if TASK_FOLDER.match(f)]
     if not tasks:
-        return
+        return foreign
     folder = tasks[-1].lower()
-    match = DCASE_LABEL.match(label)
     if folder not in RETRIEVAL_TASKS:
+        foreign = folder
         log.add("P724", f"{display} sits in the folder {tasks[-1]}/, which is not a "
                 "language-based audio retrieval task.",
                 hint=task_years("/") + ".")
     elif match is not None and match.group("task").lower() != folder:
         log.add("P724", f"{display} sits in {tasks[-1]}/ but its label names "
                 f"{match.group('task')}.", hint="Put each system in its own task's folder.")
+    return foreign
 
 
 @contextlib.contextmanager
@@ -283,6 +294,11 @@ def open_package(path: str | Path, limits: ZipLimits | None = None) -> Iterator[
         if not pkg.outputs and not pkg.log.has("P706") and not pkg.log.has("P707"):
             pkg.log.add("P709", "The package holds no system output (<label>.output.csv).",
                         hint="Add one <label>.output.csv and <label>.meta.yaml per system.")
+        if pkg.outputs and not pkg.reports and not pkg.log.has("P706"):
+            pkg.log.add("P727", "The package holds no technical report (a PDF); DCASE asks "
+                        "for one per package, describing its systems.",
+                        hint="Add the report, e.g. Doe_UniX_task6b_technical_report.pdf, at the "
+                        "top of the package.")
         if len(pkg.outputs) > MAX_SYSTEMS:
             pkg.log.add("P701", f"The package holds {len(pkg.outputs)} systems; at most "
                         f"{MAX_SYSTEMS} are accepted.", hint="Submit at most four systems.")
