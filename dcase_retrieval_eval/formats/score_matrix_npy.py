@@ -68,6 +68,8 @@ def numpy_kind(path: Path) -> Literal["npy", "npz"] | None:
     suffix = path.suffix.lower()
     if suffix in (".npy", ".npz"):
         return "npy" if suffix == ".npy" else "npz"
+    if not path.is_file():  # never open a pipe or device to sniff it: open() would block
+        return None
     try:
         with open(path, "rb") as fh:
             head = fh.read(6)

@@ -74,6 +74,8 @@ def looks_like_trec(path: Path) -> bool:
     numeric score; a CSV line has its cells joined by commas, so it never splits so)."""
     if path.suffix.lower() in TREC_SUFFIXES:
         return True
+    if not path.is_file():  # never open a pipe or device to sniff it: open() would block
+        return False
     try:
         with open(path, "rb") as fh:
             head = fh.read(1 << 16)
