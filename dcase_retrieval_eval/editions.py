@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict
 
 APNormalization = Literal["none", "relevant"]
 RelevanceRule = Literal["last", "all"]
+#: The metric families, spelled as in the reports: `nDCG@10`, `mAP@16`, `R@1`.
+MetricKind = Literal["nDCG", "mAP", "R"]
 
 
 class Edition(BaseModel):
@@ -49,10 +51,19 @@ class Edition(BaseModel):
         return (self.ndcg_ks or self.map_ks)[0]
 
     @property
+    def metrics(self) -> list[tuple[str, MetricKind, int]]:
+        """Every metric the preset reports as (name, family, cut-off), the main one first.
+
+        The one place a metric is named: the scorer, the reports, the Codabench keys and
+        leaderboard, and the competition pages all take their list from here."""
+        kinds: tuple[tuple[MetricKind, tuple[int, ...]], ...] = (
+            ("nDCG", self.ndcg_ks), ("mAP", self.map_ks), ("R", self.recall_ks))
+        return [(f"{kind}@{k}", kind, k) for kind, ks in kinds for k in ks]
+
+    @property
     def metric_names(self) -> list[str]:
         """Every metric the preset reports, the main one first."""
-        return ([f"nDCG@{k}" for k in self.ndcg_ks] + [f"mAP@{k}" for k in self.map_ks]
-                + [f"R@{k}" for k in self.recall_ks])
+        return [name for name, _, _ in self.metrics]
 
     @property
     def depth(self) -> int:

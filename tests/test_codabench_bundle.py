@@ -162,6 +162,43 @@ def test_bundle_scores_its_example_like_the_worker(tmp_path: Path, year: str) ->
         root / "starting_kit" / EXAMPLE_NAME).read_bytes()
 
 
+def make_gt_graded(folder: Path, n_queries: int = 30, n_files: int = 40) -> Path:
+    """A graded long-format ground truth: `query,file_name,relevance`, grades 0 to 3."""
+    path = folder / "graded_eval.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["query", "file_name", "relevance"])
+        for q in range(n_queries):
+            for j in range(1 + q % 4):
+                name = f"clip_{(q * 5 + j) % n_files:03d}.wav"
+                w.writerow([f"caption number {q} with rain", name, str((q + j) % 4)])
+    return path
+
+
+@pytest.mark.parametrize("edition", list(EDITIONS))
+def test_every_edition_scores_what_its_leaderboard_shows(tmp_path: Path, edition: str) -> None:
+    """For every edition (graded included), the scorer writes exactly the leaderboard's keys,
+    the main metric first: a graded competition ranks by nDCG@10, so it must be scored."""
+    ed = EDITIONS[edition]
+    gt = (make_gt_graded(tmp_path) if ed.ndcg_ks else make_gt_2025(tmp_path)
+          if ed.submission_format == "matrix" else make_gt(tmp_path, n_files=30, seed=5))
+    root = unpack(bundle(tmp_path, gt, "--edition", edition), tmp_path / "bundle")
+    board = check_like_the_v2_unpacker(root)["leaderboards"][0]
+    columns = sorted(board["columns"], key=lambda c: c["index"])
+    assert columns[board["primary_index"]]["title"] == ed.main_metric
+    result, output = run_like_the_worker(tmp_path / "w", root / "scoring_program",
+                                         root / "reference_data",
+                                         root / "starting_kit" / "example_submission.zip")
+    assert result.returncode == 0, result.stdout + result.stderr
+    scores = json.loads((output / "scores.json").read_text())
+    assert list(scores) == [c["key"] for c in columns]
+    main_key = columns[board["primary_index"]]["key"]
+    assert main_key in scores and isinstance(scores[main_key], float)
+    assert {f"{main_key}_ci_low", f"{main_key}_ci_high"} <= set(scores)
+    evaluation = (root / "pages" / "evaluation.md").read_text(encoding="utf-8")
+    assert f"**{ed.main_metric}**" in evaluation
+
+
 def test_an_invalid_submission_fails_with_every_finding(tmp_path: Path) -> None:
     gt_path = make_gt(tmp_path, n_files=30, seed=4, captions=2)
     root = unpack(bundle(tmp_path, gt_path), tmp_path / "bundle")

@@ -25,7 +25,7 @@ from ..errors import InputError
 from ..formats.ground_truth import QuerySet, load_ground_truth
 from ..io.atomic import atomic_path
 from . import bundle_pages
-from .codabench import AUDIO_SET, metric_names, score_keys
+from .codabench import AUDIO_SET, score_keys
 from .dev_split import DEFAULT_SPLIT_SEED, split_queries, subset_csv
 from .logo import logo_png
 
@@ -131,8 +131,8 @@ def _column_title(key_name: str, side: str | None) -> str:
 def leaderboard_columns(edition: Edition) -> list[dict[str, object]]:
     """Columns in scorer order: metrics (main first, sorted descending), then CI bounds."""
     keys = score_keys(edition)
-    titles = [*metric_names(edition),
-              *(_column_title(n, side) for n in metric_names(edition) for side in ("low", "high"))]
+    names = edition.metric_names
+    titles = [*names, *(_column_title(n, side) for n in names for side in ("low", "high"))]
     return [{"title": t, "key": k, "index": i, "sorting": "desc", "precision": 4}
             for i, (t, k) in enumerate(zip(titles, keys, strict=True))]
 

@@ -99,17 +99,23 @@ dcase-eval validate {f.example_name} --queries captions.csv --audio-dir evaluati
 
 
 def evaluation(f: PageFacts) -> str:
-    main = f.edition.main_metric
-    others = [m for m in (*(f"mAP@{k}" for k in f.edition.map_ks),
-                          *(f"R@{k}" for k in f.edition.recall_ks)) if m != main]
+    main, *others = f.edition.metric_names
     ap = ("the sum of the precisions at the ranks of the relevant files found in the top k"
           if f.edition.ap_normalization == "none" else
           "the sum of the precisions at the ranks of the relevant files found in the top k, "
           "divided by R, the number of relevant files of the caption")
+    if f.edition.ndcg_ks:
+        sorted_by = ("the mean over captions of the normalized discounted cumulative gain in "
+                     "the top k: for one caption, nDCG@k is the sum of the grades of the files "
+                     "ranked in the top k, each divided by log2(rank + 1), over the same sum for "
+                     f"the best possible ranking. For mAP@k, AP@k is {ap}")
+    else:
+        sorted_by = ("the mean over captions of the average precision in the\ntop k: for one "
+                     f"caption, AP@k is {ap}")
+    also = ", ".join(others)
     return f"""# Evaluation
 
-The leaderboard is sorted by **{main}**, the mean over captions of the average precision in the
-top k: for one caption, AP@k is {ap}. Also reported: {", ".join(others)}. R@k is the share of a
+The leaderboard is sorted by **{main}**, {sorted_by}. Also reported: {also}. R@k is the share of a
 caption's relevant files found in its top k, averaged over captions.
 
 Each metric comes with its **95% confidence interval** (columns `CI low` and `CI high`): the

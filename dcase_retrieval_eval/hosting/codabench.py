@@ -50,14 +50,9 @@ def metric_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower().replace("@", "_at_")).strip("_")
 
 
-def metric_names(edition: Edition) -> list[str]:
-    """The metrics the scorer reports for `edition`, main metric first."""
-    return [*(f"mAP@{k}" for k in edition.map_ks), *(f"R@{k}" for k in edition.recall_ks)]
-
-
 def score_keys(edition: Edition) -> list[str]:
     """Every key of scores.json, in leaderboard order: the metrics, then their CI bounds."""
-    keys = [metric_key(n) for n in metric_names(edition)]
+    keys = [metric_key(n) for n in edition.metric_names]
     return [*keys, *(f"{k}_ci_{side}" for k in keys for side in ("low", "high"))]
 
 
@@ -140,9 +135,9 @@ def run_codabench(input_dir: str | Path, output_dir: str | Path, *, edition: str
                       "(the organizers can score such files with --lenient).",
                       checked.findings, checked.counts)
     scores: dict[str, float] = {}
-    for name in metric_names(ed):
+    for name in ed.metric_names:
         scores[metric_key(name)] = report.metrics[name].value
-    for name in metric_names(ed):
+    for name in ed.metric_names:
         m, key = report.metrics[name], metric_key(name)
         scores[f"{key}_ci_low"] = m.ci_low
         scores[f"{key}_ci_high"] = m.ci_high

@@ -119,16 +119,18 @@ def measure(alignment: Alignment, gt: GroundTruth, edition: Edition) -> _Measure
     indptr, indices = scored_relevance(gt, edition)
     hits = hit_matrix(alignment.ranks, indptr, indices, len(gt.audio))
     n_rel = np.diff(indptr)
-    values: dict[str, npt.NDArray[np.float64]] = {}
+    recalls = recall_at_each(hits, n_rel, edition.recall_ks)
     if edition.ndcg_ks:
         judged_indptr, judged, grades = gt.judgements()
         gains = gain_matrix(alignment.ranks, judged_indptr, judged, grades, len(gt.audio))
-        for k in edition.ndcg_ks:
-            values[f"nDCG@{k}"] = ndcg_at(gains, ideal_dcg(judged_indptr, grades, k), k)
-    for k in edition.map_ks:
-        values[f"mAP@{k}"] = average_precision(hits, n_rel, k, edition.ap_normalization)
-    for k, recall in recall_at_each(hits, n_rel, edition.recall_ks).items():
-        values[f"R@{k}"] = recall
+    values: dict[str, npt.NDArray[np.float64]] = {}
+    for name, kind, k in edition.metrics:
+        if kind == "nDCG":
+            values[name] = ndcg_at(gains, ideal_dcg(judged_indptr, grades, k), k)
+        elif kind == "mAP":
+            values[name] = average_precision(hits, n_rel, k, edition.ap_normalization)
+        else:
+            values[name] = recalls[k]
     return _Measured(values, hits[:, : max(edition.map_ks)], indptr, indices)
 
 
