@@ -7,11 +7,63 @@ and the organizer's package log, all speak the same language.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+#: Characters that never appear literally where the toolkit shows a user's text (a file or
+#: folder name, a team name, a message quoting them): C0/C1 controls (a terminal runs
+#: `ESC ] 0;...` or `ESC [31m`), line and paragraph separators, every format character (Unicode
+#: category Cf: bidirectional controls, zero-width spaces and joiners, soft hyphen, tag
+#: characters), the Hangul fillers that display as nothing, and lone surrogates (the bytes of a
+#: non-UTF-8 file name as Python decodes them, or `"\ud800"` in a YAML string). The Cf ranges
+#: are Unicode 15's; a test checks them against the running Python's `unicodedata`.
+_UNSHOWABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u00ad\u0600-\u0605\u061c\u06dd\u070f"
+    "\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+    "\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+    "\u115f\u1160\u3164\uffa0\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a non-UTF-8 name (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 \
+        else f"\\U{code:08x}"
+
+
+def unshowable_characters(text: str) -> list[str]:
+    """The characters of `text` that `shown_text` escapes, as sorted U+XXXX names."""
+    return [f"U+{c:04X}" for c in sorted({ord(m) for m in _UNSHOWABLE.findall(text)})]
+
+
+def shown_text(text: str) -> str:
+    """`text` as every surface shows it (terminal, JSON, CSV, Markdown, HTML): each character of
+    `_UNSHOWABLE` written as a Python-style escape (`\\x1b`, `\\u200d`, `\\xe9` for the
+    byte 0xE9 of a Latin-1 name), the rest as given. The result is always valid UTF-8, cannot
+    drive a terminal, and cannot look like another name."""
+    return _UNSHOWABLE.sub(_escape, text) if _UNSHOWABLE.search(text) else text
+
+
+#: A model field holding user text: stored as `shown_text` makes it.
+ShownText = Annotated[str, AfterValidator(shown_text)]
+
+
+def shown_values(data: object) -> object:
+    """`data` (parsed JSON or YAML) with every string, key or value, as `shown_text` makes it."""
+    if isinstance(data, str):
+        return shown_text(data)
+    if isinstance(data, dict):
+        return {shown_values(k): shown_values(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [shown_values(v) for v in data]
+    return data
 
 
 class Severity(StrEnum):
@@ -155,11 +207,11 @@ class Finding(BaseModel):
     model_config = ConfigDict(frozen=True)
     code: str
     severity: Severity
-    message: str
-    hint: str = ""
+    message: ShownText
+    hint: ShownText = ""
     line: int = 0
     column: int = 0
-    file: str = ""
+    file: ShownText = ""
 
     @property
     def name(self) -> str:

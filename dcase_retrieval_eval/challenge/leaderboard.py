@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
+from ..findings import ShownText
 from ..formats.ground_truth import GroundTruth
 from ..formats.meta import SystemMeta
 from ..io.json_safe import strict_json
@@ -45,10 +46,10 @@ class SystemResult(BaseModel):
     """One ranked system with its metrics (jackknife CIs) and its test against the best."""
 
     rank: int
-    label: str
-    team: str
-    system_name: str
-    source: str
+    label: ShownText
+    team: ShownText
+    system_name: ShownText
+    source: ShownText
     metrics: dict[str, JackknifeStats]
     policy: str
     lenient: bool
@@ -63,18 +64,18 @@ class SystemResult(BaseModel):
 class Rejected(BaseModel):
     """A system or package that could not be ranked, and why."""
 
-    label: str
-    team: str
-    source: str
-    reason: str
+    label: ShownText
+    team: ShownText
+    source: ShownText
+    reason: ShownText
     codes: dict[str, int] = {}
 
 
 class HardQuery(BaseModel):
     """A query that the ranked systems found hardest (lowest mean of the main metric)."""
 
-    query: str
-    relevant: list[str]
+    query: ShownText
+    relevant: list[ShownText]
     mean_main_metric: float
 
 
@@ -86,7 +87,7 @@ class Leaderboard(BaseModel):
     main_metric: str
     metric_names: list[str]
     n_queries: int
-    ground_truth: str
+    ground_truth: ShownText
     test: TestName
     rounds: int
     seed: int

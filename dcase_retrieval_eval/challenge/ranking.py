@@ -20,6 +20,7 @@ import numpy as np
 from ..check.package_check import label_task
 from ..editions import Edition, resolve_edition
 from ..errors import InputError
+from ..findings import shown_text
 from ..formats.ground_truth import GroundTruth, load_ground_truth
 from ..formats.meta import SystemMeta
 from ..formats.package import (
@@ -258,8 +259,8 @@ class _Bar:
 
     def step(self, description: str) -> None:
         self._done += 1
-        if self._callback is not None:
-            self._callback(self._stage, self._done, self._total, description)
+        if self._callback is not None:  # an upload's name, shown live: escaped (ESC, BEL, ...)
+            self._callback(self._stage, self._done, self._total, shown_text(description))
 
 
 def _score_all(cands: list[Candidate], gt: GroundTruth, edition: Edition, lenient: bool,

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ..editions import Edition, resolve_edition
-from ..findings import CATALOGUE, Finding, Severity
+from ..findings import CATALOGUE, Finding, Severity, ShownText
 from ..formats.ground_truth import QuerySet
 from ..formats.meta import SystemMeta
 from ..formats.package import OpenedPackage, ZipLimits, open_package, read_meta, read_output
@@ -20,9 +20,9 @@ from .validation import ValidationReport, validate_submission
 class PackageSystem(BaseModel):
     """One system of a package: its label, where its files are, its meta and its validation."""
 
-    label: str
-    output: str | None = None
-    meta_file: str | None = None
+    label: ShownText
+    output: ShownText | None = None
+    meta_file: ShownText | None = None
     meta: SystemMeta | None = None
     validation: ValidationReport | None = None
 
@@ -30,10 +30,10 @@ class PackageSystem(BaseModel):
 class PackageReport(BaseModel):
     """Everything found in one package: package-level findings and one report per system."""
 
-    path: str
+    path: ShownText
     valid: bool
     systems: list[PackageSystem]
-    technical_reports: list[str]
+    technical_reports: list[ShownText]
     package: ValidationReport
 
     def reports(self) -> Iterator[ValidationReport]:

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
 
-from ..findings import CATALOGUE, Finding, FindingLog, Severity
+from ..findings import CATALOGUE, Finding, FindingLog, Severity, ShownText
 from ..formats.folders import base_name, folder_summary
 from ..formats.ground_truth import AUDIO_SUFFIXES, QuerySet
 from ..formats.score_matrix_npy import UNREADABLE_CODES
@@ -28,7 +28,7 @@ _ROWS_AT_ONCE = 1 << 17  # rows sorted at a time when looking for repeated files
 class ValidationReport(BaseModel):
     """All findings of one submission, sorted by line, with a summary."""
 
-    path: str
+    path: ShownText
     format: str
     valid: bool
     n_rows: int

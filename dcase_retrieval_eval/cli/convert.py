@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
+from ..findings import Finding
 from ..io.csvread import DEFAULT_MAX_BYTES
 from .options import INPUT_FILE, OUTPUT_DIR
 
@@ -51,6 +52,8 @@ def tau_relevances_command(folder: Path, output: Path, max_bytes: int, split: st
         sys.exit(EXIT_INVALID)
     except OSError as exc:
         raise output_error(exc, output) from None
+    if done.warnings:
+        _print_findings(done.warnings)
     click.echo(f"{done.output}: the {split} split, {done.n_pairs} rated pairs, "
                f"{done.n_queries} queries, "
                f"{done.n_files} audio files (query,file_name,relevance)")
@@ -116,16 +119,21 @@ def to_trec_command(submission: Path | None, gt_path: Path | None, out_dir: Path
         click.echo(f"check: trec_eval -c -m map_cut.10 -m recall.1,5,10 {done.qrels} {done.run}")
 
 
-def _print_failure(exc: InputError) -> None:
-    """The findings (the first 200, with their file) and the one-line reason."""
-    from rich.console import Console
-
+def _print_findings(findings: list[Finding]) -> None:
+    """The findings (the first 200), one table per file."""
+    from ..report.console import make_console
     from ..report.terminal import findings_table
 
-    console = Console(soft_wrap=False, width=max(Console().width, 120))
-    for file in dict.fromkeys(f.file for f in exc.findings[:200]):
-        console.print(findings_table([f for f in exc.findings[:200] if f.file == file],
-                                     title=file))
-    if len(exc.findings) > 200:
-        console.print(f"... {len(exc.findings) - 200} more finding(s) not shown")
-    console.print(f"[bold red]error:[/] {exc}")
+    console = make_console()
+    for file in dict.fromkeys(f.file for f in findings[:200]):
+        console.print(findings_table([f for f in findings[:200] if f.file == file], title=file))
+    if len(findings) > 200:
+        console.print(f"... {len(findings) - 200} more finding(s) not shown")
+
+
+def _print_failure(exc: InputError) -> None:
+    """The findings and the one-line reason (paths in it printed as given, never as markup)."""
+    from ..report.console import error_line, make_console
+
+    _print_findings(exc.findings)
+    make_console().print(error_line(str(exc)))

@@ -319,11 +319,22 @@ def _no_idle_blas_threads(command: list[str]) -> None:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
+def _escape_unencodable_output() -> None:
+    """A character the terminal's encoding cannot take (a lone surrogate from a non-UTF-8 file
+    name, say) is printed as its escape: the names the toolkit shows are already escaped
+    (`findings.shown_text`), and a message that still holds one must not end the run."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def run() -> None:
     """Entry point: usage errors exit 2, Ctrl-C exits 130 (as the baseline commands do), and any
     unexpected error is one line with exit code 3. Click runs without its standalone mode, which
     would turn Ctrl-C into "Aborted!" and exit 1."""
     _no_idle_blas_threads(sys.argv[1:2])
+    _escape_unencodable_output()
     try:
         result = main.main(standalone_mode=False)
         sys.exit(result if isinstance(result, int) else 0)

@@ -18,11 +18,12 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, computed_field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, computed_field, model_validator
 
 from ..editions import RETRIEVAL_TASKS
-from ..findings import Finding, FindingLog
+from ..findings import Finding, FindingLog, shown_values
 from ..io.yaml_lines import Fields, Node, Reporter, is_bad, plain, read_tree
 from .team_identity import label_problems, task_of_label, team_of_label, unsafe_characters
 
@@ -57,6 +58,13 @@ _HINT = "See docs/package-format.md; examples/meta.example.yaml is a filled-in t
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shown(cls, data: Any) -> Any:
+        """Every string as results show it: YAML accepts a lone surrogate (`"\\ud800"`) and
+        control characters in any text, and no JSON writer or terminal takes them raw."""
+        return shown_values(data)
 
 
 class Affiliation(_Frozen):

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..editions import RETRIEVAL_TASKS, task_years
-from ..findings import FindingLog
+from ..findings import FindingLog, shown_text
 from ..io.csvread import DEFAULT_MAX_BYTES
 from .meta import SystemMeta, load_meta
 from .submission import Submission, load_submission
@@ -41,6 +41,10 @@ META_SUFFIXES = (".meta.yaml", ".meta.yml")
 #: Operating-system litter that is skipped silently.
 IGNORED = {".DS_Store", "Thumbs.db", "desktop.ini"}
 IGNORED_DIRS = {"__MACOSX"}
+#: Package files sit at most this many folders deep (`task6b/<label>/` is two); deeper members
+#: are skipped with a P708, so a hostile nesting costs neither a crash nor a whole package.
+MAX_DEPTH = 32
+_DEEP_HINT = "Put each system's files in task6b/<label>/ (at most two folders deep)."
 #: A DCASE task folder name (`task6b`, `task8`, `task6`, ...).
 TASK_FOLDER = re.compile(r"^task[0-9]+[a-z]?$", re.IGNORECASE)
 
@@ -130,7 +134,7 @@ def _extract_zip(
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        log.add("P707", f"{path.name} is not a readable zip archive ({exc}).",
+        log.add("P707", f"{shown_text(path.name)} is not a readable zip archive ({exc}).",
                 hint="Create the archive with a standard zip tool.")
         return []
     files: list[tuple[Path, str]] = []
@@ -139,7 +143,7 @@ def _extract_zip(
             return []
         budget = limits.max_total_bytes
         for info in zf.infolist():
-            shown = info.filename[:200]
+            shown = shown_text(info.filename[:200])
             parts = _member_parts(info.filename)
             if parts is None:
                 log.add("P705", f"Member {shown!r} has an absolute path or a '..' part; skipped.",
@@ -151,6 +155,10 @@ def _extract_zip(
                 continue
             if info.is_dir() or not parts:
                 continue
+            if len(parts) > MAX_DEPTH:
+                log.add("P708", f"Member {shown!r} is nested {len(parts) - 1} folders deep (at "
+                        f"most {MAX_DEPTH}); skipped.", hint=_DEEP_HINT)
+                continue
             if parts[0] in IGNORED_DIRS or parts[-1] in IGNORED:
                 continue
             if info.flag_bits & 0x1:
@@ -158,7 +166,7 @@ def _extract_zip(
                         hint="Upload the package without a password.")
                 continue
             target = into.joinpath(*parts)
-            display = f"{path.name}/{'/'.join(parts)}"
+            display = shown_text(f"{path.name}/{'/'.join(parts)}")
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 budget -= _copy_member(zf, info, target, budget)
@@ -182,32 +190,45 @@ def _extract_zip(
 
 
 def _scan_folder(path: Path, log: FindingLog) -> list[tuple[Path, str]]:
-    """Regular files under a package folder; links are refused, never followed."""
+    """Regular files under a package folder, walked without recursion (a folder nested a
+    thousand deep is an upload's choice, not a crash); links are refused, never followed, and
+    nothing below `MAX_DEPTH` folders is read."""
     files: list[tuple[Path, str]] = []
-
-    def on_error(exc: OSError) -> None:
-        log.add("P714", f"{exc.filename}: cannot be read ({exc.strerror}).")
-
-    for root, dirs, names in os.walk(path, onerror=on_error, followlinks=False):
-        base = Path(root)
-        for d in sorted(dirs):
-            if (base / d).is_symlink():
-                log.add("P705", f"{(base / d).relative_to(path)} is a link to a folder; "
-                        "skipped.", hint="Put the files themselves in the package.")
-        dirs[:] = sorted(d for d in dirs if d not in IGNORED_DIRS and not (base / d).is_symlink())
-        for name in sorted(names):
-            file = base / name
-            rel = file.relative_to(path).as_posix()
-            if name in IGNORED:
-                continue
-            if file.is_symlink():
+    stack: list[tuple[Path, int]] = [(path, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        rel_folder = folder.relative_to(path).as_posix()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            log.add("P714", f"{shown_text(rel_folder)}: cannot be read ({exc.strerror}).")
+            continue
+        subfolders: list[Path] = []
+        for entry in entries:
+            file = Path(entry.path)
+            rel = shown_text(file.relative_to(path).as_posix())
+            if entry.is_symlink() and file.is_dir():
+                log.add("P705", f"{rel} is a link to a folder; skipped.",
+                        hint="Put the files themselves in the package.")
+            elif entry.is_symlink():
                 log.add("P705", f"{rel} is a symbolic link; skipped.",
                         hint="Put the file itself in the package, not a link to it.")
+            elif entry.is_dir(follow_symlinks=False):
+                if entry.name in IGNORED_DIRS:
+                    continue
+                if depth + 1 >= MAX_DEPTH:
+                    log.add("P708", f"{rel}/ is nested more than {MAX_DEPTH} folders deep; "
+                            "nothing in it was read.", hint=_DEEP_HINT)
+                    continue
+                subfolders.append(file)
+            elif entry.name in IGNORED:
                 continue
-            if not file.is_file():
+            elif not entry.is_file(follow_symlinks=False):
                 log.add("P708", f"{rel} is not a regular file; skipped.")
-                continue
-            files.append((file, f"{path.name}/{rel}"))
+            else:
+                files.append((file, f"{shown_text(path.name)}/{rel}"))
+        stack.extend((sub, depth + 1) for sub in reversed(subfolders))
     return files
 
 
@@ -281,7 +302,8 @@ def _check_place(log: FindingLog, display: str, label: str) -> str | None:
 def open_package(path: str | Path, limits: ZipLimits | None = None) -> Iterator[OpenedPackage]:
     """Make a package (zip or folder) readable; temporary files are removed on exit."""
     path = Path(path)
-    pkg = OpenedPackage(path=path, display=path.name, log=FindingLog(path.name))
+    pkg = OpenedPackage(path=path, display=shown_text(path.name),
+                        log=FindingLog(shown_text(path.name)))
     tmp: str | None = None
     try:
         if path.is_dir():

@@ -17,6 +17,7 @@ depend on their scale, and `--relevance-threshold` says which grade counts as re
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,32 @@ class TauConversion:
     n_queries: int
     n_files: int
     sources: dict[str, str] = field(default_factory=dict)
+    #: warnings of the conversion (G602: a caption left out)
+    warnings: list[Finding] = field(default_factory=list)
+
+
+#: How deep below the given folder the three files are looked for (the GitHub copy: two).
+MAX_DEPTH = 8
+
+
+def _files_named(root: Path, name: str) -> list[Path]:
+    """Regular files called `name` at most `MAX_DEPTH` folders below `root`, found without
+    recursion and without following links (a folder nested a thousand deep costs nothing)."""
+    found: list[Path] = []
+    stack: list[tuple[Path, int]] = [(root, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False) and depth < MAX_DEPTH:
+                stack.append((Path(entry.path), depth + 1))
+            elif entry.name == name and entry.is_file(follow_symlinks=False):
+                found.append(Path(entry.path))
+    return sorted(found)
 
 
 def find_tau_files(folder: str | Path, split: str = "evaluation") -> dict[str, Path]:
@@ -68,9 +95,10 @@ def find_tau_files(folder: str | Path, split: str = "evaluation") -> dict[str, P
     found: dict[str, Path] = {}
     for role, (name, _) in tau_files(split).items():
         direct = root / name
-        matches = [direct] if direct.is_file() else sorted(root.rglob(name))
+        matches = [direct] if direct.is_file() else _files_named(root, name)
         if not matches:
-            others = [s for s in SPLITS if s != split and any(root.rglob(f"{s}_{_ROLES[role][0]}"))]
+            others = [s for s in SPLITS
+                      if s != split and _files_named(root, f"{s}_{_ROLES[role][0]}")]
             hint = f" (it has the {' and '.join(others)} split: --split {others[0]})" if others \
                 else ""
             raise FileNotFoundError(f"{root} holds no {name}{hint}")
@@ -110,10 +138,24 @@ def _records(path: Path, columns: tuple[str, ...], log: FindingLog,
         yield rec, [rec.cells[i] for i in at], [i + 1 for i in at]
 
 
-def _id_map(path: Path, key: str, value: str, log: FindingLog, max_bytes: int) -> dict[str, str]:
+def _id_map(path: Path, key: str, value: str, log: FindingLog, max_bytes: int,
+            ) -> tuple[dict[str, str], set[str]]:
+    """`key` -> `value`, and the ids whose value is blank: those are reported here with the
+    ground-truth codes (an empty caption is G602, an empty file name C206) and their pairs are
+    left out, never written with an empty field."""
     out: dict[str, str] = {}
+    blank: set[str] = set()
     first: dict[str, int] = {}
     for rec, (ident, text), cols in _records(path, (key, value), log, max_bytes):
+        if not text.strip():
+            if value == "file_name":
+                log.add("C206", f"The file_name of {key} {ident!r} is empty.", line=rec.line,
+                        column=cols[1], hint="Use the published file unchanged.")
+            else:
+                log.add("G602", f"The {value} of {key} {ident!r} is empty: its ratings are "
+                        "left out.", line=rec.line, column=cols[1])
+            blank.add(ident)
+            continue
         if ident in out and out[ident] != text:
             log.add("G608", f"The {key} {ident!r} is defined again with another {value} (first "
                     f"on line {first[ident]}).", line=rec.line, column=cols[0],
@@ -121,7 +163,7 @@ def _id_map(path: Path, key: str, value: str, log: FindingLog, max_bytes: int) -
             continue
         out.setdefault(ident, text)
         first.setdefault(ident, rec.line)
-    return out
+    return out, blank
 
 
 def read_tau_relevances(folder: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
@@ -131,8 +173,8 @@ def read_tau_relevances(folder: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTE
     problem found."""
     files = find_tau_files(folder, split)
     logs = {role: FindingLog(str(path)) for role, path in files.items()}
-    texts = _id_map(files["text"], "tid", "text", logs["text"], max_bytes)
-    names = _id_map(files["audio"], "fid", "file_name", logs["audio"], max_bytes)
+    texts, blank_texts = _id_map(files["text"], "tid", "text", logs["text"], max_bytes)
+    names, blank_names = _id_map(files["audio"], "fid", "file_name", logs["audio"], max_bytes)
     log = logs["relevances"]
     rows: list[tuple[str, str, str]] = []
     if any(f.severity == "error" for role in ("text", "audio") for f in logs[role].sorted()):
@@ -141,6 +183,8 @@ def read_tau_relevances(folder: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTE
     seen: dict[tuple[str, str], tuple[float, int]] = {}
     for rec, (tid, fid, rating), cols in _records(files["relevances"],
                                                   _ROLES["relevances"][1], log, max_bytes):
+        if tid in blank_texts or fid in blank_names:
+            continue  # reported once, where the caption or file name is empty
         query, name = texts.get(tid), names.get(fid)
         for ident, known, col, where in ((tid, query, cols[0], files["text"].name),
                                          (fid, name, cols[1], files["audio"].name)):
@@ -191,4 +235,5 @@ def convert_tau_relevances(folder: str | Path, output: str | Path, *,
     return TauConversion(output=str(out), n_pairs=len(rows),
                          n_queries=len({q for q, _, _ in rows}),
                          n_files=len({f for _, f, _ in rows}),
-                         sources={role: str(p) for role, p in files.items()})
+                         sources={role: str(p) for role, p in files.items()},
+                         warnings=findings)

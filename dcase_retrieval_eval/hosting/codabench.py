@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..editions import Edition, resolve_edition
 from ..errors import InputError, OutputError
-from ..findings import Finding, make_finding
+from ..findings import Finding, make_finding, shown_text
 from ..formats.ground_truth import GroundTruth, load_ground_truth, read_audio_list
 from ..formats.submission import load_submission
 from ..io.atomic import guard_outputs, write_text_atomic
@@ -122,15 +122,16 @@ def run_codabench(input_dir: str | Path, output_dir: str | Path, *, edition: str
     sub_path, findings = pick_csv(input_dir / "res", "res", "submission", ignore=(WORKER_FILE,))
     if sub_path is None:
         raise _reject(output_dir, "No submission file could be chosen from the upload.", findings)
+    shown = shown_text(sub_path.name)
     try:
         sub = load_submission(sub_path)
     except OSError as exc:
         raise _reject(output_dir, "The submission cannot be read.", [make_finding(
-            "F105", f"{sub_path.name}: {exc.strerror or exc}", file="res")]) from None
+            "F105", f"{shown}: {exc.strerror or exc}", file="res")]) from None
     report = score_aligned(sub, gt, ed, lenient=True, keep_per_query=False)
     checked = report.validation
     if not checked.valid and not lenient:
-        raise _reject(output_dir, f"{sub_path.name} is not a valid submission "
+        raise _reject(output_dir, f"{shown} is not a valid submission "
                       f"({checked.errors} errors): fix every finding below and submit again "
                       "(the organizers can score such files with --lenient).",
                       checked.findings, checked.counts)
@@ -153,7 +154,7 @@ def run_codabench(input_dir: str | Path, output_dir: str | Path, *, edition: str
                           f"{'is' if len(bad) == 1 else 'are'} not finite ({why}).", file="ref",
                           hint="The competition's organizers must fix the reference data; "
                           "Codabench refuses a score that is not a number.")])
-    summary = (f"{sub_path.name}: edition {report.edition}, {report.n_queries} queries, main "
+    summary = (f"{shown}: edition {report.edition}, {report.n_queries} queries, main "
                f"metric {report.main_metric}. Policy: {report.policy.describe()}")
     write_text_atomic(output_dir / DETAILS, scores_page(summary, report.metrics,
                                                         checked.findings, checked.counts,

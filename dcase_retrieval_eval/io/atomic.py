@@ -225,8 +225,11 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 @contextlib.contextmanager
 def atomic_writer(path: Path, encoding: str = "utf-8") -> Iterator[TextIO]:
-    """A text file handle whose content replaces `path` only once it is completely written."""
-    with atomic_path(path) as tmp, open(tmp, "w", encoding=encoding, newline="") as fh:
+    """A text file handle whose content replaces `path` only once it is completely written.
+    A lone surrogate (a non-UTF-8 file name that escaped `findings.shown_text`) is written as
+    its escape, never a crash halfway through an output."""
+    with atomic_path(path) as tmp, open(tmp, "w", encoding=encoding, newline="",
+                                        errors="backslashreplace") as fh:
         yield fh
         fh.flush()
         os.fsync(fh.fileno())

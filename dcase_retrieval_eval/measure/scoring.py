@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from ..check.validation import Alignment, ValidationReport, validate_submission
 from ..editions import Edition
 from ..errors import InputError
+from ..findings import ShownText
 from ..formats.ground_truth import GroundTruth
 from ..formats.submission import TIE_RULE, Submission
 from .jackknife import JackknifeStats, jackknife_mean
@@ -65,8 +66,8 @@ class ScoreReport(BaseModel):
     """Means with jackknife CIs per metric; `per_query` holds what the tests and `rank` pair on."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
-    submission: str
-    ground_truth: str
+    submission: ShownText
+    ground_truth: ShownText
     n_queries: int
     edition: str
     k: int

@@ -13,6 +13,8 @@ from typing import IO
 from rich.console import Console
 from rich.text import Text
 
+from ..findings import shown_text
+
 MIN_WIDTH = 120
 
 
@@ -31,5 +33,6 @@ def styled(text: str, style: str) -> Text:
 
 
 def error_line(message: str) -> Text:
-    """`error: <message>` with the label in bold red."""
-    return Text.assemble(("error:", "bold red"), " ", message)
+    """`error: <message>` with the label in bold red; control characters of a name quoted in
+    the message are shown escaped (`findings.shown_text`)."""
+    return Text.assemble(("error:", "bold red"), " ", shown_text(message))
