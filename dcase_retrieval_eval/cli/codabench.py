@@ -8,7 +8,7 @@ beside it would be silently ignored: it is refused instead, by its option name.
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -80,13 +80,21 @@ def run_score_mode(dirs: tuple[Path, Path], edition: str, k: int | None,
                f"{output_dir / 'detailed_results.html'}")
 
 
+#: The latest phase start accepted: the default final phase starts 8 weeks later and lasts two.
+LATEST_DAY = date.max - timedelta(days=366)
+
+
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+    if day > LATEST_DAY:  # the phases end weeks later: past date.max Python overflows
+        raise click.BadParameter(f"{value!r} is too late: a phase must end by year 9999 "
+                                 f"(give a date up to {LATEST_DAY.isoformat()})")
+    return day
 
 
 @click.group("codabench")

@@ -5,7 +5,9 @@ For a query with judged grades g(d) >= 0 and a ranked list L:
     IDCG@k = the DCG@k of all judged grades of the query sorted descending
     nDCG@k = DCG@k / IDCG@k, and 0 when IDCG@k = 0 (no grade above zero)
 Gain = the grade itself, as trec_eval does without a gain file (Järvelin and Kekäläinen 2002).
-The value does not change when every grade is multiplied by the same positive number.
+The value does not change when every grade is multiplied by the same positive number, so each
+query's grades are first divided by that query's largest grade (`per_query_scaled`): every sum is
+then at most k, and any finite grades (1.7e308 included) give a finite nDCG.
 """
 
 from __future__ import annotations
@@ -21,6 +23,20 @@ def discounts(k: int) -> FloatArray:
     """1 / log2(p + 1) for positions p = 1..k."""
     out: FloatArray = 1.0 / np.log2(np.arange(2, k + 2, dtype=np.float64))
     return out
+
+
+def per_query_scaled(judged_indptr: npt.NDArray[np.int64], grades: FloatArray) -> FloatArray:
+    """Each query's grades divided by its largest grade (grades of a query without a grade
+    above zero are left as they are); nDCG is unchanged, and no sum can overflow."""
+    if grades.size == 0:
+        return grades
+    counts = np.diff(judged_indptr)
+    owner = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+    top = np.zeros(counts.size, np.float64)
+    np.maximum.at(top, owner, grades)
+    scale = np.where(top > 0, top, 1.0)[owner]
+    scaled: FloatArray = grades / scale
+    return scaled
 
 
 def gain_matrix(ranks: npt.NDArray[np.int32], judged_indptr: npt.NDArray[np.int64],

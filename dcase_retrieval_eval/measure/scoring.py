@@ -17,7 +17,7 @@ from ..formats.ground_truth import GroundTruth
 from ..formats.submission import TIE_RULE, Submission
 from .jackknife import JackknifeStats, jackknife_mean
 from .metrics import average_precision, first_positions, hit_matrix, recall_at_each
-from .ndcg import gain_matrix, ideal_dcg, ndcg_at
+from .ndcg import gain_matrix, ideal_dcg, ndcg_at, per_query_scaled
 
 
 class Policy(BaseModel):
@@ -123,6 +123,7 @@ def measure(alignment: Alignment, gt: GroundTruth, edition: Edition) -> _Measure
     recalls = recall_at_each(hits, n_rel, edition.recall_ks)
     if edition.ndcg_ks:
         judged_indptr, judged, grades = gt.judgements()
+        grades = per_query_scaled(judged_indptr, grades)  # finite sums for any finite grades
         gains = gain_matrix(alignment.ranks, judged_indptr, judged, grades, len(gt.audio))
     values: dict[str, npt.NDArray[np.float64]] = {}
     for name, kind, k in edition.metrics:
