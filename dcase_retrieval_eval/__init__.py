@@ -5,7 +5,9 @@ Public API: `load_ground_truth`, `load_query_set`, `load_submission`, `validate`
 team package and its meta-information, `SystemMeta`), `write_trec` and `load_trec_run` (TREC run
 and qrels files for trec_eval, ranx and ir_measures). `load_submission`, `validate` and `score`
 read CSV, NumPy (`.npz`/`.npy`) score matrices and TREC runs alike. `evaluate_convention` scores
-a similarity matrix in memory as another codebase does.
+a similarity matrix in memory as another codebase does; `evaluate` and `evaluate_embeddings`
+give the official metrics (the same `ScoreReport` as `score`) of a similarity matrix or of
+embeddings in memory.
 Heavy modules (the baseline, torch, gensim) are never imported from here.
 """
 
@@ -43,6 +45,8 @@ _EXPORTS = {
     "write_results": "report.results_dir",
     "evaluate_convention": "measure.convention_report",
     "ConventionReport": "measure.convention_report",
+    "evaluate": "measure.evaluate",
+    "evaluate_embeddings": "measure.embeddings",
 }
 
 

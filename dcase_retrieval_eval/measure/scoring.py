@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -76,9 +76,40 @@ class ScoreReport(BaseModel):
     metrics: dict[str, JackknifeStats]
     validation: ValidationReport
     per_query: PerQuery | None = None
+    #: in-memory evaluation only (`evaluate`): the convention, direction and tie rule used, and
+    #: warnings such as ties across the top-k boundary; None / empty for `score`
+    convention: str | None = None
+    direction: str | None = None
+    tie_rule: str | None = None
+    warnings: list[str] = []
+
+    def __str__(self) -> str:
+        """One line for a training log: every metric with its CI."""
+        parts = [f"{name} {m.value:.4f} [{m.ci_low:.4f}, {m.ci_high:.4f}]"
+                 for name, m in self.metrics.items()]
+        head = f"{self.direction} " if self.direction else ""
+        tail = f" ({len(self.warnings)} warning(s))" if self.warnings else ""
+        return f"{head}n={self.n_queries}: " + ", ".join(parts) + tail
+
+    def to_pandas(self, per_query: bool = False) -> Any:
+        """A pandas DataFrame (pandas is imported here, only when asked): one row per metric
+        (value, CI, standard error), or with `per_query` one row per query, one column per
+        metric."""
+        import pandas as pd
+
+        if per_query:
+            if self.per_query is None:
+                raise ValueError("this report kept no per-query values")
+            return pd.DataFrame(dict(self.per_query.values))
+        rows = [{"metric": name, **m.model_dump()} for name, m in self.metrics.items()]
+        return pd.DataFrame(rows).set_index("metric")
 
     def to_dict(self) -> dict[str, object]:
-        """The JSON document of `dcase-eval score --format json`."""
+        """The JSON document of `dcase-eval score --format json` (plus, for `evaluate`, the
+        convention, direction, tie rule and warnings)."""
+        extra: dict[str, object] = {} if self.convention is None else {
+            "convention": self.convention, "direction": self.direction,
+            "tie_rule": self.tie_rule, "warnings": list(self.warnings)}
         return {
             "submission": self.submission,
             "ground_truth": self.ground_truth,
@@ -90,6 +121,7 @@ class ScoreReport(BaseModel):
             "metrics": {name: m.model_dump() for name, m in self.metrics.items()},
             "findings": {"errors": self.validation.errors, "warnings": self.validation.warnings,
                          "counts": self.validation.counts},
+            **extra,
         }
 
 

@@ -1,0 +1,124 @@
+"""`evaluate`: the official metrics (or a named codebase's) on a similarity matrix in memory.
+
+The same `ScoreReport` as `score`, with the same kernels and jackknife CIs. The matrix is read a
+block of rows at a time (`rankstats`), so a torch tensor on a GPU stays there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..editions import Edition, get_edition
+from ..errors import InputError
+from .conventions.dcase import CONVENTION as DCASE
+from .conventions.spec import Context, Direction, MetricSpec, RankStats, parse_metric
+from .in_memory import in_memory_report, relevance_csr
+from .jackknife import JackknifeStats, jackknife_mean
+from .other_conventions import evaluate_other
+from .rankstats import collect, is_tensor, to_numpy
+from .scoring import ScoreReport
+
+#: default memory budget of one block of similarity rows (and its comparison temporaries)
+DEFAULT_MEMORY_BUDGET = 256 * 2**20
+
+
+def rows_per_block(n_items: int, itemsize: int, memory_budget: int) -> int:
+    """Rows whose block and its three same-shape temporaries (a comparison, a boolean, the
+    partition copy) fit the budget; at least one."""
+    per_row = n_items * (itemsize + 3 * 8)
+    return max(1, int(memory_budget // max(per_row, 1)))
+
+
+def _dtype_size(sim: Any) -> int:
+    size = getattr(sim, "itemsize", None)
+    if size is None:
+        size = sim.element_size() if is_tensor(sim) else np.asarray(sim).itemsize
+    return int(size)
+
+
+def evaluate_blocks(blocks: Callable[[int, int], Any], n_queries: int, n_items: int,
+                    relevance: Any, *, edition: str | Edition, direction: Direction,
+                    convention: str, metrics: Sequence[str] | None, confidence: float,
+                    block_rows: int, relevance_threshold: float = 1.0) -> ScoreReport:
+    """The report of a similarity matrix given as row blocks `blocks(lo, hi)`."""
+    if direction not in ("text-to-audio", "audio-to-text"):
+        raise ValueError("direction is 'text-to-audio' or 'audio-to-text'")
+    if n_queries < 1 or n_items < 1:
+        raise InputError("the similarity matrix is empty")
+    ed = edition if isinstance(edition, Edition) else get_edition(edition)
+    if convention != "dcase":
+        return evaluate_other(to_numpy(blocks(0, n_queries)), relevance, ed, direction,
+                              convention, metrics, confidence)
+    conv = DCASE
+    ctx = Context(edition=ed, direction=direction)
+    specs = conv.default_metrics(ctx) if metrics is None else [parse_metric(m) for m in metrics]
+    names = [s.name for s in specs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"a metric is asked for twice: {names}")
+    depth = max([s.k for s in specs if s.k is not None] + [1])
+    indptr, items, grades, relevant = relevance_csr(relevance, n_queries, n_items,
+                                                    relevance_threshold)
+    above, before, tied, boundary = collect(blocks, n_queries, block_rows, indptr, items,
+                                            min(depth, n_items))
+    stats = RankStats(indptr=indptr, items=items, grades=grades, relevant=relevant,
+                      above=above, tied_before=before, tied=tied, boundary_tie=boundary,
+                      n_items=n_items, depth=depth)
+    result = conv.compute(stats, specs, ctx)
+    warnings = list(result.warnings)
+    n_tied = int(boundary.sum())
+    if n_tied:
+        warnings.append(f"{n_tied} of {n_queries} queries have tied scores across the top-{depth}"
+                        f" boundary; broken by {conv.tie_rule}")
+    no_rel = int((np.bincount(stats.owner[relevant], minlength=n_queries) == 0).sum())
+    if no_rel:
+        warnings.append(f"{no_rel} queries have no relevant item (they score 0; ranks NaN)")
+    stats_by_name = {name: _summary(result.values[name], spec, confidence)
+                     for name, spec in zip(names, specs, strict=True)}
+    rel_indptr = np.zeros(n_queries + 1, np.int64)
+    rel_indptr[1:] = np.cumsum(np.bincount(stats.owner[relevant], minlength=n_queries))
+    return in_memory_report(stats_by_name, result.values, result.hits, depth,
+                            (rel_indptr, items[relevant]), ed, conv.name, conv.tie_rule,
+                            direction, warnings)
+
+
+def _summary(values: npt.NDArray[np.float64], spec: MetricSpec,
+             confidence: float) -> JackknifeStats:
+    """The jackknife mean; for median_rank the median (no interval: the jackknife of a median
+    is not consistent). NaN values (queries without a relevant item) are left out."""
+    finite = values[~np.isnan(values)]
+    if finite.size == 0:
+        nan = float("nan")
+        return JackknifeStats(value=nan, jackknife_estimate=nan, bias=nan, std_err=nan,
+                              ci_low=nan, ci_high=nan)
+    if spec.kind == "median_rank":
+        med, nan = float(np.median(finite)), float("nan")
+        return JackknifeStats(value=med, jackknife_estimate=nan, bias=nan, std_err=nan,
+                              ci_low=nan, ci_high=nan)
+    return jackknife_mean(finite, confidence)
+
+
+def evaluate(sim: Any, relevance: Any, edition: str | Edition = "2022",
+             direction: Direction = "text-to-audio", convention: str = "dcase",
+             metrics: Sequence[str] | None = None, *, confidence: float = 0.95,
+             relevance_threshold: float = 1.0,
+             memory_budget: int = DEFAULT_MEMORY_BUDGET) -> ScoreReport:
+    """Metrics with jackknife CIs of a similarity matrix `sim` (queries x items; NumPy array or
+    torch tensor, float16/32/64) against `relevance` (see `relevance_csr`). `metrics`: names
+    such as "mAP@10", "AP@10", "R@5", "nDCG@10", "RR@10", "P@10", "Success@5", "mean_rank",
+    "median_rank"; None: the convention's defaults for the edition."""
+    if len(getattr(sim, "shape", ())) != 2:
+        raise InputError("the similarity matrix must be 2-D (queries x items)")
+    if not is_tensor(sim):
+        sim = np.asarray(sim)
+        if not np.issubdtype(sim.dtype, np.floating):
+            sim = sim.astype(np.float64)
+    n_q, n_items = (int(d) for d in sim.shape)
+    block = rows_per_block(n_items, _dtype_size(sim), memory_budget)
+    return evaluate_blocks(lambda lo, hi: sim[lo:hi], n_q, n_items, relevance, edition=edition,
+                           direction=direction, convention=convention, metrics=metrics,
+                           confidence=confidence, block_rows=block,
+                           relevance_threshold=relevance_threshold)
