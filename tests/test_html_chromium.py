@@ -177,9 +177,12 @@ def test_hostile_text_is_literal_and_inert(page: tuple[Path, dict], tmp_path: Pa
     assert dom.title == TITLE  # no injected script changed it
     assert dom.scripts == 2  # the JSON data block and the page's own script, nothing else
     assert dom.handlers == []  # no injected element with an event handler
-    for literal in (SCRIPT_TEAM, IMG_TEAM, NAME, PENSOL, CAPTION):
+    shown_files = {f for h in doc["hardest_queries"] for f in h["relevant"]}
+    shown_queries = {h["query"] for h in doc["hardest_queries"]}
+    # every system misses PENSOL: its query is counted among those 0 for all, not listed
+    assert PENSOL not in shown_files and doc["zero_for_all"] >= 1
+    for literal in (SCRIPT_TEAM, IMG_TEAM, NAME, *(c for c in [CAPTION] if c in shown_queries)):
         assert literal in text, literal
-    assert "Pensol - le Moulin cours d&#39;eau.wav" in text
     assert "d'eau" not in text  # the entity was not decoded
     html = (out / "index.html").read_text(encoding="utf-8")
     data = html.split('<script type="application/json" id="results-data">')[1].split("</script>")[0]

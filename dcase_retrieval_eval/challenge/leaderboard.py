@@ -8,6 +8,8 @@ never the ground truth, breaks a tie. The team view keeps each team's first syst
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -53,6 +55,8 @@ class SystemResult(BaseModel):
     metrics: dict[str, JackknifeStats]
     policy: str
     lenient: bool
+    #: the organizers' baseline (`rank --baseline LABEL`): marked in every table and plot
+    baseline: bool = False
     team_best: bool
     team_rank: int | None
     in_best_group: bool
@@ -79,6 +83,36 @@ class HardQuery(BaseModel):
     mean_main_metric: float
 
 
+class Provenance(BaseModel):
+    """What was scored, by which version: printed with every published table."""
+
+    tool_version: str
+    edition: str
+    ground_truth_file: str
+    ground_truth_sha256: str | None
+    n_queries: int
+    #: UTC time the files were written (set by the writer, so that `rank` stays deterministic)
+    generated: str | None = None
+
+
+def provenance_of(truth: GroundTruth, edition: str) -> Provenance:
+    """The ground truth's file name and SHA-256 (None when it was built in memory), the edition
+    and this tool's version."""
+    from .. import __version__
+
+    path = Path(truth.source) if truth.source else None
+    digest = None
+    if path is not None and path.is_file():
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        digest = h.hexdigest()
+    return Provenance(tool_version=__version__, edition=edition,
+                      ground_truth_file=path.name if path is not None else "(in memory)",
+                      ground_truth_sha256=digest, n_queries=truth.n_queries)
+
+
 class Leaderboard(BaseModel):
     """Everything `rank` decided, with the settings needed to reproduce it."""
 
@@ -99,8 +133,11 @@ class Leaderboard(BaseModel):
     comparisons: list[Comparison]
     rejected: list[Rejected]
     hardest_queries: list[HardQuery] = []
+    #: queries on which every ranked system scores 0 (left out of `hardest_queries`)
+    zero_for_all: int = 0
     robustness: Robustness | None = None
     paper: PaperTables | None = None
+    provenance: Provenance | None = None
     _per_query: dict[str, dict[str, npt.NDArray[np.float64]]] = PrivateAttr(default_factory=dict)
     _positions: dict[str, list[list[int]]] = PrivateAttr(default_factory=dict)
     _queries: list[str] = PrivateAttr(default_factory=list)
@@ -122,6 +159,11 @@ class Leaderboard(BaseModel):
     def best_group(self) -> list[SystemResult]:
         """The best system and every system not significantly different from it."""
         return [s for s in self.systems if s.in_best_group]
+
+    @property
+    def lenient_systems(self) -> list[SystemResult]:
+        """Ranked systems scored under the lenient policy (flagged on every rendering)."""
+        return [s for s in self.systems if s.lenient]
 
     def team_view(self) -> list[SystemResult]:
         """One row per team, its best system, in team-rank order (Table 2 of the 2022 paper)."""

@@ -36,7 +36,15 @@ from ..formats.team_identity import DCASE_LABEL, is_label, shown_name, unsafe_ch
 from ..io.csvread import DEFAULT_MAX_BYTES
 from ..measure.scoring import ScoreReport, score_aligned
 from .compare import compare
-from .leaderboard import TIE_RULE_TEXT, HardQuery, Leaderboard, Rejected, SystemResult, TestName
+from .leaderboard import (
+    TIE_RULE_TEXT,
+    HardQuery,
+    Leaderboard,
+    Rejected,
+    SystemResult,
+    TestName,
+    provenance_of,
+)
 from .paper import paper_tables
 from .robustness import Robustness, rank_robustness
 
@@ -362,7 +370,8 @@ def rank(
         results.append(SystemResult(
             rank=position, label=cand.label, team=cand.team, system_name=cand.system_name,
             source=cand.source, metrics=report.metrics, policy=report.policy.describe(),
-            lenient=report.policy.mode == "lenient", team_best=first_of_team,
+            lenient=report.policy.mode == "lenient", baseline=cand.label == baseline,
+            team_best=first_of_team,
             team_rank=team_rank[cand.team] if first_of_team else None,
             in_best_group=test_vs_best is None or not test_vs_best.significant,
             vs_best=test_vs_best, meta=cand.meta))
@@ -371,7 +380,8 @@ def rank(
         n_queries=truth.n_queries, ground_truth=truth.source, test=test, rounds=rounds,
         seed=seed, alpha=alpha, all_pairs=all_pairs, confidence=confidence,
         tie_rule=TIE_RULE_TEXT, systems=results, comparisons=comparisons, rejected=rejected,
-        hardest_queries=_hardest(matrix, truth),
+        hardest_queries=_hardest(matrix, truth), zero_for_all=_zero_for_all(matrix),
+        provenance=provenance_of(truth, ed.name),
         robustness=_robustness(matrix, scored, ed, bootstrap_rankings, seed, bar),
         paper=paper_tables(results, main, _metric_names(ed), baseline=baseline,
                            characteristics=characteristics))
@@ -396,10 +406,18 @@ def _metric_names(ed: Edition) -> list[str]:
     return ed.metric_names
 
 
+def _zero_for_all(matrix: np.ndarray) -> int:
+    return int((matrix == 0).all(axis=1).sum()) if matrix.size else 0
+
+
 def _hardest(matrix: np.ndarray, truth: GroundTruth) -> list[HardQuery]:
+    """The lowest-mean queries among those that separate systems (not every system equal):
+    a query where all score 0 says nothing about the ranking; `_zero_for_all` counts those."""
     if matrix.size == 0:
         return []
     mean = matrix.mean(axis=1)
-    order = np.argsort(mean, kind="stable")[:HARDEST_SHOWN]
+    separating = np.flatnonzero(matrix.max(axis=1) > matrix.min(axis=1)) \
+        if matrix.shape[1] > 1 else np.flatnonzero(matrix[:, 0] > 0)
+    order = separating[np.argsort(mean[separating], kind="stable")][:HARDEST_SHOWN]
     return [HardQuery(query=truth.queries[q], relevant=truth.relevant(int(q)),
                       mean_main_metric=float(mean[q])) for q in order.tolist()]

@@ -22,7 +22,15 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from .leaderboard_formats import num, pvalue, settings_text
+from .leaderboard_formats import (
+    CI_NOTE,
+    header_note,
+    lenient_notes,
+    num,
+    provenance_lines,
+    pvalue,
+    settings_text,
+)
 from .paper_formats import sentence, title, verdict
 from .svg import blob_plot, dev_eval_scatter, forest_plot
 
@@ -86,7 +94,8 @@ def to_html(board: Leaderboard) -> str:
     return environment().get_template("index.html.j2").render(
         board=board, csp=content_security_policy(), settings=settings_text(board),
         best_group=", ".join(s.label for s in board.best_group), teams=teams,
-        forest_svg=forest_plot(board), data=board.to_dict(),
+        forest_svg=forest_plot(board), data=board.to_dict(), header_note=header_note(board),
+        lenient_notes=lenient_notes(board), ci_note=CI_NOTE, provenance=provenance_lines(board),
         blob_svg=blob_plot(rb, teams) if rb else "",
         dev_eval_svg=dev_eval_scatter(board.paper.dev_eval, board.main_metric)
         if board.paper else "",

@@ -40,7 +40,7 @@ def to_json(board: Leaderboard) -> str:
 
 CSV_FIXED = ["rank", "team_rank", "team_best", "team", "label", "system_name"]
 CSV_TAIL = ["in_best_group", "diff_vs_best", "diff_ci_low", "diff_ci_high", "p_value",
-            "p_adjusted", "significant_vs_best", "lenient", "source"]
+            "p_adjusted", "significant_vs_best", "lenient", "source", "baseline"]
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -70,7 +70,7 @@ def to_csv(board: Leaderboard) -> str:
                   full(c.difference) if c else "", full(c.ci_low) if c else "",
                   full(c.ci_high) if c else "", full(c.p_value) if c else "",
                   full(c.p_adjusted) if c else "", int(c.significant) if c else "",
-                  int(s.lenient), csv_text(s.source)]
+                  int(s.lenient), csv_text(s.source), int(s.baseline)]
         writer.writerow(cells)
     return buf.getvalue()
 
@@ -97,13 +97,51 @@ def _vs_best_md(s: SystemResult) -> str:
             f"p_Holm {pvalue(c.p_adjusted)}{mark}")
 
 
+CI_NOTE = ("Confidence intervals are the jackknife's normal approximation (as astropy computes "
+           "it, kept for parity with the official numbers), not clipped to [0, 1]: a bound can "
+           "fall just outside.")
+LENIENT_MARK = "†"
+
+
+def lenient_notes(board: Leaderboard) -> list[str]:
+    """One sentence per system scored under the lenient policy, with its policy counts."""
+    return [f"{s.label}: {s.policy}" for s in board.lenient_systems]
+
+
+def header_note(board: Leaderboard) -> str:
+    """Said at the top of every rendering when any ranked system was scored leniently."""
+    n = len(board.lenient_systems)
+    if not n:
+        return ""
+    return (f"Lenient scoring was used: {n} system{'s' if n != 1 else ''} marked "
+            f"{LENIENT_MARK} (lenient) had invalid outputs scored under the stated policy.")
+
+
+def provenance_lines(board: Leaderboard) -> list[str]:
+    """What was scored, by which version (page footer, Markdown and LaTeX comments)."""
+    p = board.provenance
+    if p is None:
+        return []
+    return [f"Generated: {p.generated or 'not recorded'}",
+            f"Tool: dcase-retrieval-eval {p.tool_version}", f"Edition preset: {p.edition}",
+            f"Ground truth: {p.ground_truth_file} (SHA-256 {p.ground_truth_sha256 or 'n/a'})",
+            f"Queries scored: {p.n_queries}"]
+
+
+def shown_label(s: SystemResult, baseline_word: str = " (baseline)") -> str:
+    """A label with its plain-text markers: baseline, and the lenient mark."""
+    return (s.label + (baseline_word if s.baseline else "")
+            + (f" {LENIENT_MARK}" if s.lenient else ""))
+
+
 def _md_table(board: Leaderboard, rows: list[SystemResult], team_view: bool) -> list[str]:
     head = ["Rank", "Team", "System", "Name", *[f"{m} [95% CI]" for m in board.metric_names],
             f"Δ{board.main_metric} vs best [CI], Holm p", "Best group"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for s in rows:
         position = s.team_rank if team_view else s.rank
-        cells = [str(position), md_escape(s.team), md_escape(s.label), md_escape(s.system_name),
+        cells = [str(position), md_escape(s.team), md_escape(shown_label(s, " (Baseline)")),
+                 md_escape(s.system_name),
                  *[_ci(s, m) for m in board.metric_names], _vs_best_md(s),
                  "yes" if s.in_best_group else ""]
         lines.append("| " + " | ".join(cells) + " |")
@@ -121,11 +159,16 @@ def settings_text(board: Leaderboard) -> str:
 
 
 def to_markdown(board: Leaderboard) -> str:
-    lines = [f"# Results: edition {md_escape(board.edition)}", "", settings_text(board), "",
-             "## Team ranking (best system per team)", ""]
+    lines = [*(f"<!-- {line.replace('--', '- -')} -->" for line in provenance_lines(board)),
+             f"# Results: edition {md_escape(board.edition)}", "", settings_text(board), ""]
+    if header_note(board):
+        lines += [f"**{md_escape(header_note(board))}**", ""]
+    lines += ["## Team ranking (best system per team)", ""]
     lines += _md_table(board, board.team_view(), True)
     lines += ["", "## All systems", ""]
     lines += _md_table(board, board.systems, False)
+    lines += ["", md_escape(CI_NOTE)]
+    lines += [f"\n{LENIENT_MARK} {md_escape(n)}" for n in lenient_notes(board)]
     group = ", ".join(md_escape(s.label) for s in board.best_group)
     lines += ["", f"Not significantly different from the best: {group or 'none'}.", ""]
     if board.rejected:
@@ -155,7 +198,8 @@ def _tex_table(board: Leaderboard, rows: list[SystemResult], team_view: bool, ca
              r"\midrule"]
     for s in rows:
         cells = [str(s.team_rank if team_view else s.rank), tex_escape(s.team),
-                 tex_escape(s.label), tex_escape(s.system_name)]
+                 tex_escape(s.label) + (r" \textit{(Baseline)}" if s.baseline else "")
+                 + (r"$^\dagger$" if s.lenient else ""), tex_escape(s.system_name)]
         for m in board.metric_names:
             st = s.metrics[m]
             cells.append(f"{num(st.value, 3)} {{\\scriptsize [{num(st.ci_low, 3)}, "
@@ -170,8 +214,11 @@ def _tex_table(board: Leaderboard, rows: list[SystemResult], team_view: bool, ca
 def to_latex(board: Leaderboard) -> str:
     """Two booktabs tables; bold rows are not significantly different from the best."""
     note = (f" Bold: not significantly different from the best system ({board.test} test, "
-            f"Holm, $\\alpha={board.alpha}$). 95\\% jackknife CIs in brackets.")
-    lines = ["% Requires \\usepackage{booktabs} (and UTF-8 input for non-ASCII names).", ""]
+            f"Holm, $\\alpha={board.alpha}$). 95\\% jackknife CIs in brackets "
+            "(normal approximation, not clipped to [0, 1]).")
+    note += "".join(rf" $^\dagger$Lenient scoring: {tex_escape(n)}" for n in lenient_notes(board))
+    lines = [*(f"% {' '.join(line.split())}" for line in provenance_lines(board)),
+             "% Requires \\usepackage{booktabs} (and UTF-8 input for non-ASCII names).", ""]
     lines += _tex_table(board, board.team_view(), True,
                         f"Team ranking, best system per team, by {tex_escape(board.main_metric)}."
                         + note)

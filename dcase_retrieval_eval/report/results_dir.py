@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import stat
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -111,6 +113,14 @@ def planned_files(board: Leaderboard, out_dir: str | Path) -> list[Path]:
     return files
 
 
+def generation_time() -> str:
+    """Now in UTC (ISO 8601, seconds), or SOURCE_DATE_EPOCH's time for a reproducible build."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    when = (datetime.fromtimestamp(int(epoch), tz=UTC) if epoch.isdigit()
+            else datetime.now(UTC))
+    return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
 def write_results(board: Leaderboard, out_dir: str | Path,
                   inputs: Iterable[Path | str] = ()) -> list[Path]:
     """results.json/.csv/.md/.tex, index.html, per_query/<label>.csv and paper/ (the overview
@@ -121,6 +131,8 @@ def write_results(board: Leaderboard, out_dir: str | Path,
     them (see `_remove_stale`).
     """
     out_dir = Path(out_dir)
+    if board.provenance is not None and board.provenance.generated is None:
+        board.provenance.generated = generation_time()
     plan = planned_files(board, out_dir)
     guard_outputs(folders=[out_dir], inputs=[*board_inputs(board), *inputs])
     previous = _read_record(out_dir)
