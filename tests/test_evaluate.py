@@ -235,3 +235,13 @@ def test_other_conventions_give_their_numbers_in_the_same_report(convention: str
     assert len(mine.metrics) == len(theirs.metrics)
     for name, m in theirs.metrics.items():
         assert mine.metrics[name.replace(" ", "_")].value == pytest.approx(m.value), name
+
+
+def test_a_tie_across_any_requested_cut_off_is_warned_about() -> None:
+    sim = np.array([[0.4, 0.4, 0.1], [0.9, 0.5, 0.5], [0.9, 0.5, 0.1]])
+    r = evaluate(sim, np.array([1, 2, 0]), metrics=["mAP@10", "R@1", "R@2"])
+    assert r.warnings == ["2 of 3 queries have tied scores across a cut-off (top-1: 1, top-2: 1);"
+                          " broken by " + r.tie_rule]  # type: ignore[operator]
+    assert r.per_query.values["R@1"].tolist() == [0.0, 0.0, 1.0]  # type: ignore[union-attr]
+    clean = evaluate(sim, np.array([1, 2, 0]), metrics=["mAP@10"])  # 10 >= 3 items: no cut
+    assert clean.warnings == []

@@ -46,9 +46,9 @@ def test_only_a_block_of_the_similarity_matrix_exists_at_a_time(monkeypatch) -> 
     shapes: list[tuple[int, int]] = []
     real = rankstats.block_stats
 
-    def spy(block, slots, depth):  # noqa: ANN001, ANN202
+    def spy(block, slots, cuts):  # noqa: ANN001, ANN202
         shapes.append(tuple(block.shape))
-        return real(block, slots, depth)
+        return real(block, slots, cuts)
 
     monkeypatch.setattr(rankstats, "block_stats", spy)
     budget = 1 << 20

@@ -62,17 +62,18 @@ def evaluate_blocks(blocks: Callable[[int, int], Any], n_queries: int, n_items: 
     depth = max([s.k for s in specs if s.k is not None] + [1])
     indptr, items, grades, relevant = relevance_csr(relevance, n_queries, n_items,
                                                     relevance_threshold)
-    above, before, tied, boundary = collect(blocks, n_queries, block_rows, indptr, items,
-                                            min(depth, n_items))
+    cuts = tuple(sorted({s.k for s in specs if s.k is not None and s.k < n_items}))
+    above, before, tied, ties = collect(blocks, n_queries, block_rows, indptr, items, cuts)
+    boundary = np.asarray(ties.any(axis=1), bool) if ties.shape[1] else np.zeros(n_queries, bool)
     stats = RankStats(indptr=indptr, items=items, grades=grades, relevant=relevant,
                       above=above, tied_before=before, tied=tied, boundary_tie=boundary,
                       n_items=n_items, depth=depth)
     result = conv.compute(stats, specs, ctx)
     warnings = list(result.warnings)
-    n_tied = int(boundary.sum())
-    if n_tied:
-        warnings.append(f"{n_tied} of {n_queries} queries have tied scores across the top-{depth}"
-                        f" boundary; broken by {conv.tie_rule}")
+    per_cut = [f"top-{k}: {int(n)}" for k, n in zip(cuts, ties.sum(axis=0), strict=True) if n]
+    if per_cut:
+        warnings.append(f"{int(boundary.sum())} of {n_queries} queries have tied scores across "
+                        f"a cut-off ({', '.join(per_cut)}); broken by {conv.tie_rule}")
     no_rel = int((np.bincount(stats.owner[relevant], minlength=n_queries) == 0).sum())
     if no_rel:
         warnings.append(f"{no_rel} queries have no relevant item (they score 0; ranks NaN)")

@@ -44,22 +44,28 @@ def _any_nan(block: Block) -> bool:
     return bool(np.isnan(block).any())
 
 
-def _kth_and_next(block: Block, depth: int) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
-    """The depth-th and (depth+1)-th largest score of each row."""
+def boundary_ties(block: Block, cuts: tuple[int, ...]) -> npt.NDArray[np.bool_]:
+    """ties[r, c]: row r's scores at positions cuts[c] and cuts[c] + 1 are equal (every cut
+    must be below the number of items)."""
+    if not cuts:
+        return np.zeros((block.shape[0], 0), bool)
     if is_tensor(block):
-        top = block.topk(depth + 1, dim=1).values
-        return to_numpy(top[:, depth - 1]), to_numpy(top[:, depth])
-    part = np.partition(block, [block.shape[1] - depth - 1, block.shape[1] - depth], axis=1)
-    return part[:, -depth], part[:, -depth - 1]
+        top = to_numpy(block.topk(max(cuts) + 1, dim=1).values)
+        return np.stack([top[:, k - 1] == top[:, k] for k in cuts], axis=1)
+    n = block.shape[1]
+    kth = sorted({n - k for k in cuts} | {n - k - 1 for k in cuts})
+    part = np.partition(block, kth, axis=1)
+    return np.stack([part[:, n - k] == part[:, n - k - 1] for k in cuts], axis=1)
 
 
-def block_stats(block: Block, slots: npt.NDArray[np.int64], depth: int,
+def block_stats(block: Block, slots: npt.NDArray[np.int64], cuts: tuple[int, ...],
                 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64],
                            npt.NDArray[np.bool_]]:
     """Counts for the judged items of a block of rows.
 
     `slots` (rows x width): the judged item indices of each row, -1 padding. Returns `above`,
-    `tied_before`, `tied` (rows x width, undefined at padding) and `boundary_tie` (rows)."""
+    `tied_before`, `tied` (rows x width, undefined at padding) and the ties across each cut-off
+    (rows x cuts, see `boundary_ties`)."""
     if _any_nan(block):
         raise InputError("the similarity matrix holds NaN; a NaN score has no rank")
     rows, n_items = block.shape
@@ -80,19 +86,15 @@ def block_stats(block: Block, slots: npt.NDArray[np.int64], depth: int,
         equal = block == own
         tied[:, j] = to_numpy(equal.sum(1)) - 1
         before[:, j] = to_numpy((equal & (index < _like(block, safe[:, None]))).sum(1))
-    if n_items > depth >= 1:
-        kth, nxt = _kth_and_next(block, depth)
-        boundary = np.asarray(kth == nxt, dtype=bool)
-    else:
-        boundary = np.zeros(rows, bool)
-    return above, before, tied, boundary
+    return above, before, tied, boundary_ties(block, tuple(k for k in cuts if 0 < k < n_items))
 
 
 def collect(blocks: Callable[[int, int], Block], n_queries: int, rows_per_block: int,
-            indptr: npt.NDArray[np.int64], items: npt.NDArray[np.int32], depth: int,
+            indptr: npt.NDArray[np.int64], items: npt.NDArray[np.int32], cuts: tuple[int, ...],
             ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64],
                        npt.NDArray[np.bool_]]:
-    """`block_stats` over row blocks `blocks(lo, hi)`, flattened back to the CSR pair order."""
+    """`block_stats` over row blocks `blocks(lo, hi)`, flattened back to the CSR pair order;
+    the boundary ties have one column per cut-off below the number of items."""
     counts = np.diff(indptr)
     width = int(counts.max()) if counts.size else 0
     slot_of = np.arange(items.size, dtype=np.int64) - np.repeat(indptr[:-1], counts)
@@ -100,11 +102,18 @@ def collect(blocks: Callable[[int, int], Block], n_queries: int, rows_per_block:
     slots = np.full((n_queries, max(width, 1)), -1, np.int64)
     slots[owner, slot_of] = items
     out = [np.zeros(items.size, np.int64) for _ in range(3)]
-    boundary = np.zeros(n_queries, bool)
+    parts: list[npt.NDArray[np.bool_]] = []
+    live = tuple(sorted({k for k in cuts if k > 0}))
+    n_items = 0
     for lo in range(0, n_queries, rows_per_block):
         hi = min(n_queries, lo + rows_per_block)
-        a, b, t, boundary[lo:hi] = block_stats(blocks(lo, hi), slots[lo:hi], depth)
+        block = blocks(lo, hi)
+        n_items = int(block.shape[1])
+        a, b, t, ties = block_stats(block, slots[lo:hi], live)
+        parts.append(ties)
         sel = slice(int(indptr[lo]), int(indptr[hi]))
         r, c = owner[sel] - lo, slot_of[sel]
         out[0][sel], out[1][sel], out[2][sel] = a[r, c], b[r, c], t[r, c]
+    kept = [k for k in live if k < n_items]
+    boundary = np.concatenate(parts) if parts else np.zeros((0, len(kept)), bool)
     return out[0], out[1], out[2], boundary

@@ -61,7 +61,7 @@ class RankStats:
     relevance), `relevant[j]` whether it counts for AP/R/P/RR/Success/ranks. `above[j]` counts
     the items with a strictly higher score, `tied_before[j]` the other items with the same score
     and a lower index, `tied[j]` all other items with the same score. `boundary_tie[q]`: the
-    query's scores at positions `depth` and `depth + 1` are equal (a tie across the cut-off).
+    query has equal scores at positions k and k + 1 for a requested cut-off k (a tie across it).
     """
 
     indptr: npt.NDArray[np.int64]
