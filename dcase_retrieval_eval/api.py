@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .check.validation import ValidationReport, validate_submission
-from .editions import Edition, resolve_edition
+from .editions import Edition, check_k, resolve_edition
 from .formats.folders import without_folders
 from .formats.ground_truth import (
     GroundTruth,
@@ -42,6 +42,7 @@ def validate(
     """Every defect of a submission against a ground truth or a query set, in one report.
     `strip_folders`: compare ranked names by their base names (a top-k file whose cells hold
     paths), with one warning (A407) instead of an error (A406)."""
+    check_k(k)  # before any file is read
     qs, sub = overlapped(
         lambda: against if isinstance(against, QuerySet) else load_ground_truth(against),
         lambda: _as_submission(submission, max_bytes, strip_folders))
@@ -65,6 +66,7 @@ def score(
     `lenient` (then the policy and its counts are in the report). `relevance_threshold`
     (graded ground truth): the grade from which a file counts for mAP and R@k (default 1).
     `strip_folders`: as for `validate`."""
+    check_k(k)
     truth, sub = overlapped(lambda: _as_ground_truth(gt),
                             lambda: _as_submission(submission, max_bytes, strip_folders))
     if relevance_threshold is not None:

@@ -130,7 +130,19 @@ def task_years(folder_suffix: str = "") -> str:
                      for task, names in years.items())
 
 
+def check_k(k: object) -> None:
+    """The cut-off given to the API: a whole number from 1, never a bool or a float (`k=True`
+    would be read as 1 and labelled "mAP@True", `k=2.5` fail deep inside the metrics)."""
+    if k is None:
+        return
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise TypeError(f"k must be a whole number (int) or None, not {type(k).__name__} {k!r}")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, not {k}")
+
+
 def get_edition(name: str, k: int | None = None) -> Edition:
+    check_k(k)
     try:
         edition = EDITIONS[name]
     except KeyError:
@@ -147,6 +159,7 @@ def resolve_edition(edition: str | Edition, gt: object, k: int | None = None) ->
     `gt` is a `QuerySet` or `GroundTruth`; it is read by its attributes (`format`, `n_relevant`)
     so that this shared vocabulary needs nothing from `formats/`.
     """
+    check_k(k)
     if isinstance(edition, Edition):
         return edition.with_k(k) if k is not None else edition
     if edition == "auto":

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..check.package_check import label_task
-from ..editions import Edition, resolve_edition
+from ..editions import Edition, check_k, resolve_edition
 from ..errors import InputError
 from ..findings import shown_text
 from ..formats.ground_truth import GroundTruth, load_ground_truth
@@ -328,6 +328,11 @@ def rank(
     `paper.DEFAULT_CHARACTERISTICS`, the paper's Table 4).
     `relevance_threshold`: graded ground truth only, the grade from which a file is relevant.
     """
+    check_k(k)
+    if isinstance(characteristics, str) or not (
+            characteristics is None or all(isinstance(c, str) for c in characteristics)):
+        raise TypeError("characteristics must be a list of description keys, e.g. "
+                        f"['loss_function'], not {characteristics!r}")
     if test not in ("randomization", "bootstrap"):
         raise ValueError(f"unknown test {test!r}; choose randomization or bootstrap")
     if rounds < 1:

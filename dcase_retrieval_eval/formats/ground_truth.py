@@ -103,6 +103,12 @@ class GroundTruth(QuerySet):
     def with_audio_set(self, audio: Iterable[str]) -> GroundTruth:
         """The same relevance judged over a larger audio set (e.g. the whole evaluation folder),
         now known: a ranked file outside it is an error (A401)."""
+        if isinstance(audio, str | bytes):
+            raise TypeError(f"audio must be a list of file names, e.g. ['dog.wav'], not the "
+                            f"{type(audio).__name__} {audio!r:.80}")
+        audio = list(audio)
+        if not all(isinstance(a, str) for a in audio):
+            raise TypeError("audio must hold file names (str) only")
         names = list(dict.fromkeys([*self.audio, *audio]))
         return replace(self, audio=names, audio_set_known=True)
 
