@@ -245,3 +245,18 @@ def test_a_tie_across_any_requested_cut_off_is_warned_about() -> None:
     assert r.per_query.values["R@1"].tolist() == [0.0, 0.0, 1.0]  # type: ignore[union-attr]
     clean = evaluate(sim, np.array([1, 2, 0]), metrics=["mAP@10"])  # 10 >= 3 items: no cut
     assert clean.warnings == []
+
+
+def test_the_evaluate_page_example_prints_what_the_page_shows() -> None:
+    import contextlib
+    import io
+    import re
+
+    text = (ROOT / "docs" / "evaluate.md").read_text(encoding="utf-8")
+    code = re.search(r"```python evaluate-example\n(.*?)```", text, re.S)
+    shown = re.search(r"```text evaluate-example-output\n(.*?)```", text, re.S)
+    assert code and shown
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(code.group(1), {})  # the page's own example
+    assert out.getvalue() == shown.group(1)
