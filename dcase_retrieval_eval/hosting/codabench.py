@@ -128,7 +128,11 @@ def run_codabench(input_dir: str | Path, output_dir: str | Path, *, edition: str
     except OSError as exc:
         raise _reject(output_dir, "The submission cannot be read.", [make_finding(
             "F105", f"{shown}: {exc.strerror or exc}", file="res")]) from None
-    report = score_aligned(sub, gt, ed, lenient=True, keep_per_query=False)
+    try:
+        report = score_aligned(sub, gt, ed, lenient=True, keep_per_query=False)
+    except InputError as exc:  # nothing of the file could be read
+        raise _reject(output_dir, f"{shown} cannot be read as a submission: fix every finding "
+                      "below and submit again.", exc.findings) from None
     checked = report.validation
     if not checked.valid and not lenient:
         raise _reject(output_dir, f"{shown} is not a valid submission "

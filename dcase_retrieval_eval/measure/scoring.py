@@ -168,12 +168,23 @@ def measure(alignment: Alignment, gt: GroundTruth, edition: Edition) -> _Measure
     return _Measured(values, hits[:, : max(edition.map_ks)], indptr, indices)
 
 
+#: Findings that mean nothing of the file could be read (too large, empty, binary, not UTF-8,
+#: unreadable, no usable header or no row): a lenient score of such a file would be a false 0
+#: with a policy claiming nothing was missing, so it is refused even when lenient.
+UNREADABLE = frozenset({"F101", "F102", "F103", "F104", "F105", "C201", "C202", "C203", "C208"})
+
+
 def score_aligned(
     sub: Submission, gt: GroundTruth, edition: Edition, *, lenient: bool = False,
     confidence: float = 0.95, keep_per_query: bool = True,
 ) -> ScoreReport:
     """Validate, then score; refuses an invalid submission unless `lenient`."""
     report, alignment = validate_submission(sub, gt, edition.depth)
+    unreadable = sorted(c for c in report.counts if c in UNREADABLE)
+    if unreadable:
+        raise InputError(
+            f"{sub.path} cannot be read as a submission ({', '.join(unreadable)}); nothing in "
+            "it can be scored, even leniently", report.findings)
     if not report.valid and not lenient:
         raise InputError(
             f"{sub.path} is not a valid submission ({report.errors} errors); "
