@@ -35,7 +35,7 @@ def ranked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
     output.write_text("".join(lines[:1] + lines[1 + DROPPED:]), encoding="utf-8")
     out = root / "RESULTS"
     done = run_cli("rank", uploads, "--gt", gt_path, "--out", out, "--rounds", "500",
-                   "--bootstrap-rankings", "0", "--lenient", "--baseline", BASELINE, "--quiet")
+                   "--bootstrap-rankings", "200", "--lenient", "--baseline", BASELINE, "--quiet")
     assert done.returncode == 0, done.stderr
     return out, gt_path, json.loads((out / "results.json").read_text(encoding="utf-8"))
 
@@ -103,6 +103,32 @@ def test_hardest_queries_separate_systems(ranked: tuple[Path, Path, dict]) -> No
     for h in doc["hardest_queries"]:
         values = {v[h["query"]] for v in per_system.values()}
         assert len(values) > 1  # the systems differ on every query shown
+
+
+def _round_steps(texts: list[str]) -> None:
+    values = [float(t) for t in texts]
+    steps = {round(b - a, 9) for a, b in zip(values, values[1:], strict=False)}
+    assert len(values) >= 3 and len(steps) == 1, texts
+    step = steps.pop()
+    assert f"{step:.0e}".split("e")[0] in {"1", "2", "5"}, texts  # never 0.032, 0.064, ...
+    assert all(abs(v / step - round(v / step)) < 1e-6 for v in values), texts
+
+
+def test_figures_round_ticks_point_labels_baseline(ranked: tuple[Path, Path, dict]) -> None:
+    out, _, doc = ranked
+    page = (out / "index.html").read_text(encoding="utf-8")
+    forest = page.split('aria-label="mAP@10 with confidence intervals"')[1].split("</svg>")[0]
+    _round_steps(re.findall(r'text-anchor="middle">([0-9.]+)</text>', forest))
+    assert f"{BASELINE} (Baseline)" in forest and f"{LENIENT} †" in forest
+    scatter = (out / "paper" / "dev_vs_eval.svg").read_text(encoding="utf-8")
+    labels = re.findall(r'<text class="dev-label"[^>]*>([^<]+)</text>', scatter)
+    assert sorted(labels) == sorted(s["label"] + (" (Baseline)" if s["baseline"] else "")
+                                    for s in doc["systems"])
+    _round_steps(re.findall(r'text-anchor="middle">([0-9.]+)</text>', scatter))
+    blob = (out / "paper" / "robustness_blob.svg").read_text(encoding="utf-8")
+    width = int(re.search(r'width="(\d+)"', blob)[1])
+    assert width >= 400  # four systems fill the width instead of about 160 px
+    assert f">{BASELINE} (Baseline)</text>" in blob
 
 
 MEASURE = """<pre id="measure"></pre><script>

@@ -24,6 +24,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .leaderboard_formats import (
     CI_NOTE,
+    baseline_label,
     header_note,
     lenient_notes,
     num,
@@ -96,7 +97,8 @@ def to_html(board: Leaderboard) -> str:
         best_group=", ".join(s.label for s in board.best_group), teams=teams,
         forest_svg=forest_plot(board), data=board.to_dict(), header_note=header_note(board),
         lenient_notes=lenient_notes(board), ci_note=CI_NOTE, provenance=provenance_lines(board),
-        blob_svg=blob_plot(rb, teams) if rb else "",
-        dev_eval_svg=dev_eval_scatter(board.paper.dev_eval, board.main_metric)
+        blob_svg=blob_plot(rb, teams, baseline_label(board)) if rb else "",
+        dev_eval_svg=dev_eval_scatter(board.paper.dev_eval, board.main_metric,
+                                      baseline_label(board))
         if board.paper else "",
         stability_words={s.label: stability_words(s) for s in rb.systems} if rb else {})

@@ -128,6 +128,10 @@ def provenance_lines(board: Leaderboard) -> list[str]:
             f"Queries scored: {p.n_queries}"]
 
 
+def baseline_label(board: Leaderboard) -> str | None:
+    return next((s.label for s in board.systems if s.baseline), None)
+
+
 def shown_label(s: SystemResult, baseline_word: str = " (baseline)") -> str:
     """A label with its plain-text markers: baseline, and the lenient mark."""
     return (s.label + (baseline_word if s.baseline else "")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..io.atomic import atomic_writer, guard_outputs, write_text_atomic
 from .html import to_html
-from .leaderboard_formats import to_csv, to_json, to_latex, to_markdown
+from .leaderboard_formats import baseline_label, to_csv, to_json, to_latex, to_markdown
 from .paper_formats import latex_files
 from .paper_formats import to_markdown as paper_markdown
 from .svg import blob_plot, dev_eval_scatter
@@ -47,12 +47,14 @@ def paper_files(board: Leaderboard) -> dict[str, str]:
     if board.paper is not None:
         files.update(latex_files(board.paper))
         files["tables.md"] = paper_markdown(board.paper)
-        scatter = str(dev_eval_scatter(board.paper.dev_eval, board.main_metric))
+        scatter = str(dev_eval_scatter(board.paper.dev_eval, board.main_metric,
+                                       baseline_label(board)))
         if scatter.startswith("<svg"):
             files["dev_vs_eval.svg"] = SVG_HEAD + scatter + "\n"
     if board.robustness is not None and board.robustness.systems:
         teams = {s.label: s.team for s in board.systems}
-        files["robustness_blob.svg"] = SVG_HEAD + str(blob_plot(board.robustness, teams)) + "\n"
+        files["robustness_blob.svg"] = SVG_HEAD + str(
+            blob_plot(board.robustness, teams, baseline_label(board))) + "\n"
     return files
 
 

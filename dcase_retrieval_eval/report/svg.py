@@ -31,8 +31,28 @@ def _open(width: float, height: float, label: str) -> str:
             f'aria-label="{escape(label)}">')
 
 
+def _step(lo: float, hi: float, count: int) -> float:
+    """A round tick step (1, 2 or 5 times a power of ten) giving about `count` intervals."""
+    raw = (hi - lo) / max(count, 1) if hi > lo else 1.0
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1.0, 2.0, 5.0, 10.0) if m * power >= raw * 0.999)
+
+
 def _ticks(lo: float, hi: float, count: int = 5) -> list[float]:
-    return [lo + (hi - lo) * t / count for t in range(count + 1)]
+    """Round values (multiples of a 1-2-5 step) inside [lo, hi], never odd ones like 0.032."""
+    step = _step(lo, hi, count)
+    first = math.ceil(lo / step - 1e-9)
+    return [round(i * step, 12) for i in range(first, math.floor(hi / step + 1e-9) + 1)]
+
+
+def _tick_text(v: float, lo: float, hi: float, count: int = 5) -> str:
+    decimals = max(0, -math.floor(math.log10(_step(lo, hi, count))))
+    return f"{v:.{decimals}f}"
+
+
+def _marks(label: str, baseline: bool, lenient: bool = False) -> str:
+    """A figure's label with the tables' markers: (Baseline) and the lenient dagger."""
+    return label + (" (Baseline)" if baseline else "") + (" †" if lenient else "")
 
 
 def forest_plot(board: Leaderboard) -> Markup:
@@ -62,7 +82,7 @@ def forest_plot(board: Leaderboard) -> Markup:
     for i, (s, m) in enumerate(zip(systems, stats, strict=True)):
         y = top + i * row
         colour = "#1d4ed8" if s.in_best_group else "#6b7280"
-        name = _clip(f"{s.rank}. {s.label} ({s.team})")
+        name = _clip(f"{s.rank}. {_marks(s.label, s.baseline, s.lenient)} ({s.team})", 56)
         parts.append(f'<text x="{left - 8}" y="{y + 4}" text-anchor="end">{escape(name)}</text>')
         if math.isfinite(m.ci_low) and math.isfinite(m.ci_high):
             parts.append(f'<line x1="{x(m.ci_low):.1f}" y1="{y}" x2="{x(m.ci_high):.1f}" '
@@ -82,11 +102,12 @@ def _x_axis(lo: float, hi: float, left: float, width: float, axis_y: float,
     for v in _ticks(lo, hi):
         parts.append(f'<line x1="{x(v):.1f}" y1="{axis_y}" x2="{x(v):.1f}" y2="{axis_y + 4}" '
                      f'stroke="#111"/><text x="{x(v):.1f}" y="{axis_y + 16}" '
-                     f'text-anchor="middle">{v:.3f}</text>')
+                     f'text-anchor="middle">{_tick_text(v, lo, hi)}</text>')
     return "".join(parts)
 
 
-def blob_plot(robustness: Robustness, teams: Mapping[str, str]) -> Markup:
+def blob_plot(robustness: Robustness, teams: Mapping[str, str],
+              baseline: str | None = None) -> Markup:
     """challengeR's blob plot: systems on x in official order, rank on y (1 on top); a blob's
     area is the share of bootstrap rankings that put the system at that rank. The black ring is
     the official rank, the grey bar the 95% bootstrap rank interval."""
@@ -94,7 +115,8 @@ def blob_plot(robustness: Robustness, teams: Mapping[str, str]) -> Markup:
     if not systems:
         return Markup("<p>No system was ranked.</p>")
     n = len(systems)
-    col, row, left, top, bottom = 26, 18, 48, 16, 190
+    # columns widen for few systems, so that the plot fills the page instead of 160 px
+    col, row, left, top, bottom = max(26, min(90, 720 // n)), 18, 48, 16, 190
     width, height = left + col * n + 16, top + row * n + bottom
     radius = min(col, row) / 2  # a blob of share 1 fills its cell
 
@@ -132,7 +154,7 @@ def blob_plot(robustness: Robustness, teams: Mapping[str, str]) -> Markup:
                          "</circle>")
         parts.append(f'<circle class="official" cx="{x:.1f}" cy="{cy(s.official_rank):.1f}" '
                      f'r="{radius * 0.9:.2f}" fill="none" stroke="#111" stroke-width="1.2"/>')
-        name = _clip(s.label, 32)
+        name = _clip(_marks(s.label, s.label == baseline), 44)
         ty = top + row * n + 8
         parts.append(f'<text x="{x + 4:.1f}" y="{ty}" text-anchor="end" '
                      f'transform="rotate(-60 {x + 4:.1f} {ty})">{escape(name)}</text></g>')
@@ -140,7 +162,8 @@ def blob_plot(robustness: Robustness, teams: Mapping[str, str]) -> Markup:
     return Markup("".join(parts))
 
 
-def dev_eval_scatter(rows: Sequence[DevEvalRow], metric: str) -> Markup:
+def dev_eval_scatter(rows: Sequence[DevEvalRow], metric: str,
+                     baseline: str | None = None) -> Markup:
     """Self-reported development score (x) against the evaluation score (y) with its CI; the
     diagonal is 'as claimed'. Red points: the claim lies outside the evaluation CI."""
     points = [r for r in rows if r.development is not None and math.isfinite(r.evaluation)]
@@ -151,7 +174,7 @@ def dev_eval_scatter(rows: Sequence[DevEvalRow], metric: str) -> Markup:
               if v is not None and math.isfinite(v)]
     hi = max(values) * 1.08 or 1.0
     left, size, top = 60, 360, 16
-    width, height = left + size + 24, top + size + 48
+    width, height = left + size + 200, top + size + 48  # room for the point labels
 
     def sx(v: float) -> float:
         return left + v / hi * size
@@ -174,12 +197,16 @@ def dev_eval_scatter(rows: Sequence[DevEvalRow], metric: str) -> Markup:
                      f'data-label="{escape(r.label)}"><title>{escape(r.label)}: development '
                      f"{num(r.development)}, evaluation {num(r.evaluation)} "
                      f"[{num(r.ci_low)}, {num(r.ci_high)}]</title></circle>")
+        parts.append(f'<text class="dev-label" x="{x + 6:.1f}" '
+                     f'y="{sy(r.evaluation) - 5:.1f}">'
+                     f"{escape(_clip(_marks(r.label, r.label == baseline), 40))}</text>")
     base = top + size
     parts.append(f'<line x1="{left}" y1="{base}" x2="{left + size}" y2="{base}" stroke="#111"/>'
                  f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="#111"/>')
     for v in _ticks(0.0, hi, 4):
-        parts.append(f'<text x="{sx(v):.1f}" y="{base + 16}" text-anchor="middle">{v:.2f}</text>'
-                     f'<text x="{left - 6}" y="{sy(v) + 4:.1f}" text-anchor="end">{v:.2f}</text>')
+        t = _tick_text(v, 0.0, hi, 4)
+        parts.append(f'<text x="{sx(v):.1f}" y="{base + 16}" text-anchor="middle">{t}</text>'
+                     f'<text x="{left - 6}" y="{sy(v) + 4:.1f}" text-anchor="end">{t}</text>')
     parts.append(f'<text x="{left + size / 2}" y="{base + 36}" text-anchor="middle">'
                  f"development {escape(metric)} (self-reported)</text>")
     parts.append(f'<text x="14" y="{top + size / 2}" text-anchor="middle" '
