@@ -279,6 +279,11 @@ def demo(out_dir: Path | None, seed: int, n_files: int) -> None:
 
     if out_dir is not None:
         guard_outputs(folders=[out_dir])
+        held = sorted(p.name for p in out_dir.iterdir()) if out_dir.is_dir() else []
+        if held:  # its gt.csv and system CSVs would replace the user's files
+            raise click.UsageError(f"--out {out_dir} is not empty (it holds {held[0]!r}"
+                                   f"{f' and {len(held) - 1} more' if len(held) > 1 else ''}); "
+                                   "give a new or empty folder")
     run_demo(_console(), out_dir, seed=seed, n_files=n_files)
 
 
