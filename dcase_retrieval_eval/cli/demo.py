@@ -82,7 +82,9 @@ def run_demo(console: Console, out_dir: Path | None, *, seed: int, n_files: int)
         out.mkdir(parents=True, exist_ok=True)
         gt_path, systems = make_challenge(out, n_files, seed)
         gt = load_ground_truth(gt_path)
-        console.print(f"Synthetic challenge in {out}: {gt.n_queries} queries, "
+        where = (f"in {out}" if out_dir is not None else
+                 "in a temporary folder, removed at the end (--keep DIR keeps it)")
+        console.print(f"Synthetic challenge {where}: {gt.n_queries} queries, "
                       f"{len(gt.audio)} audio files, {len(systems)} systems.")
         table = Table(title="Synthetic challenge: validation and scores (edition 2022)")
         for col in ("system", "valid", "errors", "mAP@10 [95% CI]", "R@1", "R@5", "R@10"):

@@ -267,11 +267,14 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
 
 
 @main.command()
-@click.option("--out", "out_dir", type=OUTPUT_DIR, default=None,
-              help="Keep the generated challenge in this folder (default: a temporary one).")
+@click.option("--keep", "--out", "out_dir", type=OUTPUT_DIR, default=None, metavar="DIR",
+              help="Keep the generated challenge in DIR (default: a temporary folder, removed "
+              "at the end).")
 @click.option("--seed", type=SEED, default=2022, show_default=True)
 @click.option("--queries", "n_files", type=click.IntRange(20, 100_000), default=200,
-              show_default=True, help="Audio files in the synthetic evaluation set (x5 captions).")
+              show_default=True, metavar="N",
+              help="Size of the synthetic set: N audio clips with 5 captions each, so 5N "
+              "queries.")
 def demo(out_dir: Path | None, seed: int, n_files: int) -> None:
     """Generate a small synthetic challenge, then validate and score its systems."""
     from ..io.atomic import guard_outputs
