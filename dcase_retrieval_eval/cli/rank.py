@@ -94,8 +94,9 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
                  quiet: bool) -> None:
     """Rank SUBMISSIONS (a folder of team packages, or a manifest CSV system,team,path) and
     write results.json/.csv/.md/.tex, index.html and per-query CSVs into --out."""
+    from ..challenge.collect import input_paths
     from ..challenge.paper import UnknownBaseline
-    from ..challenge.ranking import input_paths, rank
+    from ..challenge.ranking import rank
     from ..io.atomic import guard_outputs
     from ..report.console import error_line, make_console
     from ..report.results_dir import write_results
