@@ -228,6 +228,9 @@ def load_config(path: str | Path | None = None) -> BaselineConfig:
                           "fix the file") from None
     except RecursionError:
         raise ConfigError(f"{path}: nested too deeply to be a config; fix the file") from None
+    except ValueError as exc:  # an integer longer than Python's int-string limit (4,300 digits)
+        raise ConfigError(f"{path}: a value cannot be read ({' '.join(str(exc).split())[:120]}); "
+                          "fix the file") from None
     return parse_config(data, str(path))
 
 
