@@ -15,9 +15,9 @@ import importlib
 import sys
 from typing import Any
 
-__all__ = ["main", "run"]
+from .exits import EXIT_INTERRUPTED
 
-EXIT_INTERRUPTED = 130
+__all__ = ["main", "run"]
 
 
 def _commands() -> Any:

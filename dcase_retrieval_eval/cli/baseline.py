@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .exits import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_USAGE
 from .options import SEED
 
 if TYPE_CHECKING:
@@ -30,9 +31,6 @@ INSTALL_HINT = (
     '    pip install ".[baseline]"\n'
     "(GPU users: install the CUDA torch wheel from pytorch.org first; see docs/baseline.md.)"
 )
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 #: clip lengths `synth` accepts (Clotho's clips last 15-30 s); `synth.MAX_SECONDS` agrees
 CLIP_SECONDS = click.FloatRange(0.5, 60.0)
 MAX_CLIPS = 100_000

@@ -7,37 +7,25 @@ beside it would be silently ignored: it is refused instead, by its option name.
 
 from __future__ import annotations
 
-import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from click.core import ParameterSource
 
 from ..editions import EDITIONS
 from ..errors import InputError
+from .exits import exit_invalid
 
-EXIT_INVALID = 1
-#: Findings printed to the worker's log; the detailed_results.html page has all of them.
-SHOWN_FINDINGS = 200
 #: The options `score --codabench` honours; any other one given is a usage error.
 CODABENCH_OPTIONS = ("codabench", "edition", "k", "lenient")
 
 
-def _fail(exc: InputError) -> None:
-    """Findings and the verdict on standard output (the worker's log), then exit 1."""
-    from rich.console import Console
-
-    from ..report.terminal import findings_table
-
-    console = Console(soft_wrap=False, width=max(Console().width, 120))
-    if exc.findings:
-        console.print(findings_table(exc.findings[:SHOWN_FINDINGS]))
-        if len(exc.findings) > SHOWN_FINDINGS:
-            console.print(f"... {len(exc.findings) - SHOWN_FINDINGS} more findings: see "
-                          "detailed_results.html")
-    console.print(f"[bold red]error:[/] {exc}")
-    sys.exit(EXIT_INVALID)
+def _fail(exc: InputError) -> NoReturn:
+    """Findings and the verdict on standard output (the worker's log), then exit 1; the
+    detailed_results.html page has every finding."""
+    exit_invalid(str(exc), exc.findings, rest="... {n} more findings: see detailed_results.html")
 
 
 def _shown(param: click.Parameter) -> str:
@@ -72,7 +60,6 @@ def run_score_mode(dirs: tuple[Path, Path], edition: str, k: int | None,
         scores = run_codabench(input_dir, output_dir, edition=edition, k=k, lenient=lenient)
     except InputError as exc:
         _fail(exc)
-        return
     except Exception as exc:  # noqa: BLE001 - the page, then the entry point's exit 3
         write_failure_page(output_dir, exc)
         raise
@@ -159,7 +146,6 @@ def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
         raise click.UsageError(str(exc)) from None
     except InputError as exc:
         _fail(exc)
-        return
     except OSError as exc:
         raise click.UsageError(f"{exc.filename or out}: {exc.strerror or exc}") from None
     click.echo(f"wrote {summary.path}: edition {summary.edition}, {summary.n_queries} captions, "

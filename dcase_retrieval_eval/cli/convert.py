@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from ..errors import InputError
-from ..findings import Finding
 from ..io.csvread import DEFAULT_MAX_BYTES
+from .exits import exit_invalid, print_findings
 from .options import INPUT_FILE, OUTPUT_DIR
 
-EXIT_INVALID = 1
 #: files per query written from a score matrix unless --depth says otherwise: enough for every
 #: cut-off the editions report (at most 16) and the usual trec_eval cut-offs up to 100
 MATRIX_DEPTH = 100
+_REST = "... {n} more finding(s) not shown"
 
 
 @click.group("convert")
@@ -48,12 +48,11 @@ def tau_relevances_command(folder: Path, output: Path, max_bytes: int, split: st
     try:
         done = convert_tau_relevances(folder, output, max_bytes=max_bytes, split=split)
     except InputError as exc:
-        _print_failure(exc)
-        sys.exit(EXIT_INVALID)
+        _fail(exc)
     except OSError as exc:
         raise output_error(exc, output) from None
     if done.warnings:
-        _print_findings(done.warnings)
+        print_findings(done.warnings, by_file=True, rest=_REST)
     click.echo(f"{done.output}: the {split} split, {done.n_pairs} rated pairs, "
                f"{done.n_queries} queries, "
                f"{done.n_files} audio files (query,file_name,relevance)")
@@ -104,8 +103,7 @@ def to_trec_command(submission: Path | None, gt_path: Path | None, out_dir: Path
                           tag=tag or (submission.stem if submission else "dcase-eval"),
                           run_name=run_name)
     except InputError as exc:
-        _print_failure(exc)
-        sys.exit(EXIT_INVALID)
+        _fail(exc)
     except ValueError as exc:  # a graded ground truth whose grades are not whole numbers
         raise click.UsageError(str(exc)) from None
     except OSError as exc:
@@ -119,21 +117,6 @@ def to_trec_command(submission: Path | None, gt_path: Path | None, out_dir: Path
         click.echo(f"check: trec_eval -c -m map_cut.10 -m recall.1,5,10 {done.qrels} {done.run}")
 
 
-def _print_findings(findings: list[Finding]) -> None:
-    """The findings (the first 200), one table per file."""
-    from ..report.console import make_console
-    from ..report.terminal import findings_table
-
-    console = make_console()
-    for file in dict.fromkeys(f.file for f in findings[:200]):
-        console.print(findings_table([f for f in findings[:200] if f.file == file], title=file))
-    if len(findings) > 200:
-        console.print(f"... {len(findings) - 200} more finding(s) not shown")
-
-
-def _print_failure(exc: InputError) -> None:
-    """The findings and the one-line reason (paths in it printed as given, never as markup)."""
-    from ..report.console import error_line, make_console
-
-    _print_findings(exc.findings)
-    make_console().print(error_line(str(exc)))
+def _fail(exc: InputError) -> NoReturn:
+    """The findings (the first 200, one table per file) and the one-line reason; exit 1."""
+    exit_invalid(str(exc), exc.findings, by_file=True, rest=_REST)

@@ -1,7 +1,7 @@
 """The `dcase-eval` command line: thin click commands over the Python API.
 
-Exit codes: 0 valid (warnings allowed), 1 invalid input (with findings), 2 usage error,
-3 internal error (reported in one line, never a traceback).
+The exit codes (0 valid, 1 invalid input, 2 usage error, 3 internal error, 130 interrupted) are
+in `cli/exits.py`, with the one function that reports bad input and exits.
 """
 
 from __future__ import annotations
@@ -16,6 +16,14 @@ import click
 
 from ..errors import InputError, OutputError
 from ..io.csvread import DEFAULT_MAX_BYTES
+from .exits import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    exit_invalid,
+)
 from .options import (
     EDITION,
     INPUT_DIR,
@@ -31,10 +39,6 @@ from .options import (
 if TYPE_CHECKING:
     from rich.console import Console
 
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 3
-
 _FILE = INPUT_FILE
 _DIR = INPUT_DIR
 _OUT = OUTPUT_FILE
@@ -45,23 +49,6 @@ def _console() -> Console:
     from ..report.console import make_console
 
     return make_console()
-
-
-def _fail_with_findings(exc: InputError, fmt: str) -> None:
-    if fmt == "json":
-        doc = {"valid": False, "error": str(exc),
-               "findings": [f.model_dump(mode="json") for f in exc.findings]}
-        click.echo(json.dumps(doc, indent=2))
-    else:
-        from ..report.terminal import findings_table
-
-        console = _console()
-        if exc.findings:
-            console.print(findings_table(exc.findings[:200]))
-        from ..report.console import error_line
-
-        console.print(error_line(str(exc)))
-    sys.exit(EXIT_INVALID)
 
 
 class OutputRefused(click.ClickException):
@@ -152,15 +139,14 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
         report = run_validate(sub, against, edition=edition, k=k, max_bytes=max_bytes,
                               strip_folders=strip_folders)
     except InputError as exc:
-        _fail_with_findings(exc, fmt)
-        return
+        exit_invalid(str(exc), exc.findings, fmt="json" if fmt == "json" else "text")
     if fmt == "json":
         click.echo(report.model_dump_json(indent=2))
     else:
         from ..report.terminal import print_validation
 
         print_validation(_console(), report)
-    sys.exit(0 if report.valid else EXIT_INVALID)
+    sys.exit(EXIT_OK if report.valid else EXIT_INVALID)
 
 
 def _validate_package(path: Path, against: Any, edition: str, k: int | None, fmt: str,
@@ -176,7 +162,7 @@ def _validate_package(path: Path, against: Any, edition: str, k: int | None, fmt
         console = _console()
         for sub_report in report.reports():
             print_validation(console, sub_report)
-    sys.exit(0 if report.valid else EXIT_INVALID)
+    sys.exit(EXIT_OK if report.valid else EXIT_INVALID)
 
 
 @main.command()
@@ -236,8 +222,7 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
         report = run_score(sub, gt, edition=edition, k=k, lenient=lenient,
                            strip_folders=strip_folders)
     except InputError as exc:
-        _fail_with_findings(exc, "json" if fmt == "json" else "text")
-        return
+        exit_invalid(str(exc), exc.findings, fmt="json" if fmt == "json" else "text")
     from ..report.tabular import score_csv, score_json
 
     if per_query is not None:
@@ -345,12 +330,12 @@ def run() -> None:
     _escape_unencodable_output()
     try:
         result = main.main(standalone_mode=False)
-        sys.exit(result if isinstance(result, int) else 0)
+        sys.exit(result if isinstance(result, int) else EXIT_OK)
     except SystemExit:
         raise
     except click.exceptions.Abort:  # click's form of KeyboardInterrupt (and EOF at a prompt)
         click.echo("interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
@@ -359,7 +344,7 @@ def run() -> None:
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback
         click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("please report it with the command line that caused it", err=True)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,7 @@ import click
 
 from ..errors import InputError
 from ..io.csvread import DEFAULT_MAX_BYTES
+from .exits import exit_invalid
 from .options import (
     EDITION,
     INPUT_DIR,
@@ -27,8 +27,6 @@ from .options import (
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-EXIT_INVALID = 1
 
 
 def _summary(console: Console, board: object) -> None:
@@ -98,7 +96,7 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
     from ..challenge.paper import UnknownBaseline
     from ..challenge.ranking import rank
     from ..io.atomic import guard_outputs
-    from ..report.console import error_line, make_console
+    from ..report.console import make_console
     from ..report.results_dir import write_results
     from ..report.terminal import ProgressBar
 
@@ -110,7 +108,6 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
         if not keys:
             raise click.UsageError("--characteristics needs at least one key, e.g. "
                                    "audio_modelling,loss_function")
-    console = make_console(stderr=True)
     inputs = [*input_paths(submissions), gt_path,
               *[p for p in (audio_dir, audio_list) if p is not None]]
     guard_outputs(folders=[out_dir], inputs=inputs)  # before any work: nothing is written
@@ -128,11 +125,9 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
     except UnknownBaseline as exc:
         raise click.UsageError(str(exc)) from None
     except InputError as exc:
-        console.print(error_line(str(exc)))
-        sys.exit(EXIT_INVALID)
+        exit_invalid(str(exc), stderr=True)
     if not quiet:
         _summary(make_console(), board)
     click.echo(f"wrote {len(written)} files to {out_dir}", err=True)
     if not board.systems:
-        console.print(error_line("no system could be ranked"))
-        sys.exit(EXIT_INVALID)
+        exit_invalid("no system could be ranked", stderr=True)

@@ -1,0 +1,70 @@
+"""How every `dcase-eval` command ends: the exit codes, and the one function that reports bad
+input (its findings and the reason) and exits.
+
+0: done; an input that was checked is valid (warnings allowed).
+1: invalid input; the findings say why (`InputError`, an invalid submission or package).
+2: usage error: a mistaken command line, or an output that would replace an input.
+3: internal error, reported in one line, never a traceback (a defect of the toolkit).
+130: interrupted (Ctrl-C), as a shell reports it.
+
+Nothing heavy is imported here: `cli/__init__` reads the codes before the commands load.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal, NoReturn
+
+if TYPE_CHECKING:
+    from ..findings import Finding
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+#: findings printed in a terminal; the JSON document and the Codabench page hold all of them
+SHOWN_FINDINGS = 200
+
+
+def exit_invalid(message: str, findings: Sequence[Finding] = (), *,
+                 fmt: Literal["text", "json"] = "text", stderr: bool = False,
+                 by_file: bool = False, rest: str | None = None) -> NoReturn:
+    """Report bad input and exit 1.
+
+    Text: the findings as `print_findings` shows them, then `error: <message>`; on standard
+    error when `stderr`. JSON: one document on standard output,
+    `{"valid": false, "error": message, "findings": [...]}` with every finding.
+    """
+    if fmt == "json":
+        doc = {"valid": False, "error": message,
+               "findings": [f.model_dump(mode="json") for f in findings]}
+        import click
+
+        click.echo(json.dumps(doc, indent=2))
+        sys.exit(EXIT_INVALID)
+    from ..report.console import error_line, make_console
+
+    print_findings(findings, stderr=stderr, by_file=by_file, rest=rest)
+    make_console(stderr=stderr).print(error_line(message))
+    sys.exit(EXIT_INVALID)
+
+
+def print_findings(findings: Sequence[Finding], *, stderr: bool = False, by_file: bool = False,
+                   rest: str | None = None) -> None:
+    """The first `SHOWN_FINDINGS` findings as a table (`by_file`: one per file, titled with its
+    name), then `rest` with `{n}` the number left out, when some were."""
+    from ..report.console import make_console
+    from ..report.terminal import findings_table
+
+    console = make_console(stderr=stderr)
+    shown = list(findings[:SHOWN_FINDINGS])
+    if by_file:
+        for file in dict.fromkeys(f.file for f in shown):
+            console.print(findings_table([f for f in shown if f.file == file], title=file or ""))
+    elif shown:
+        console.print(findings_table(shown))
+    if rest is not None and len(findings) > len(shown):
+        console.print(rest.format(n=len(findings) - len(shown)))
