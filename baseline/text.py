@@ -72,6 +72,10 @@ Word2VecFormat = Literal["binary", "text"]
 _MAX_WORD_BYTES = 1_000
 
 
+#: The largest vector size a word2vec header may announce.
+MAX_DIMENSIONS = 65_536
+
+
 def _header(path: Path, fh: BinaryIO) -> tuple[int, int]:
     line = fh.readline(256)
     parts = line.split()
@@ -82,6 +86,9 @@ def _header(path: Path, fh: BinaryIO) -> tuple[int, int]:
     if count < 1 or dim < 1:
         raise WordVectorError(f"{path}: the header announces {count} words of {dim} dimensions; "
                               "give a non-empty word2vec file")
+    if dim > MAX_DIMENSIONS:  # refused from the header, before a record buffer is allocated
+        raise WordVectorError(f"{path}: the header announces {dim} dimensions; at most "
+                              f"{MAX_DIMENSIONS} are accepted (word2vec files have 50 to 1,000)")
     return count, dim
 
 
@@ -127,6 +134,10 @@ def detect_format(path: str | Path) -> tuple[Word2VecFormat, int, int]:
     with open(path, "rb") as fh:
         count, dim = _header(path, fh)
         start = fh.tell()
+        if 2 * dim + 2 > size - start:
+            raise WordVectorError(f"{path}: the header announces {dim} dimensions but the file "
+                                  f"holds {size - start} bytes after it, not one vector; it is "
+                                  "truncated or its header is wrong")
         line = fh.readline(64 * (dim + 1) + _MAX_WORD_BYTES)
         if _is_text_record(line, dim):
             fmt: Word2VecFormat = "text"
