@@ -26,8 +26,8 @@ def _as_submission(submission: Submission | str | Path, max_bytes: int,
     return without_folders(sub) if strip_folders else sub
 
 
-def _as_ground_truth(gt: GroundTruth | str | Path) -> GroundTruth:
-    return gt if isinstance(gt, GroundTruth) else load_ground_truth(gt)
+def _as_ground_truth(gt: GroundTruth | str | Path, max_bytes: int) -> GroundTruth:
+    return gt if isinstance(gt, GroundTruth) else load_ground_truth(gt, max_bytes=max_bytes)
 
 
 def validate(
@@ -44,7 +44,8 @@ def validate(
     paths), with one warning (A407) instead of an error (A406)."""
     check_k(k)  # before any file is read
     qs, sub = overlapped(
-        lambda: against if isinstance(against, QuerySet) else load_ground_truth(against),
+        lambda: against if isinstance(against, QuerySet) else load_ground_truth(
+            against, max_bytes=max_bytes),
         lambda: _as_submission(submission, max_bytes, strip_folders))
     report, _ = validate_submission(sub, qs, resolve_edition(edition, qs, k).depth)
     return report
@@ -67,7 +68,7 @@ def score(
     (graded ground truth): the grade from which a file counts for mAP and R@k (default 1).
     `strip_folders`: as for `validate`."""
     check_k(k)
-    truth, sub = overlapped(lambda: _as_ground_truth(gt),
+    truth, sub = overlapped(lambda: _as_ground_truth(gt, max_bytes),
                             lambda: _as_submission(submission, max_bytes, strip_folders))
     if relevance_threshold is not None:
         truth = truth.with_relevance_threshold(relevance_threshold)
