@@ -41,12 +41,14 @@ def check_no_crash(code: int, stdout: str, stderr: str, args: object) -> None:
         pytest.fail(f"the CLI crashed (exit {code}) on {args!r}:\n{stderr[-3000:]}")
 
 
-def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `dcase-eval` as a subprocess from this checkout, installed or not."""
+def run_cli(*args: str | Path, cwd: Path | None = None,
+            timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run `dcase-eval` as a subprocess from this checkout, installed or not. `timeout` is a
+    safety net against hangs, sized for a busy 2-core machine, not a speed target."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
     proc = subprocess.run(
         [sys.executable, "-m", "dcase_retrieval_eval", *map(str, args)],
-        capture_output=True, text=True, env=env, cwd=cwd or ROOT, timeout=600,
+        capture_output=True, text=True, env=env, cwd=cwd or ROOT, timeout=timeout,
     )
     check_no_crash(proc.returncode, proc.stdout, proc.stderr, args)
     return proc
