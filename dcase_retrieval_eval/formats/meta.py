@@ -210,10 +210,21 @@ class _Checker(Fields):
 
 
 def _affiliation(c: _Checker, author: Node, where: str) -> Affiliation | None:
+    """The author's affiliation; a list of them (dcase_util accepts one) is checked item by
+    item, and the first is the one kept."""
+    given = author.value.get("affiliation")
+    if given is not None and isinstance(given.value, list) and given.value:
+        found = [_one_affiliation(c, Node({"affiliation": item}, item.line), where,
+                                  f"{where}.affiliation[{i}]")
+                 for i, item in enumerate(given.value, start=1)]
+        return found[0] if all(a is not None for a in found) else None
+    return _one_affiliation(c, author, where, f"{where}.affiliation")
+
+
+def _one_affiliation(c: _Checker, author: Node, where: str, here: str) -> Affiliation | None:
     node = c.mapping(author, "affiliation", where, required=True)
     if node is None:
         return None
-    here = f"{where}.affiliation"
     fields = {k: c.text(node, k, here, required=k in ("abbreviation", "institute"), name=True)
               for k in ("abbreviation", "institute", "department", "location")}
     c.unknown(node, ("abbreviation", "institute", "department", "location"), here, "key")
@@ -345,6 +356,8 @@ def _datasets(c: _Checker, system: Node) -> list[ExternalDataset]:
         if not isinstance(item.value, dict):
             c.p.add("P704", where, "must be a mapping with at least a name", item.line)
             continue
+        if all(v.value is None for v in item.value.values()):
+            continue  # the template's "no external data" entry: every field !!null
         name = c.text(item, "name", where, required=True)
         url = c.text(item, "url", where, required=False)
         if name is not None:
@@ -380,7 +393,7 @@ def _number(c: _Checker, node: Node, where: str) -> tuple[bool, float | None]:
     if is_bad(value):
         return False, None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        c.p.add("P704", where, f"{str(value)[:40]!r} is not a number", node.line,
+        c.p.add("P704", where, f"{str(plain(value))[:40]!r} is not a number", node.line,
                 hint="Write the figure as a plain number, e.g. 0.276, or !!null.")
         return False, None
     number = float(value)
@@ -388,6 +401,25 @@ def _number(c: _Checker, node: Node, where: str) -> tuple[bool, float | None]:
         c.p.add("P704", where, f"{value!r} is not a finite non-negative number", node.line)
         return False, None
     return True, number
+
+
+def _split_values(c: _Checker, node: Node, where: str, prefix: str,
+                  values: dict[str, float | None]) -> bool:
+    """The figures of one split however deep the team nested them (`overall:`, class-wise or
+    sub-split blocks): an `overall` block's metrics keep their own names, the others are named
+    by their path (`clips.mAP@10`); the first figure of a name wins."""
+    ok = True
+    items = sorted(node.value.items(), key=lambda kv: kv[0].strip().lower() != "overall")
+    for metric, leaf in items:
+        here = f"{where}.{metric}"
+        if isinstance(leaf.value, dict):
+            inner = prefix if metric.strip().lower() == "overall" else f"{prefix}{metric}."
+            ok &= _split_values(c, leaf, here, inner, values)
+            continue
+        good, number = _number(c, leaf, here)
+        ok &= good
+        values.setdefault(f"{prefix}{metric}", number)
+    return ok
 
 
 def _results(c: _Checker, root: Node) -> dict[str, dict[str, float | None]] | None:
@@ -409,10 +441,7 @@ def _results(c: _Checker, root: Node) -> dict[str, dict[str, float | None]] | No
         where = f"results.{key}"
         if isinstance(child.value, dict):
             values: dict[str, float | None] = {}
-            for metric, leaf in child.value.items():
-                good, number = _number(c, leaf, f"{where}.{metric}")
-                ok &= good
-                values[metric] = number
+            ok &= _split_values(c, child, where, "", values)
             splits[key] = values
         else:
             good, number = _number(c, child, where)
@@ -455,6 +484,18 @@ def load_meta(path: Path, log: FindingLog, *, display: str = "", task: str | Non
     tree = read_tree(path, report, max_bytes=MAX_META_BYTES, max_brackets=MAX_BRACKETS)
     meta = check_meta(tree, report, task=task) if tree is not None else None
     return meta if log.errors == errors_before else None  # a duplicate key is found in reading
+
+
+def declared_label(path: Path) -> str | None:
+    """The `submission.label` a meta file states, even when the file has other errors: a
+    label copied from another system is then still reported (P710)."""
+    tree = read_tree(path, Reporter(FindingLog(), ""), max_bytes=MAX_META_BYTES,
+                     max_brackets=MAX_BRACKETS)
+    sub = tree.value.get("submission") if tree is not None and isinstance(tree.value, dict) \
+        else None
+    node = sub.value.get("label") if sub is not None and isinstance(sub.value, dict) else None
+    value = node.value if node is not None else None
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def meta_findings_for(path: Path, display: str = "", task: str | None = None,

@@ -31,7 +31,7 @@ from pathlib import Path
 from ..editions import RETRIEVAL_TASKS, task_years
 from ..findings import FindingLog, shown_text
 from ..io.csvread import DEFAULT_MAX_BYTES
-from .meta import SystemMeta, load_meta
+from .meta import SystemMeta, declared_label, load_meta
 from .submission import Submission, load_submission
 from .team_identity import DCASE_LABEL, is_label
 
@@ -347,11 +347,15 @@ def read_meta(pkg: OpenedPackage, label: str, task: str | None = None) -> System
         return None
     file, display = pkg.metas[label]
     meta = load_meta(file, pkg.log, display=display, task=task)
-    if meta is None:
+    # checked whatever else is wrong with the file: a label copied from system 1 into the
+    # others is reported for each of them
+    stated = meta.label if meta is not None else declared_label(file)
+    if stated is not None and stated != label:
+        pkg.log.add("P710", f"{display}: label {stated!r} differs from the file name's "
+                    f"label {label!r}.", hint="Make the 'label' key equal to the file name stem "
+                    "(a meta file copied from another system keeps that system's label).")
         return None
-    if meta.label != label:
-        pkg.log.add("P710", f"{display}: label {meta.label!r} differs from the file name's "
-                    f"label {label!r}.", hint="Make the 'label' key equal to the file name stem.")
+    if meta is None:
         return None
     reports = sorted(shown for _, shown in pkg.reports)
     mine = [r for r in reports if r.rsplit("/", 1)[-1].lower().startswith(meta.team.lower())]

@@ -156,8 +156,14 @@ def read_tree(path: Path, report: Reporter, *, max_bytes: int, max_brackets: int
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "not valid YAML"
-        report.add("P704", "", f"{problem}", mark.line + 1 if mark is not None else 0,
-                   hint="Check the indentation and quote values holding ':' or '#'.")
+        line = mark.line + 1 if mark is not None else 0
+        hint = "Check the indentation and quote values holding ':' or '#'."
+        if "'\\t'" in problem:  # PyYAML's words for a tab: "found character '\t' ..."
+            where = f"line {line}, column {mark.column + 1}" if mark is not None else "a line"
+            problem = f"a tab character ({where}) where YAML allows spaces only"
+            hint = (f"Replace the tab character on line {line} with spaces: YAML (and DCASE's "
+                    "own tools) refuse tabs in indentation and before a '#' comment.")
+        report.add("P704", "", problem, line, hint=hint)
     return None
 
 
