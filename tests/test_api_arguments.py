@@ -23,7 +23,7 @@ def small(tmp_path: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize("k", [2.5, True, "10", 10.0])
-def test_item21_k_must_be_a_whole_number(small: tuple[Path, Path], k: object) -> None:
+def test_k_must_be_a_whole_number(small: tuple[Path, Path], k: object) -> None:
     sub, gt = small
     for call in (score, validate):
         with pytest.raises(TypeError, match=r"^k must be a whole number"):
@@ -31,18 +31,18 @@ def test_item21_k_must_be_a_whole_number(small: tuple[Path, Path], k: object) ->
 
 
 @pytest.mark.parametrize("k", [0, -3])
-def test_item21_k_must_be_positive(small: tuple[Path, Path], k: int) -> None:
+def test_k_must_be_positive(small: tuple[Path, Path], k: int) -> None:
     sub, gt = small
     with pytest.raises(ValueError, match="k must be at least 1"):
         score(sub, gt, k=k)
 
 
-def test_item21_a_whole_number_k_still_works(small: tuple[Path, Path]) -> None:
+def test_a_whole_number_k_still_works(small: tuple[Path, Path]) -> None:
     sub, gt = small
     assert "mAP@5" in score(sub, gt, k=5).metrics
 
 
-def test_item21_rank_characteristics_must_be_a_list(tmp_path: Path) -> None:
+def test_rank_characteristics_must_be_a_list(tmp_path: Path) -> None:
     gt, uploads = make_challenge(tmp_path, {"Doe_Uni": [("Doe_Uni_task6b_1", 0.8)]})
     with pytest.raises(TypeError, match="characteristics must be a list"):
         rank(uploads, gt, characteristics="loss_function")  # type: ignore[arg-type]
@@ -53,7 +53,7 @@ def test_item21_rank_characteristics_must_be_a_list(tmp_path: Path) -> None:
     assert [s.label for s in board.systems] == ["Doe_Uni_task6b_1"]
 
 
-def test_item21_with_audio_set_refuses_a_single_string(small: tuple[Path, Path]) -> None:
+def test_with_audio_set_refuses_a_single_string(small: tuple[Path, Path]) -> None:
     truth = load_ground_truth(small[1])
     with pytest.raises(TypeError, match="audio must be a list of file names"):
         truth.with_audio_set("dog.wav")

@@ -12,7 +12,7 @@ from .conftest import run_cli
 
 
 @pytest.mark.parametrize("command", ["train", "features"])
-def test_item8_a_4401_digit_integer_in_the_config_is_a_usage_error(tmp_path: Path,
+def test_a_4401_digit_integer_in_the_config_is_a_usage_error(tmp_path: Path,
                                                                      command: str) -> None:
     config = tmp_path / "big.yaml"
     config.write_text(f"train:\n  seed: {'9' * 4401}\n", encoding="utf-8")
@@ -25,7 +25,7 @@ def test_item8_a_4401_digit_integer_in_the_config_is_a_usage_error(tmp_path: Pat
 
 
 @pytest.mark.parametrize("header", [b"1 99999999999\n", b"3 60000\n"])
-def test_item8_a_word2vec_header_with_absurd_dimensions_is_refused_before_allocating(
+def test_a_word2vec_header_with_absurd_dimensions_is_refused_before_allocating(
         tmp_path: Path, header: bytes) -> None:
     pytest.importorskip("gensim")
     from dcase_retrieval_baseline.text import WordVectorError, load_vectors

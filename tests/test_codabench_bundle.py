@@ -267,7 +267,8 @@ def test_the_example_does_not_reveal_the_ground_truth(tmp_path: Path) -> None:
     ex = []
     for i, gt in enumerate((gt_a, gt_b)):
         out = tmp_path / f"c{i}.zip"
-        assert run_cli("codabench", "bundle", "--docker-image", IMAGE, "--gt", gt, "--out", out).returncode == 0
+        assert run_cli("codabench", "bundle", "--docker-image", IMAGE, "--gt", gt,
+                       "--out", out).returncode == 0
         with zipfile.ZipFile(out) as zf:
             ex.append(zf.read(f"starting_kit/{EXAMPLE_NAME}"))
     assert ex[0] == ex[1]
@@ -303,7 +304,8 @@ def test_bundle_options_and_refusals(tmp_path: Path) -> None:
     # an unusable ground truth is a finding (exit 1), and nothing is written
     bad = tmp_path / "bad.csv"
     bad.write_text("nothing,here\n", encoding="utf-8")
-    result = run_cli("codabench", "bundle", "--docker-image", IMAGE, "--gt", bad, "--out", tmp_path / "e.zip")
+    result = run_cli("codabench", "bundle", "--docker-image", IMAGE, "--gt", bad,
+                     "--out", tmp_path / "e.zip")
     assert result.returncode == 1 and "G605" in result.stdout, result.stdout + result.stderr
     assert not (tmp_path / "e.zip").exists()
 
@@ -445,7 +447,8 @@ def test_an_audio_list_widens_what_the_scorer_accepts(tmp_path: Path) -> None:
     assert "<td>A405</td><td>warning</td>" in (output / "detailed_results.html").read_text(
         encoding="utf-8")
     (tmp_path / "wavs").mkdir()
-    both = run_cli("codabench", "bundle", "--docker-image", IMAGE, "--gt", gt, "--out", tmp_path / "x.zip",
+    both = run_cli("codabench", "bundle", "--docker-image", IMAGE, "--gt", gt,
+                   "--out", tmp_path / "x.zip",
                    "--audio-list", tmp_path / "audio.txt", "--audio-dir", tmp_path / "wavs")
     assert both.returncode == 2 and "not both" in both.stderr
 

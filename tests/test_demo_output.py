@@ -8,7 +8,7 @@ from pathlib import Path
 from .conftest import run_cli
 
 
-def test_item2_demo_refuses_a_non_empty_out_folder(tmp_path: Path) -> None:
+def test_demo_refuses_a_non_empty_out_folder(tmp_path: Path) -> None:
     out = tmp_path / "mine"
     out.mkdir()
     (out / "gt.csv").write_text("my own ground truth\n")
@@ -20,7 +20,7 @@ def test_item2_demo_refuses_a_non_empty_out_folder(tmp_path: Path) -> None:
     assert (out / "gt.csv").read_text() == "my own ground truth\n"
 
 
-def test_item2_demo_writes_into_a_new_or_empty_folder(tmp_path: Path) -> None:
+def test_demo_writes_into_a_new_or_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     for out in (tmp_path / "empty", tmp_path / "new"):
         proc = run_cli("demo", "--out", out, "--queries", "20")

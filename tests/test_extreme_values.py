@@ -38,7 +38,7 @@ def _graded(tmp_path: Path, top: float) -> tuple[Path, Path]:
     return gt, sub
 
 
-def test_item14_ndcg_of_grades_near_the_float_maximum_is_finite_and_scale_free(
+def test_ndcg_of_grades_near_the_float_maximum_is_finite_and_scale_free(
         tmp_path: Path) -> None:
     huge_gt, sub = _graded(tmp_path, 1.7e308)
     small = tmp_path / "small"
@@ -66,7 +66,7 @@ class _no_warning:
 
 
 @pytest.mark.parametrize("option", ["--start", "--final-start"])
-def test_item9_a_phase_date_near_year_9999_is_a_usage_error(tmp_path: Path, option: str) -> None:
+def test_a_phase_date_near_year_9999_is_a_usage_error(tmp_path: Path, option: str) -> None:
     gt = make_gt(tmp_path, n_files=20)
     extra = [option, "9999-12-01"] + (["--start", "2026-01-05"] if option != "--start" else [])
     proc = run_cli("codabench", "bundle", "--docker-image", "docker.io/dcase/scorer:0.1.0",

@@ -63,7 +63,7 @@ def manifest_challenge(tmp_path: Path) -> tuple[Path, Path, Path]:
     return tmp_path, gt_path, out
 
 
-def test_item1_manifest_naming_files_inside_out_is_refused(
+def test_manifest_naming_files_inside_out_is_refused(
         manifest_challenge: tuple[Path, Path, Path]) -> None:
     root, gt_path, out = manifest_challenge
     manifest = root / "manifest.csv"
@@ -75,7 +75,7 @@ def test_item1_manifest_naming_files_inside_out_is_refused(
     assert snapshot(root) == before
 
 
-def test_item1_ground_truth_inside_out_is_refused(
+def test_ground_truth_inside_out_is_refused(
         manifest_challenge: tuple[Path, Path, Path]) -> None:
     root, gt_path, out = manifest_challenge
     inner_gt = out / "results.csv"
@@ -89,7 +89,7 @@ def test_item1_ground_truth_inside_out_is_refused(
     assert snapshot(root) == before
 
 
-def test_item1_cleanup_deletes_only_files_this_tool_wrote(tmp_path: Path) -> None:
+def test_cleanup_deletes_only_files_this_tool_wrote(tmp_path: Path) -> None:
     labels = [f"Alpha_TAU_task6b_{n}" for n in (1, 2, 3)]
     gt_path, uploads = make_challenge(tmp_path / "c", {"Alpha_TAU": [
         (label, q) for label, q in zip(labels, (0.8, 0.5, 0.3), strict=True)]}, seed=6)
@@ -112,7 +112,7 @@ def test_item1_cleanup_deletes_only_files_this_tool_wrote(tmp_path: Path) -> Non
         f"{labels[0]}.csv", f"{labels[1]}.csv", "notes.csv"]
 
 
-def test_item1_uploads_inside_out_and_out_inside_uploads_are_refused(tmp_path: Path) -> None:
+def test_uploads_inside_out_and_out_inside_uploads_are_refused(tmp_path: Path) -> None:
     gt_path, uploads = make_challenge(tmp_path / "c", {"Alpha_TAU": [("Alpha_TAU_task6b_1", 0.8)]},
                                       seed=6)
     code, _, err = cli("rank", uploads, "--gt", gt_path, "--out", tmp_path / "c", "--quiet")
@@ -124,7 +124,7 @@ def test_item1_uploads_inside_out_and_out_inside_uploads_are_refused(tmp_path: P
 # --- item 3: brackets and emoji codes in user text ----------------------------------------
 
 
-def test_item3_brackets_in_paths_and_members_are_printed_verbatim(
+def test_brackets_in_paths_and_members_are_printed_verbatim(
         tmp_path: Path, small: tuple[Path, Path]) -> None:
     sub, gt_path = small
     folder = tmp_path / "d[" / "]bad"
@@ -155,7 +155,7 @@ def test_item3_brackets_in_paths_and_members_are_printed_verbatim(
 
 @pytest.mark.parametrize("where", ["proc", "under_file", "empty", "folder"])
 @pytest.mark.parametrize("option", ["--output", "--per-query"])
-def test_item5_unwritable_output_is_a_usage_error(small: tuple[Path, Path], tmp_path: Path,
+def test_unwritable_output_is_a_usage_error(small: tuple[Path, Path], tmp_path: Path,
                                                   where: str, option: str) -> None:
     sub, gt_path = small
     target = {"proc": "/proc/x.json", "under_file": f"{gt_path}/x.json", "empty": "",
@@ -167,7 +167,7 @@ def test_item5_unwritable_output_is_a_usage_error(small: tuple[Path, Path], tmp_
     assert snapshot(tmp_path) == before
 
 
-def test_item5_codabench_and_demo_unwritable_outputs(tmp_path: Path) -> None:
+def test_codabench_and_demo_unwritable_outputs(tmp_path: Path) -> None:
     (tmp_path / "in" / "ref").mkdir(parents=True)
     (tmp_path / "in" / "res").mkdir()
     code, _, err = cli("score", "--codabench", tmp_path / "in", "/proc/out")
@@ -176,14 +176,14 @@ def test_item5_codabench_and_demo_unwritable_outputs(tmp_path: Path) -> None:
     assert code == 2 and "/proc/d" in err
 
 
-def test_item19_refusing_to_overwrite_an_input_is_exit_2(small: tuple[Path, Path]) -> None:
+def test_refusing_to_overwrite_an_input_is_exit_2(small: tuple[Path, Path]) -> None:
     sub, gt_path = small
     before = gt_path.read_bytes()
     code, _, err = cli("score", sub, "--gt", gt_path, "--output", gt_path)
     assert code == 2 and "refusing" in err and gt_path.read_bytes() == before
 
 
-def test_item18_codabench_with_submission_or_gt_is_a_usage_error(
+def test_codabench_with_submission_or_gt_is_a_usage_error(
         small: tuple[Path, Path], tmp_path: Path) -> None:
     sub, gt_path = small
     code, _, err = cli("score", sub, "--gt", gt_path, "--codabench", tmp_path, tmp_path / "o")
@@ -191,7 +191,7 @@ def test_item18_codabench_with_submission_or_gt_is_a_usage_error(
     assert not (tmp_path / "o").exists()
 
 
-def test_item18_codabench_output_inside_input_is_refused(tmp_path: Path) -> None:
+def test_codabench_output_inside_input_is_refused(tmp_path: Path) -> None:
     (tmp_path / "in" / "res").mkdir(parents=True)
     code, _, err = cli("score", "--codabench", tmp_path / "in", tmp_path / "in" / "res" / "o")
     assert code == 2 and not (tmp_path / "in" / "res" / "o").exists()
@@ -209,7 +209,7 @@ def test_item18_codabench_output_inside_input_is_refused(tmp_path: Path) -> None
     ["synth", "OUT", "--min-seconds", "9", "--max-seconds", "6"],
     ["synth", "OUT", "--clips-per-split", "10000000"],
 ])
-def test_item6_out_of_range_options_are_refused_up_front(
+def test_out_of_range_options_are_refused_up_front(
         small: tuple[Path, Path], tmp_path: Path, args: list[str]) -> None:
     sub, gt_path = small
     out = tmp_path / "OUT"
@@ -219,7 +219,7 @@ def test_item6_out_of_range_options_are_refused_up_front(
     assert not out.exists()
 
 
-def test_item6_large_k_costs_no_memory(small: tuple[Path, Path]) -> None:
+def test_large_k_costs_no_memory(small: tuple[Path, Path]) -> None:
     """The alignment is as wide as the submission's rankings, not as k."""
     sub, gt_path = small
     code, out, _ = cli("score", sub, "--gt", gt_path, "--k", "100000", "--lenient",
@@ -233,7 +233,7 @@ def test_item6_large_k_costs_no_memory(small: tuple[Path, Path]) -> None:
 # --- item 7: temporary files ------------------------------------------------------------------
 
 
-def test_item7_temporary_names_are_not_publishable_and_stale_ones_go(tmp_path: Path) -> None:
+def test_temporary_names_are_not_publishable_and_stale_ones_go(tmp_path: Path) -> None:
     target = tmp_path / "results.csv"
     seen: list[str] = []
     with atomic_writer(target) as fh:
@@ -253,7 +253,7 @@ def test_item7_temporary_names_are_not_publishable_and_stale_ones_go(tmp_path: P
     assert not stale.exists() and live.exists() and target.read_text() == "b\n"
 
 
-def test_item7_killed_run_leaves_no_csv(tmp_path: Path) -> None:
+def test_killed_run_leaves_no_csv(tmp_path: Path) -> None:
     """kill -9 in the middle of a write: only a hidden `.dcase-eval-tmp` file may remain."""
     code = (
         "import os, signal\n"
@@ -274,7 +274,7 @@ def test_item7_killed_run_leaves_no_csv(tmp_path: Path) -> None:
 # --- item 8: strict JSON ----------------------------------------------------------------------
 
 
-def test_item8_one_query_json_has_null_not_nan(tmp_path: Path) -> None:
+def test_one_query_json_has_null_not_nan(tmp_path: Path) -> None:
     gt_path = tmp_path / "gt.csv"
     gt_path.write_text("file_name,caption_1\na.wav,A dog barks.\n", encoding="utf-8")
     sub = tmp_path / "sub.csv"
@@ -288,7 +288,7 @@ def test_item8_one_query_json_has_null_not_nan(tmp_path: Path) -> None:
 # --- item 9: modes follow the umask, a replaced file keeps its mode ---------------------------
 
 
-def test_item9_modes(small: tuple[Path, Path], tmp_path: Path) -> None:
+def test_modes(small: tuple[Path, Path], tmp_path: Path) -> None:
     sub, gt_path = small
     out = tmp_path / "scores.json"
     old = os.umask(0o022)
@@ -310,7 +310,7 @@ def test_item9_modes(small: tuple[Path, Path], tmp_path: Path) -> None:
 # --- item 10: pipes and devices -------------------------------------------------------------
 
 
-def test_item10_a_pipe_is_refused_not_called_empty(small: tuple[Path, Path],
+def test_a_pipe_is_refused_not_called_empty(small: tuple[Path, Path],
                                                    tmp_path: Path) -> None:
     sub, gt_path = small
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -333,7 +333,7 @@ def test_item10_a_pipe_is_refused_not_called_empty(small: tuple[Path, Path],
 # --- item 12: a caption shared by two files under the 2022 preset ---------------------------
 
 
-def test_item12_shared_caption_counts_the_last_file_and_ap_stays_at_most_1(
+def test_shared_caption_counts_the_last_file_and_ap_stays_at_most_1(
         tmp_path: Path) -> None:
     gt_path = tmp_path / "gt.csv"
     gt_path.write_text("file_name,caption_1,caption_2\n"
@@ -376,7 +376,7 @@ def _audio_list(folder: Path, names: list[str]) -> Path:
 # --- item 13: a score matrix without audio columns -------------------------------------------
 
 
-def test_item13_matrix_without_audio_columns_is_invalid(small: tuple[Path, Path],
+def test_matrix_without_audio_columns_is_invalid(small: tuple[Path, Path],
                                                          tmp_path: Path) -> None:
     _, gt_path = small
     queries = load_ground_truth(gt_path).queries
@@ -391,7 +391,7 @@ def test_item13_matrix_without_audio_columns_is_invalid(small: tuple[Path, Path]
 
 
 @pytest.mark.parametrize("cell", ["1_000", "١٫٥", " 1.5 ", "0x1p-2", "1,5", "½"])
-def test_item15_only_plain_numbers_are_scores(tmp_path: Path, cell: str) -> None:
+def test_only_plain_numbers_are_scores(tmp_path: Path, cell: str) -> None:
     gt_path = tmp_path / "gt.csv"
     gt_path.write_text("query,file_name\nA dog barks.,a.wav\nRain.,b.wav\n", encoding="utf-8")
     sub = tmp_path / "m.csv"
@@ -406,7 +406,7 @@ def test_item15_only_plain_numbers_are_scores(tmp_path: Path, cell: str) -> None
 # --- item 17: a ground-truth row wider than its header -----------------------------------------
 
 
-def test_item17_gt_row_with_extra_cells_is_an_error(small: tuple[Path, Path],
+def test_gt_row_with_extra_cells_is_an_error(small: tuple[Path, Path],
                                                     tmp_path: Path) -> None:
     sub, _ = small
     gt_path = tmp_path / "gt_wide.csv"
@@ -426,7 +426,7 @@ def test_item17_gt_row_with_extra_cells_is_an_error(small: tuple[Path, Path],
 
 @pytest.mark.parametrize("content", [b"", b"file_name,caption_1\na.wav,A dog\0 barks.\n",
                                      b"file_name,caption_1\na.wav,Caf\xe9\n"])
-def test_item20_ground_truth_findings_do_not_speak_of_a_submission(
+def test_ground_truth_findings_do_not_speak_of_a_submission(
         small: tuple[Path, Path], tmp_path: Path, content: bytes) -> None:
     sub, _ = small
     gt_path = tmp_path / "gt_bad.csv"
@@ -444,7 +444,7 @@ def test_item20_ground_truth_findings_do_not_speak_of_a_submission(
 # --- item 11: --per-query is linear -------------------------------------------------------------
 
 
-def test_item11_per_query_costs_little_next_to_scoring(tmp_path: Path) -> None:
+def test_per_query_costs_little_next_to_scoring(tmp_path: Path) -> None:
     """50,000 queries: the old writer recomputed every query's positions per row (about 15
     minutes here); now the file costs less than the scoring itself."""
     import time
@@ -487,7 +487,7 @@ def test_item11_per_query_costs_little_next_to_scoring(tmp_path: Path) -> None:
         assert float(rows[q + 1][3]) == report.per_query.values["mAP@10"][q]
 
 
-def test_item11_per_query_text_is_what_csv_writer_writes(tmp_path: Path) -> None:
+def test_per_query_text_is_what_csv_writer_writes(tmp_path: Path) -> None:
     """The column-wise writer quotes exactly as `csv.writer` would (commas, quotes, CR/LF)."""
     import csv as _csv
     import io
@@ -538,7 +538,7 @@ def test_item11_per_query_text_is_what_csv_writer_writes(tmp_path: Path) -> None
     ["plain.wav", "a, b.wav", "é ü.wav", "it's.wav"],  # no JSON escape: the fast branch
     ["plain.wav", 'say "hi".wav', "back\\slash.wav", "x, y.wav"],  # escapes: per name
 ])
-def test_item11_per_query_of_a_clotho_ground_truth_is_what_csv_writer_writes(
+def test_per_query_of_a_clotho_ground_truth_is_what_csv_writer_writes(
         tmp_path: Path, names: list[str]) -> None:
     """One relevant file per query (Clotho): the relevant-files column is made once per file,
     with or without JSON escapes, and equals csv.writer's text of `json.dumps`."""

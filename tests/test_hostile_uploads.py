@@ -75,7 +75,7 @@ def _challenge(root: Path) -> tuple[Path, Path]:
                           zipped=["Roe_Inst"])
 
 
-def test_item6_a_package_folder_nested_1300_deep_is_checked(tmp_path: Path) -> None:
+def test_a_package_folder_nested_1300_deep_is_checked(tmp_path: Path) -> None:
     gt, uploads = _challenge(tmp_path)
     _deep_folder(uploads / "pkg00" / "junk", DEEP)
     proc = run_cli("validate", uploads / "pkg00", "--gt", gt, "--format", "json")
@@ -91,7 +91,7 @@ def test_item6_a_package_folder_nested_1300_deep_is_checked(tmp_path: Path) -> N
     assert {s["label"] for s in ranked} == {"Doe_Uni_task6b_1", "Roe_Inst_task6b_1"}
 
 
-def test_item6_item18_a_zip_member_nested_1300_deep_is_skipped_not_a_bad_zip(
+def test_a_zip_member_nested_1300_deep_is_skipped_not_a_bad_zip(
         tmp_path: Path) -> None:
     gt, uploads = _challenge(tmp_path)
     with zipfile.ZipFile(uploads / "pkg01.zip", "a") as zf:
@@ -108,7 +108,7 @@ def test_item6_item18_a_zip_member_nested_1300_deep_is_skipped_not_a_bad_zip(
     assert "Roe_Inst_task6b_1" in {s["label"] for s in ranked}
 
 
-def test_item7_convert_tau_on_a_folder_nested_1300_deep(tmp_path: Path) -> None:
+def test_convert_tau_on_a_folder_nested_1300_deep(tmp_path: Path) -> None:
     _dataset(tmp_path / "tau", nested=True)
     _deep_folder(tmp_path / "tau" / "deep", DEEP)
     proc = run_cli("convert", "tau-relevances", tmp_path / "tau", tmp_path / "graded.csv")
@@ -129,7 +129,7 @@ def _edit(path: Path, column: str, row: int, value: str) -> None:
         csv.writer(fh, lineterminator="\n").writerows(rows)
 
 
-def test_item19_convert_tau_reports_an_empty_caption_and_writes_no_empty_field(
+def test_convert_tau_reports_an_empty_caption_and_writes_no_empty_field(
         tmp_path: Path) -> None:
     _dataset(tmp_path)
     _edit(tmp_path / "evaluation_text.csv", "text", 7, "  ")
@@ -142,7 +142,7 @@ def test_item19_convert_tau_reports_an_empty_caption_and_writes_no_empty_field(
     assert len(rows) - 1 == 11 * 17  # the 12th caption's 17 ratings are left out
 
 
-def test_item19_convert_tau_refuses_an_empty_file_name(tmp_path: Path) -> None:
+def test_convert_tau_refuses_an_empty_file_name(tmp_path: Path) -> None:
     _dataset(tmp_path)
     _edit(tmp_path / "evaluation_audio_metadata.csv", "file_name", 3, "")
     proc = run_cli("convert", "tau-relevances", tmp_path, tmp_path / "graded.csv")

@@ -28,7 +28,7 @@ def _files(tmp_path: Path) -> tuple[Path, Path, Path, Path]:
 
 
 @pytest.mark.parametrize("which", ["utf16", "empty"])
-def test_item15_score_lenient_refuses_an_unreadable_file(tmp_path: Path, which: str) -> None:
+def test_score_lenient_refuses_an_unreadable_file(tmp_path: Path, which: str) -> None:
     gt, _, utf16, empty = _files(tmp_path)
     sub = utf16 if which == "utf16" else empty
     proc = run_cli("score", sub, "--gt", gt, "--lenient", "--format", "json")
@@ -40,7 +40,7 @@ def test_item15_score_lenient_refuses_an_unreadable_file(tmp_path: Path, which: 
         score(sub, gt, lenient=True)
 
 
-def test_item15_rank_lenient_leaves_an_unreadable_system_out(tmp_path: Path) -> None:
+def test_rank_lenient_leaves_an_unreadable_system_out(tmp_path: Path) -> None:
     gt, good, utf16, _ = _files(tmp_path)
     manifest = tmp_path / "manifest.csv"
     manifest.write_text("system,team,path\nGood_1,Team G,good.csv\nBad_1,Team B,utf16.csv\n",

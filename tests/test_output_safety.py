@@ -50,7 +50,7 @@ def _assert_clean_outputs(out: Path) -> str:
     return "\n".join(texts)
 
 
-def test_item5_rank_shows_a_non_utf8_package_name_escaped(tmp_path: Path) -> None:
+def test_rank_shows_a_non_utf8_package_name_escaped(tmp_path: Path) -> None:
     gt, uploads = _challenge(tmp_path, LATIN1)
     proc = run_cli("rank", uploads, "--gt", gt, "--out", tmp_path / "out", *FAST)
     assert proc.returncode == 0, proc.stderr
@@ -60,7 +60,7 @@ def test_item5_rank_shows_a_non_utf8_package_name_escaped(tmp_path: Path) -> Non
     assert {s["label"] for s in doc["systems"]} == {"Doe_Uni_task6b_1", "Roe_Inst_task6b_1"}
 
 
-def test_item5_validate_json_of_a_non_utf8_package_folder(tmp_path: Path) -> None:
+def test_validate_json_of_a_non_utf8_package_folder(tmp_path: Path) -> None:
     gt, uploads = _challenge(tmp_path, LATIN1)
     proc = run_cli("validate", uploads / LATIN1, "--gt", gt, "--format", "json")
     assert proc.returncode == 0, proc.stderr
@@ -70,7 +70,7 @@ def test_item5_validate_json_of_a_non_utf8_package_folder(tmp_path: Path) -> Non
     assert doc["systems"][0]["meta"]["technical_report"].startswith("pkg\\xe9/")
 
 
-def test_item5_validate_text_of_a_non_utf8_member_name(tmp_path: Path) -> None:
+def test_validate_text_of_a_non_utf8_member_name(tmp_path: Path) -> None:
     gt, uploads = _challenge(tmp_path, "pkg00")
     (uploads / "pkg00" / f"notes{LATIN1}.txt").write_text("x")
     proc = run_cli("validate", uploads / "pkg00", "--gt", gt)
@@ -78,7 +78,7 @@ def test_item5_validate_text_of_a_non_utf8_member_name(tmp_path: Path) -> None:
     assert "notespkg\\xe9.txt" in proc.stdout
 
 
-def test_item5_codabench_scores_a_non_utf8_upload_name(tmp_path: Path) -> None:
+def test_codabench_scores_a_non_utf8_upload_name(tmp_path: Path) -> None:
     gt, uploads = _challenge(tmp_path / "c", "pkg00")
     ref, res = tmp_path / "in" / "ref", tmp_path / "in" / "res"
     ref.mkdir(parents=True)
@@ -93,7 +93,7 @@ def test_item5_codabench_scores_a_non_utf8_upload_name(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "out" / "scores.json").read_text())["map_at_10"] > 0
 
 
-def test_item17_terminal_escapes_in_an_upload_name_never_reach_any_surface(
+def test_terminal_escapes_in_an_upload_name_never_reach_any_surface(
         tmp_path: Path) -> None:
     gt, uploads = _challenge(tmp_path, ESCAPES)
     proc = run_cli("rank", uploads, "--gt", gt, "--out", tmp_path / "out", *FAST)
@@ -110,7 +110,7 @@ def test_item17_terminal_escapes_in_an_upload_name_never_reach_any_surface(
     assert not any("\x1b" in item or "\x07" in item for item in seen)
 
 
-def test_item17_a_manifest_entry_with_escapes_in_its_path_is_shown_escaped(
+def test_a_manifest_entry_with_escapes_in_its_path_is_shown_escaped(
         tmp_path: Path) -> None:
     gt, uploads = _challenge(tmp_path, "pkg00")
     output = next((uploads / "pkg00").rglob("*.output.csv"))
