@@ -24,6 +24,7 @@ from dcase_retrieval_eval import load_ground_truth, score, validate
 from dcase_retrieval_eval.cli.main import main
 from dcase_retrieval_eval.errors import InputError
 from dcase_retrieval_eval.findings import CATALOGUE
+from dcase_retrieval_eval.measure.scoring import UNREADABLE
 
 FILES = [f"{c}.wav" for c in "abcdefghijkl"]
 CAPTIONS = {f: [f"Caption {i} of {f[0]}." for i in range(1, 6)] for f in FILES}
@@ -143,11 +144,16 @@ def test_validate_never_raises(files: dict[str, Path], data: bytes, which: str) 
 @settings(max_examples=120 * SCALE, **SETTINGS)
 @given(data=structured(), which=st.sampled_from(["clotho", "corr"]))
 def test_lenient_score_never_raises(files: dict[str, Path], data: bytes, which: str) -> None:
-    """Lenient scoring of any file: metrics stay in [0, 1] (an unreadable file scores 0)."""
+    """Lenient scoring of any file: metrics stay in [0, 1]; a file of which nothing can be read
+    is refused with its findings even when lenient, never scored as a false 0."""
     files["sub"].write_bytes(data)
-    report = score(files["sub"], files[which], lenient=True)
-    for m in report.metrics.values():
-        assert 0.0 <= m.value <= 1.0
+    try:
+        report = score(files["sub"], files[which], lenient=True)
+    except InputError as exc:
+        assert {f.code for f in exc.findings} & UNREADABLE, "a lenient refusal of a readable file"
+    else:
+        for m in report.metrics.values():
+            assert 0.0 <= m.value <= 1.0
     try:
         strict = score(files["sub"], files[which])
     except InputError as exc:
@@ -193,7 +199,10 @@ def test_cli_score_never_raises(files: dict[str, Path], data: bytes) -> None:
     result = CliRunner().invoke(main, ["score", str(files["sub"]), "--gt", str(files["clotho"]),
                                        "--format", "json", "--lenient"])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    assert result.exit_code == 0, result.output
+    assert result.exit_code in (0, 1), result.output
+    if result.exit_code == 1:  # only a file nothing of which can be read is refused when lenient
+        codes = {f["code"] for f in json.loads(result.output)["findings"]}
+        assert codes & UNREADABLE, result.output
     assert "Traceback" not in result.output
 
 
