@@ -149,3 +149,22 @@ def test_convert_tau_refuses_an_empty_file_name(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert "C206" in proc.stdout and "file_name" in proc.stdout
     assert not (tmp_path / "graded.csv").exists()
+
+
+def test_a_400_digit_result_figure_is_a_finding_and_the_others_are_ranked(
+        tmp_path: Path) -> None:
+    gt, uploads = _challenge(tmp_path)
+    (meta,) = (uploads / "pkg00").rglob("*.meta.yaml")
+    text = meta.read_text(encoding="utf-8")
+    assert "mAP@10: 0.31" in text
+    meta.write_text(text.replace("mAP@10: 0.31", "mAP@10: " + "9" * 400), encoding="utf-8")
+    proc = run_cli("validate", uploads / "pkg00", "--gt", gt, "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    (finding,) = [f for f in json.loads(proc.stdout)["package"]["findings"]
+                  if f["code"] == "P704"]
+    assert "not a finite non-negative number" in finding["message"]
+    assert len(finding["message"]) < 300
+    proc = run_cli("rank", uploads, "--gt", gt, "--out", tmp_path / "out", *FAST)
+    assert proc.returncode == 0, proc.stderr
+    ranked = json.loads((tmp_path / "out" / "results.json").read_text())["systems"]
+    assert "Roe_Inst_task6b_1" in {s["label"] for s in ranked}

@@ -396,9 +396,13 @@ def _number(c: _Checker, node: Node, where: str) -> tuple[bool, float | None]:
         c.p.add("P704", where, f"{str(plain(value))[:40]!r} is not a number", node.line,
                 hint="Write the figure as a plain number, e.g. 0.276, or !!null.")
         return False, None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the float range (a 400-digit figure)
+        number = math.inf
     if not math.isfinite(number) or number < 0:
-        c.p.add("P704", where, f"{value!r} is not a finite non-negative number", node.line)
+        c.p.add("P704", where, f"{str(value)[:40]!r} is not a finite non-negative number",
+                node.line)
         return False, None
     return True, number
 
