@@ -22,8 +22,6 @@ of `scores` (the query) and column = the 1-based column (the audio file), 0 for 
 from __future__ import annotations
 
 import contextlib
-import os
-import stat
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..findings import FindingLog
-from ..io.csvread import DEFAULT_MAX_BYTES
+from ..io.csvread import DEFAULT_MAX_BYTES, regular_file_size
 from .submission_model import Submission
 
 #: Accepted keys per role, the documented one first.
@@ -139,32 +137,16 @@ def _finish(sub: Submission, log: FindingLog) -> Submission:
     return sub
 
 
-def _size_ok(path: Path, log: FindingLog, max_bytes: int, what: str) -> bool:
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        log.add("F105", f"Cannot read {what}: {exc.strerror}.")
-        return False
-    if not stat.S_ISREG(st.st_mode):
-        log.add("F105", f"{what} is not a regular file.",
-                hint="Save the arrays to a file and give that file.")
-        return False
-    if st.st_size > max_bytes:
-        log.add("F101", f"{what} has {st.st_size:,} bytes, above the limit of {max_bytes:,}.",
-                hint="Raise the limit with --max-bytes if the file is genuine.")
-        return False
-    if st.st_size == 0:
-        log.add("F102", f"{what} is empty.", hint="Write it with np.savez(path, scores=..., "
-                "queries=..., file_names=...).")
-        return False
-    return True
+def _size_ok(path: Path, log: FindingLog, max_bytes: int, name: str) -> bool:
+    return regular_file_size(path, log, max_bytes, name=name, empty_hint=(
+        "Write it with np.savez(path, scores=..., queries=..., file_names=...).")) is not None
 
 
 def _locate(path: Path, kind: str, log: FindingLog, max_bytes: int,
             stack: contextlib.ExitStack) -> dict[str, _Array] | None:
     """The array of each role (scores, queries, file_names), or None with findings; an
     archive stays open on `stack` while the arrays are read."""
-    if not _size_ok(path, log, max_bytes, "The file"):
+    if not _size_ok(path, log, max_bytes, "the file"):
         return None
     if kind == "npy":
         return _locate_npy(path, log, max_bytes)

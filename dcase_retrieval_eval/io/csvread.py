@@ -64,6 +64,31 @@ _EMPTY_HINTS = {
 }
 
 
+def regular_file_size(path: Path, log: FindingLog, max_bytes: int, *, empty_hint: str,
+                      name: str = "the file") -> int | None:
+    """The size of a non-empty regular file within `max_bytes`, else None with its finding
+    (F105, F101, F102). Every reader calls it before opening: a pipe or device would block
+    `open()`, has no size to bound and cannot be re-read for line-exact findings."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        log.add("F105", f"Cannot read {name}: {exc.strerror}.")
+        return None
+    label = name[:1].upper() + name[1:]
+    if not stat.S_ISREG(st.st_mode):
+        log.add("F105", f"{label} is not a regular file (a pipe, a device or a folder).",
+                hint="Save the content to a file and give that file.")
+        return None
+    if st.st_size > max_bytes:
+        log.add("F101", f"{label} has {st.st_size:,} bytes, above the limit of {max_bytes:,}.",
+                hint="Raise the limit with --max-bytes if the file is genuine.")
+        return None
+    if st.st_size == 0:
+        log.add("F102", f"{label} is empty.", hint=empty_hint)
+        return None
+    return st.st_size
+
+
 def check_bytes(
     path: Path, log: FindingLog, max_bytes: int = DEFAULT_MAX_BYTES, *, what: str = "submission"
 ) -> int | None:
@@ -73,27 +98,9 @@ def check_bytes(
     hints, so a finding about a ground truth never tells its reader to fix a submission.
     Returns the number of line feeds when the file can be parsed as UTF-8 text, else None.
     """
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        log.add("F105", f"Cannot read the file: {exc.strerror}.")
-        return None
-    if not stat.S_ISREG(st.st_mode):
-        # a pipe or device has no size and cannot be re-read for line-exact findings
-        log.add("F105", "The file is not a regular file (a pipe, a device or a folder).",
-                hint="Save the content to a file and give that file.")
-        return None
-    size = st.st_size
-    if size > max_bytes:
-        log.add(
-            "F101",
-            f"The file has {size:,} bytes, above the limit of {max_bytes:,}.",
-            hint="Raise the limit with --max-bytes if the file is genuine.",
-        )
-        return None
-    if size == 0:
-        log.add("F102", "The file is empty.",
-                hint=_EMPTY_HINTS.get(what, f"Write the {what}'s header and rows."))
+    size = regular_file_size(path, log, max_bytes, empty_hint=_EMPTY_HINTS.get(
+        what, f"Write the {what}'s header and rows."))
+    if size is None:
         return None
     decoder = codecs.getincrementaldecoder("utf-8")()
     # `line` counts line ends as the CSV reader does (LF, CRLF and a lone CR, old Mac files),
