@@ -177,8 +177,8 @@ CATALOGUE: dict[str, CodeInfo] = {
            "`corresponding: true`."),
         _c("P724", "label-form", E, "A label is not <Lastname>_<Inst>_<task>_<1-4> with the "
            "edition's task, or sits in another task's folder."),
-        _c("P725", "unsafe-name", E, "A team or system name holds control or "
-           "bidirectional-override characters."),
+        _c("P725", "unsafe-name", E, "A team or system name holds control, invisible or "
+           "bidirectional characters."),
         _c("P726", "misplaced-file", W, "A system file sits in a folder named for another "
            "label."),
         _c("P727", "missing-report", W, "A package holds no technical report (PDF)."),

@@ -146,7 +146,7 @@ def _from_manifest(path: Path, max_bytes: int) -> tuple[list[Candidate], list[Re
         elif not team:
             reason = "the team is empty"
         elif bad := unsafe_characters(team):
-            reason = (f"the team name holds control or bidirectional-override characters "
+            reason = (f"the team name holds control, invisible or bidirectional characters "
                       f"({', '.join(bad[:5])}) (P725)")
             codes = {"P725": 1}
             team = shown_name(team)

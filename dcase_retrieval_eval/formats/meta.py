@@ -201,7 +201,7 @@ class _Checker(Fields):
         text = super().text(parent, key, where, required=required, limit=limit)
         bad = unsafe_characters(text) if name and text is not None else []
         if bad:
-            self.p.add("P725", f"{where}.{key}", "holds control or bidirectional-override "
+            self.p.add("P725", f"{where}.{key}", "holds control, invisible or bidirectional "
                        "characters (" + ", ".join(bad[:5]) + "); they could make it display as "
                        "another name", parent.value[key].line,
                        hint="Type the name with plain characters only.")

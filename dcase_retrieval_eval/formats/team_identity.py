@@ -3,17 +3,17 @@
 A label is a folder and file-name stem, so it is kept to portable characters (P712). DCASE writes
 it `<Lastname>_<Inst>_<task>_<1-4>` (P724): the team is everything before the task, and the task
 is the edition's (`Edition.task`). A team or system name is shown on public leaderboards, so
-control and bidirectional-override characters, which make a name display as another, are refused
-(P725) where a name is read, and escaped (`shown_name`) wherever a name from an upload is shown.
+control, format (Cf) and filler characters, which make a name display as another or as nothing,
+are refused (P725) where a name is read, and escaped (`shown_name`) wherever one is shown.
 The package reader, the meta checks and the ranking all ask here.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from ..editions import RETRIEVAL_TASKS, task_years
+from ..findings import shown_text, unshowable_characters
 
 #: A file-name label is also a folder and file-name stem, so it is kept to portable characters.
 LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -21,11 +21,6 @@ LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 DCASE_LABEL = re.compile(
     r"^(?P<team>[^_\s]+(?:_[^_\s]+)+?)_(?P<task>task[0-9]+[a-z]?)_(?P<index>[1-4])$",
     re.IGNORECASE)
-
-#: Characters that let a name display as something else: bidirectional embeddings, overrides,
-#: isolates and marks, and invisible separators. (Joiners U+200C/U+200D stay: scripts need them.)
-SPOOFING = frozenset("\u061c\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-                     "\u2060\u2066\u2067\u2068\u2069\ufeff")
 
 def is_label(text: str) -> bool:
     return re.fullmatch(LABEL_PATTERN, text) is not None
@@ -45,15 +40,16 @@ def task_of_label(label: str) -> str | None:
 
 
 def unsafe_characters(text: str) -> list[str]:
-    """The control and display-spoofing characters in `text`, as U+XXXX names."""
-    found = {ch for ch in text if ch in SPOOFING or unicodedata.category(ch) == "Cc"}
-    return [f"U+{ord(ch):04X}" for ch in sorted(found)]
+    """The characters of `text` that a name must not hold, as U+XXXX names: exactly those every
+    surface escapes (`findings.unshowable_characters`: controls, every format character of
+    category Cf including the zero-width joiners, the Hangul fillers, lone surrogates), so that
+    what is refused in a name and what is escaped when shown are one rule."""
+    return unshowable_characters(text)
 
 
 def shown_name(text: str) -> str:
-    """`text` as it may appear in results: with control or bidirectional-override characters
-    written as escapes, so that no upload's name can display as another team's."""
-    return text.encode("unicode_escape").decode("ascii") if unsafe_characters(text) else text
+    """`text` as it may appear in results (`findings.shown_text`)."""
+    return shown_text(text)
 
 
 def label_problems(label: str, task: str | None, tasks: frozenset[str] = RETRIEVAL_TASKS,
