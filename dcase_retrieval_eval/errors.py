@@ -16,3 +16,28 @@ class InputError(Exception):
 class OutputError(Exception):
     """An output cannot be written where asked: it would replace, delete or sit on top of an
     input, or the place is not writable. A usage error: the CLI exits 2 with this one line."""
+
+
+#: how each surface names lenient scoring, for `ScoringRefused.message`
+LENIENT_IN_PYTHON = "score with lenient=True"
+LENIENT_ON_COMMAND_LINE = "score with --lenient"
+
+
+class ScoringRefused(InputError):
+    """A submission with errors that lenient scoring would still score. The message ends with
+    the way to do that, and each surface names its own (`message(remedy)`): the Python API says
+    `lenient=True`, the command line `--lenient`, and a ranking says that it was strict."""
+
+    def __init__(self, path: str, errors: int, findings: list[Finding] | None = None,
+                 remedy: str = LENIENT_IN_PYTHON) -> None:
+        self.path = path
+        self.errors = errors
+        super().__init__(self.message(remedy), findings)
+
+    @property
+    def refusal(self) -> str:
+        """What was refused, with no remedy (a ranking adds how it was run)."""
+        return f"{self.path} is not a valid submission ({self.errors} errors)"
+
+    def message(self, remedy: str) -> str:
+        return f"{self.refusal}; fix it or {remedy}"

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..check.package_check import label_task
 from ..editions import Edition, check_k, resolve_edition
-from ..errors import InputError
+from ..errors import InputError, ScoringRefused
 from ..formats.ground_truth import GroundTruth, load_ground_truth
 from ..formats.package import ZipLimits
 from ..io.csvread import DEFAULT_MAX_BYTES
@@ -52,8 +52,12 @@ def _score_all(cands: list[Candidate], gt: GroundTruth, edition: Edition, lenien
             counts: dict[str, int] = {}
             for f in exc.findings:
                 counts[f.code] = counts.get(f.code, 0) + 1
+            # the page says how the organizer ranked, not how a caller would score leniently
+            why = (f"{exc.refusal}; the ranking was strict (a lenient ranking scores such "
+                   "outputs under a stated policy)" if isinstance(exc, ScoringRefused)
+                   else str(exc))
             rejected.append(Rejected(label=c.label, team=c.team, source=c.source,
-                                     reason=f"invalid system output: {exc}", codes=counts))
+                                     reason=f"invalid system output: {why}", codes=counts))
         bar.step(c.label)
 
 

@@ -29,6 +29,14 @@ EXIT_INTERRUPTED = 130
 SHOWN_FINDINGS = 200
 
 
+def command_line_message(exc: Exception) -> str:
+    """An input error's message as the command line says it: a strict refusal names the
+    `--lenient` option, not the Python API's `lenient=True`."""
+    from ..errors import LENIENT_ON_COMMAND_LINE, ScoringRefused
+
+    return exc.message(LENIENT_ON_COMMAND_LINE) if isinstance(exc, ScoringRefused) else str(exc)
+
+
 def exit_invalid(message: str, findings: Sequence[Finding] = (), *,
                  fmt: Literal["text", "json"] = "text", stderr: bool = False,
                  by_file: bool = False, rest: str | None = None) -> NoReturn:

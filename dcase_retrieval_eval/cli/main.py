@@ -22,6 +22,7 @@ from .exits import (
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
+    command_line_message,
     exit_invalid,
 )
 from .options import (
@@ -222,7 +223,8 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
         report = run_score(sub, gt, edition=edition, k=k, lenient=lenient,
                            strip_folders=strip_folders)
     except InputError as exc:
-        exit_invalid(str(exc), exc.findings, fmt="json" if fmt == "json" else "text")
+        exit_invalid(command_line_message(exc), exc.findings,
+                     fmt="json" if fmt == "json" else "text")
     from ..report.tabular import score_csv, score_json
 
     if per_query is not None:

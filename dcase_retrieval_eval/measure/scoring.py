@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..check.validation import Alignment, ValidationReport, validate_submission
 from ..editions import Edition
-from ..errors import InputError
+from ..errors import InputError, ScoringRefused
 from ..findings import ShownText
 from ..formats.ground_truth import GroundTruth
 from ..formats.submission import TIE_RULE, Submission
@@ -186,9 +186,7 @@ def score_aligned(
             f"{sub.path} cannot be read as a submission ({', '.join(unreadable)}); nothing in "
             "it can be scored, even leniently", report.findings)
     if not report.valid and not lenient:
-        raise InputError(
-            f"{sub.path} is not a valid submission ({report.errors} errors); "
-            "fix it or score with lenient=True", report.findings)
+        raise ScoringRefused(sub.path, report.errors, report.findings)
     policy = Policy(
         mode="lenient" if not report.valid else "strict",
         missing_queries=alignment.missing_queries,
