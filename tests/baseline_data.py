@@ -9,6 +9,8 @@ from click.testing import CliRunner, Result
 
 from dcase_retrieval_eval.cli.baseline import baseline_group, synth_command
 
+from .conftest import snapshot  # noqa: F401  (the baseline tests import it from here)
+
 TINY_YAML = """\
 model: {conv_channels: [4, 4, 8, 8, 8], gru_hidden: 8, embed_dim: 16}
 text: {vector_size: 16, epochs: 5}
@@ -44,12 +46,6 @@ def copy_tree(src: Path, dst: Path) -> Path:
     """A copy keeping modification times, so the feature cache stays valid."""
     shutil.copytree(src, dst)
     return dst
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` with its bytes, to show that nothing changed."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
 
 
 def one_line_error(result: Result, code: int = 2) -> str:

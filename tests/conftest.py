@@ -1,4 +1,6 @@
-"""Shared fixtures: the organizers' reference files and a CLI runner that needs no install."""
+"""Shared fixtures and helpers: the organizers' reference files, the CLI run in-process
+(`cli`) or as a subprocess that needs no install (`run_cli`), and the small data sets several
+test files start from (the builders themselves are in `tests/builders.py`)."""
 
 from __future__ import annotations
 
@@ -52,6 +54,45 @@ def run_cli(*args: str | Path, cwd: Path | None = None,
     )
     check_no_crash(proc.returncode, proc.stdout, proc.stderr, args)
     return proc
+
+
+def cli(*args: str | Path, input: str | None = None) -> tuple[int, str, str]:
+    """Run `dcase-eval ARGS` in this process with click's runner (fast); returns (exit code,
+    stdout, stderr). A crash fails the test (see `_no_crash_in_process`)."""
+    from click.testing import CliRunner
+
+    from dcase_retrieval_eval.cli.main import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args], input=input)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` with its bytes, to show that a command changed nothing."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def gt(tmp_path: Path) -> Path:
+    """The findings tests' ground truth: 12 Clotho files x 5 captions (`builders.gt_rows`)."""
+    from .builders import gt_file, gt_rows
+
+    return gt_file(tmp_path, gt_rows())
+
+
+@pytest.fixture
+def sub_and_gt(tmp_path: Path) -> tuple[Path, Path]:
+    """A valid top-10 submission and its 40-file Clotho ground truth (`organizer_data`)."""
+    from dcase_retrieval_eval.formats.ground_truth import load_ground_truth
+    from dcase_retrieval_eval.formats.submission import write_topk_csv
+
+    from .organizer_data import make_gt, system_rankings
+
+    gt_path = make_gt(tmp_path, n_files=40, seed=1)
+    sub = tmp_path / "sub.csv"
+    write_topk_csv(sub, system_rankings(load_ground_truth(gt_path), 0.7, seed=2))
+    return sub, gt_path
 
 
 @pytest.fixture(autouse=True)

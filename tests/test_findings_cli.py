@@ -1,9 +1,8 @@
 """One test per finding code (families F, C, Q, A, M, G) through the command line.
 
-Each test writes a small ground truth and a submission into `tmp_path`, runs
-`dcase-eval validate SUB --gt GT --format json` and asserts the exit code (0 valid, warnings
-allowed; 1 invalid; 2 usage error) and the code, line and column of the finding. Line = the
-1-based physical line where the record starts; column = the 1-based CSV cell; 0 = whole file/line.
+Each test writes a small ground truth and a submission into `tmp_path` (`tests/builders.py`),
+runs `dcase-eval validate SUB --gt GT --format json` and asserts the exit code (0 valid,
+warnings allowed; 1 invalid; 2 usage error) and the code, line and column of the finding.
 
 Most tests run the click command in-process (fast); a few go through a real subprocess
 (`python -m dcase_retrieval_eval`) to check the installed entry point and that no traceback leaks.
@@ -12,11 +11,7 @@ Most tests run the click command in-process (fast); a few go through a real subp
 from __future__ import annotations
 
 import csv
-import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,127 +20,25 @@ from click.testing import CliRunner
 
 from dcase_retrieval_eval.cli.main import main
 
-from .conftest import check_no_crash
-
-REPO = Path(__file__).resolve().parents[1]
-FILES = [f"{c}.wav" for c in "abcdefghijkl"]  # 12 audio files
-HEADER = ["caption", *[f"file_name_{i}" for i in range(1, 11)]]
-GT_HEADER = ["file_name", *[f"caption_{i}" for i in range(1, 6)]]
-
-
-# ---------------------------------------------------------------------------------------------
-# builders
-
-
-def gt_rows() -> list[list[str]]:
-    """Clotho-format rows: 12 files x 5 captions = 60 queries, each with one relevant file."""
-    rows = [
-        ["a.wav", "A dog barks.", "Dog barking loudly.", "A dog, barking twice.",
-         "Barking of a dog.", "The dog barks at night."],
-        ["b.wav", "Rain falls on a roof.", "Heavy rain on metal.", "Rain drumming.",
-         "Water drops on a roof.", "A storm with rain."],
-    ]
-    for f in FILES[2:]:
-        rows.append([f, *[f"Caption {i} of {f[0]}." for i in range(1, 6)]])
-    return rows
-
-
-def queries(rows: list[list[str]] | None = None) -> list[tuple[str, str]]:
-    """(query, relevant file) pairs in ground-truth order."""
-    return [(c, r[0]) for r in (rows or gt_rows()) for c in r[1:] if c.strip()]
-
-
-def topk_rows(pairs: list[tuple[str, str]] | None = None, k: int = 10) -> list[list[str]]:
-    """A valid top-k ranking per query: the relevant file first, then the others by name."""
-    out = []
-    for q, f in pairs or queries():
-        out.append([q, f, *[x for x in FILES if x != f][: k - 1]])
-    return out
-
-
-def csv_text(rows: list[list[str]], *, quoting: int = csv.QUOTE_MINIMAL,
-             delimiter: str = ",", lineterminator: str = "\n") -> str:
-    buf = io.StringIO()
-    csv.writer(buf, quoting=quoting, delimiter=delimiter,
-               lineterminator=lineterminator).writerows(rows)
-    return buf.getvalue()
-
-
-def write(path: Path, content: str | bytes) -> Path:
-    if isinstance(content, str):
-        content = content.encode("utf-8")
-    path.write_bytes(content)
-    return path
-
-
-@pytest.fixture
-def gt(tmp_path: Path) -> Path:
-    return write(tmp_path / "gt.csv", csv_text([GT_HEADER, *gt_rows()]))
-
-
-def sub_file(tmp_path: Path, rows: list[list[str]], header: list[str] | None = None,
-             **kw: Any) -> Path:
-    return write(tmp_path / "sub.csv", csv_text([header or HEADER, *rows], **kw))
-
-
-def matrix_rows(pairs: list[tuple[str, str]] | None = None,
-                columns: list[str] | None = None) -> list[list[str]]:
-    """Distinct scores: the relevant file scores 1.0, the others 0.5, 0.49, ... by name."""
-    columns = columns or FILES
-    out = []
-    for q, f in pairs or queries():
-        others = [c for c in columns if c != f]
-        score = {c: 0.5 - 0.01 * i for i, c in enumerate(others)}
-        score[f] = 1.0
-        out.append([q, *[repr(score[c]) for c in columns]])
-    return out
-
-
-def line_of(query: str, rows: list[list[str]]) -> int:
-    """Physical line of the row of `query` in a file written by `csv_text` with a header."""
-    return 2 + [r[0] for r in rows].index(query)
-
-
-# ---------------------------------------------------------------------------------------------
-# running the CLI
-
-
-def cli(*args: str | Path) -> tuple[int, str, str]:
-    """Run the click command in-process; (exit code, stdout, stderr)."""
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception  # a traceback is always a bug
-    return result.exit_code, result.stdout, result.stderr
-
-
-def cli_subprocess(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "250"}
-    proc = subprocess.run([sys.executable, "-m", "dcase_retrieval_eval", *map(str, args)],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
-    check_no_crash(proc.returncode, proc.stdout, proc.stderr, args)
-    return proc
-
-
-def validate(sub: Path, gt: Path, *extra: str) -> tuple[int, dict[str, Any]]:
-    code, out, err = cli("validate", sub, "--gt", gt, "--format", "json", *extra)
-    assert code in (0, 1), (code, out, err)
-    return code, json.loads(out)
-
-
-def only(doc: dict[str, Any], code: str) -> dict[str, Any]:
-    """The single finding of `code` in a JSON report (fails if there are 0 or several)."""
-    hits = [f for f in doc["findings"] if f["code"] == code]
-    assert len(hits) == 1, (code, doc["findings"])
-    return hits[0]
-
-
-def where(finding: dict[str, Any]) -> tuple[int, int]:
-    return finding["line"], finding["column"]
-
-
-def codes(doc: dict[str, Any]) -> set[str]:
-    return {f["code"] for f in doc["findings"]}
-
+from .builders import (
+    FILES,
+    GT_HEADER,
+    HEADER,
+    codes,
+    csv_text,
+    gt_file,
+    gt_rows,
+    matrix,
+    matrix_rows,
+    only,
+    queries,
+    sub_file,
+    topk_rows,
+    validate,
+    where,
+    write,
+)
+from .conftest import cli, run_cli
 
 # ---------------------------------------------------------------------------------------------
 # valid files: no findings, exit 0
@@ -711,10 +604,6 @@ def test_A403_A404_follow_k_of_the_edition(tmp_path: Path, gt: Path) -> None:
 # M: score matrix
 
 
-def matrix(tmp_path: Path, rows: list[list[str]], columns: list[str] | None = None) -> Path:
-    return sub_file(tmp_path, rows, header=["index", *(columns or FILES)])
-
-
 @pytest.mark.parametrize("bad", ["abc", "", "1,5", "0x1p3"])
 def test_M501_non_numeric_score(tmp_path: Path, gt: Path, bad: str) -> None:
     rows = matrix_rows()
@@ -803,10 +692,6 @@ def test_constant_matrix_scores_at_chance_level(tmp_path: Path, gt: Path) -> Non
 
 # ---------------------------------------------------------------------------------------------
 # G: ground truth
-
-
-def gt_file(tmp_path: Path, rows: list[list[str]], header: list[str] | None = None) -> Path:
-    return write(tmp_path / "gt.csv", csv_text([header or GT_HEADER, *rows]))
 
 
 def test_G601_duplicate_caption(tmp_path: Path) -> None:
@@ -992,10 +877,10 @@ def test_usage_bad_option(tmp_path: Path, gt: Path) -> None:
 
 def test_usage_errors_through_the_entry_point(tmp_path: Path, gt: Path) -> None:
     """The real process: exit 2 for usage, 1 for an invalid file, never a traceback."""
-    proc = cli_subprocess("validate", tmp_path / "nope.csv", "--gt", gt, "--format", "json")
+    proc = run_cli("validate", tmp_path / "nope.csv", "--gt", gt, "--format", "json")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr + proc.stdout
     bad = write(tmp_path / "sub.csv", b"\x00\xff\xfe garbage")
-    proc = cli_subprocess("validate", bad, "--gt", gt, "--format", "json")
+    proc = run_cli("validate", bad, "--gt", gt, "--format", "json")
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
     assert json.loads(proc.stdout)["findings"]
@@ -1046,10 +931,10 @@ def test_score_strict_and_lenient_through_the_entry_point(tmp_path: Path, gt: Pa
     rows = topk_rows()
     rows[3][2] = "c"  # an unknown file
     sub = sub_file(tmp_path, rows)
-    proc = cli_subprocess("score", sub, "--gt", gt)
+    proc = run_cli("score", sub, "--gt", gt)
     assert proc.returncode == 1 and "A401" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
-    proc = cli_subprocess("score", sub, "--gt", gt, "--lenient")
+    proc = run_cli("score", sub, "--gt", gt, "--lenient")
     assert proc.returncode == 0, proc.stderr
     assert "policy: lenient" in proc.stdout and "1 unknown files counted as misses" in proc.stdout
     assert "mAP@10" in proc.stdout

@@ -17,36 +17,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from dcase_retrieval_eval.cli.main import main
 from dcase_retrieval_eval.formats.ground_truth import load_ground_truth
 from dcase_retrieval_eval.formats.submission import write_topk_csv
 from dcase_retrieval_eval.io.atomic import TMP_SUFFIX, atomic_writer, current_umask
 from dcase_retrieval_eval.report.results_dir import RECORD
 
-from .conftest import ROOT, check_no_crash, run_cli
+from .conftest import ROOT, check_no_crash, cli, run_cli, snapshot
 from .organizer_data import make_challenge, make_gt, system_rankings
-
-
-def cli(*args: str | Path, input: str | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, [str(a) for a in args], input=input)
-    return result.exit_code, result.stdout, result.stderr
-
-
-@pytest.fixture
-def small(tmp_path: Path) -> tuple[Path, Path]:
-    """A 40-file Clotho ground truth and a valid top-10 submission for it."""
-    gt_path = make_gt(tmp_path, n_files=40, seed=1)
-    sub = tmp_path / "sub.csv"
-    write_topk_csv(sub, system_rankings(load_ground_truth(gt_path), 0.7, seed=2))
-    return sub, gt_path
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
 
 # --- item 1: rank never replaces or deletes an input ----------------------------------------
 
@@ -125,8 +103,8 @@ def test_uploads_inside_out_and_out_inside_uploads_are_refused(tmp_path: Path) -
 
 
 def test_brackets_in_paths_and_members_are_printed_verbatim(
-        tmp_path: Path, small: tuple[Path, Path]) -> None:
-    sub, gt_path = small
+        tmp_path: Path, sub_and_gt: tuple[Path, Path]) -> None:
+    sub, gt_path = sub_and_gt
     folder = tmp_path / "d[" / "]bad"
     folder.mkdir(parents=True)
     odd_sub = folder / "sub [final] :smile:.csv"
@@ -155,9 +133,9 @@ def test_brackets_in_paths_and_members_are_printed_verbatim(
 
 @pytest.mark.parametrize("where", ["proc", "under_file", "empty", "folder"])
 @pytest.mark.parametrize("option", ["--output", "--per-query"])
-def test_unwritable_output_is_a_usage_error(small: tuple[Path, Path], tmp_path: Path,
+def test_unwritable_output_is_a_usage_error(sub_and_gt: tuple[Path, Path], tmp_path: Path,
                                                   where: str, option: str) -> None:
-    sub, gt_path = small
+    sub, gt_path = sub_and_gt
     target = {"proc": "/proc/x.json", "under_file": f"{gt_path}/x.json", "empty": "",
               "folder": str(tmp_path)}[where]
     before = snapshot(tmp_path)
@@ -176,16 +154,16 @@ def test_codabench_and_demo_unwritable_outputs(tmp_path: Path) -> None:
     assert code == 2 and "/proc/d" in err
 
 
-def test_refusing_to_overwrite_an_input_is_exit_2(small: tuple[Path, Path]) -> None:
-    sub, gt_path = small
+def test_refusing_to_overwrite_an_input_is_exit_2(sub_and_gt: tuple[Path, Path]) -> None:
+    sub, gt_path = sub_and_gt
     before = gt_path.read_bytes()
     code, _, err = cli("score", sub, "--gt", gt_path, "--output", gt_path)
     assert code == 2 and "refusing" in err and gt_path.read_bytes() == before
 
 
 def test_codabench_with_submission_or_gt_is_a_usage_error(
-        small: tuple[Path, Path], tmp_path: Path) -> None:
-    sub, gt_path = small
+        sub_and_gt: tuple[Path, Path], tmp_path: Path) -> None:
+    sub, gt_path = sub_and_gt
     code, _, err = cli("score", sub, "--gt", gt_path, "--codabench", tmp_path, tmp_path / "o")
     assert code == 2 and "SUBMISSION" in err and "--gt" in err
     assert not (tmp_path / "o").exists()
@@ -210,8 +188,8 @@ def test_codabench_output_inside_input_is_refused(tmp_path: Path) -> None:
     ["synth", "OUT", "--clips-per-split", "10000000"],
 ])
 def test_out_of_range_options_are_refused_up_front(
-        small: tuple[Path, Path], tmp_path: Path, args: list[str]) -> None:
-    sub, gt_path = small
+        sub_and_gt: tuple[Path, Path], tmp_path: Path, args: list[str]) -> None:
+    sub, gt_path = sub_and_gt
     out = tmp_path / "OUT"
     values = {"SUB": str(sub), "GT": str(gt_path), "OUT": str(out)}
     code, _, err = cli(*[values.get(a, a) for a in args])
@@ -219,9 +197,9 @@ def test_out_of_range_options_are_refused_up_front(
     assert not out.exists()
 
 
-def test_large_k_costs_no_memory(small: tuple[Path, Path]) -> None:
+def test_large_k_costs_no_memory(sub_and_gt: tuple[Path, Path]) -> None:
     """The alignment is as wide as the submission's rankings, not as k."""
-    sub, gt_path = small
+    sub, gt_path = sub_and_gt
     code, out, _ = cli("score", sub, "--gt", gt_path, "--k", "100000", "--lenient",
                        "--format", "json")
     doc = json.loads(out)
@@ -288,8 +266,8 @@ def test_one_query_json_has_null_not_nan(tmp_path: Path) -> None:
 # --- item 9: modes follow the umask, a replaced file keeps its mode ---------------------------
 
 
-def test_modes(small: tuple[Path, Path], tmp_path: Path) -> None:
-    sub, gt_path = small
+def test_modes(sub_and_gt: tuple[Path, Path], tmp_path: Path) -> None:
+    sub, gt_path = sub_and_gt
     out = tmp_path / "scores.json"
     old = os.umask(0o022)
     try:
@@ -310,9 +288,9 @@ def test_modes(small: tuple[Path, Path], tmp_path: Path) -> None:
 # --- item 10: pipes and devices -------------------------------------------------------------
 
 
-def test_a_pipe_is_refused_not_called_empty(small: tuple[Path, Path],
+def test_a_pipe_is_refused_not_called_empty(sub_and_gt: tuple[Path, Path],
                                                    tmp_path: Path) -> None:
-    sub, gt_path = small
+    sub, gt_path = sub_and_gt
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-m", "dcase_retrieval_eval", "validate", "/dev/stdin",
                            "--gt", str(gt_path)], input=sub.read_text(encoding="utf-8"),
@@ -376,9 +354,9 @@ def _audio_list(folder: Path, names: list[str]) -> Path:
 # --- item 13: a score matrix without audio columns -------------------------------------------
 
 
-def test_matrix_without_audio_columns_is_invalid(small: tuple[Path, Path],
+def test_matrix_without_audio_columns_is_invalid(sub_and_gt: tuple[Path, Path],
                                                          tmp_path: Path) -> None:
-    _, gt_path = small
+    _, gt_path = sub_and_gt
     queries = load_ground_truth(gt_path).queries
     sub = tmp_path / "matrix.csv"
     sub.write_text("index\n" + "\n".join(queries) + "\n", encoding="utf-8")
@@ -406,9 +384,9 @@ def test_only_plain_numbers_are_scores(tmp_path: Path, cell: str) -> None:
 # --- item 17: a ground-truth row wider than its header -----------------------------------------
 
 
-def test_gt_row_with_extra_cells_is_an_error(small: tuple[Path, Path],
+def test_gt_row_with_extra_cells_is_an_error(sub_and_gt: tuple[Path, Path],
                                                     tmp_path: Path) -> None:
-    sub, _ = small
+    sub, _ = sub_and_gt
     gt_path = tmp_path / "gt_wide.csv"
     gt_path.write_text("file_name,caption_1,caption_2\n"
                        "a.wav,A dog barks.,Rain on a roof.\n"
@@ -427,8 +405,8 @@ def test_gt_row_with_extra_cells_is_an_error(small: tuple[Path, Path],
 @pytest.mark.parametrize("content", [b"", b"file_name,caption_1\na.wav,A dog\0 barks.\n",
                                      b"file_name,caption_1\na.wav,Caf\xe9\n"])
 def test_ground_truth_findings_do_not_speak_of_a_submission(
-        small: tuple[Path, Path], tmp_path: Path, content: bytes) -> None:
-    sub, _ = small
+        sub_and_gt: tuple[Path, Path], tmp_path: Path, content: bytes) -> None:
+    sub, _ = sub_and_gt
     gt_path = tmp_path / "gt_bad.csv"
     gt_path.write_bytes(content)
     code, out, _ = cli("validate", sub, "--gt", gt_path, "--format", "json")
@@ -599,7 +577,7 @@ def test_ctrl_c_while_the_commands_import_exits_130_without_a_traceback() -> Non
 
 
 def test_ctrl_c_in_a_core_command_exits_130_and_writes_nothing(
-        small: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        sub_and_gt: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     """Ctrl-C while scoring: exit 130 and one line, as in the baseline commands (click's own
     standalone mode would print "Aborted!" and exit 1), and no output file."""
@@ -610,7 +588,7 @@ def test_ctrl_c_in_a_core_command_exits_130_and_writes_nothing(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(api, "score", interrupted)
-    sub, gt = small
+    sub, gt = sub_and_gt
     out = tmp_path / "scores.json"
     monkeypatch.setattr(sys, "argv", ["dcase-eval", "score", str(sub), "--gt", str(gt),
                                       "--output", str(out)])
