@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Annotated
 
@@ -251,11 +251,26 @@ class FindingLog:
                 make_finding(code, message, line=line, column=column, hint=hint, file=self.file)
             )
 
-    def extend(self, findings: Iterable[Finding]) -> None:
+    @classmethod
+    def of(cls, findings: Iterable[Finding], counts: Mapping[str, int] | None = None,
+           *, file: str = "") -> FindingLog:
+        """A log holding `findings` (and `counts`, as `extend` takes them), to count them."""
+        log = cls(file)
+        log.extend(findings, counts)
+        return log
+
+    def extend(self, findings: Iterable[Finding],
+               counts: Mapping[str, int] | None = None) -> None:
+        """Add `findings`; `counts` (the full number of each code, as `Submission.finding_counts`
+        holds it) when they are the kept part of another log, so its cut findings count here."""
+        kept: Counter[str] = Counter()
         for f in findings:
+            kept[f.code] += 1
             self.counts[f.code] += 1
             if self.counts[f.code] <= self.max_per_code:
                 self._items.append(f)
+        for code, n in (counts or {}).items():
+            self.counts[code] += n - kept[code]
 
     def has(self, code: str) -> bool:
         return self.counts[code] > 0
@@ -273,8 +288,10 @@ class FindingLog:
         """How many warnings were added, those cut by `max_per_code` included."""
         return self._count(Severity.WARNING)
 
-    def sorted(self) -> list[Finding]:
-        return sorted(self._items, key=lambda f: (f.file, f.line, f.column, f.code))
+    def sorted(self, severity: Severity | None = None) -> list[Finding]:
+        """The kept findings by file, line, column and code; only those of `severity` if given."""
+        return sorted((f for f in self._items if severity is None or f.severity == severity),
+                      key=lambda f: (f.file, f.line, f.column, f.code))
 
     @property
     def truncated(self) -> dict[str, int]:

@@ -45,3 +45,29 @@ def test_findings_are_reported_by_one_function() -> None:
     # the findings table of a failed command is printed by cli.exits.exit_invalid only
     printing = [n for n in _where(r"findings_table\(") if n.startswith("cli/")]
     assert printing == ["cli/exits.py"]
+
+
+def _severity_compared(text: str) -> bool:
+    """Whether `text` compares a severity (`f.severity == "error"`, `... == Severity.ERROR`):
+    the way to count or pick errors and warnings by hand."""
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Compare):
+            for side in (node.left, *node.comparators):
+                if isinstance(side, ast.Attribute) and (
+                        side.attr == "severity"
+                        or isinstance(side.value, ast.Name) and side.value.id == "Severity"):
+                    return True
+    return False
+
+
+def test_errors_and_warnings_are_counted_by_the_finding_log_alone() -> None:
+    # FindingLog.errors / .warnings / .sorted(severity) are the only readers of a severity
+    assert _severity_compared('n = sum(1 for f in found if f.severity == "error")')
+    assert _severity_compared("n = sum(v for c, v in counts.items() "
+                              "if CATALOGUE[c].severity == Severity.WARNING)")
+    assert not _severity_compared('style = STYLE[f.severity.value]')
+    counting = [name for name, text in _sources().items() if _severity_compared(text)]
+    # temporary: the ground-truth reader moves onto FindingLog as it is split by job; remove
+    # this allowance with that change
+    pending = {"formats/ground_truth.py"}
+    assert [name for name in counting if name not in pending] == ["findings.py"]

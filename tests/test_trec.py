@@ -300,3 +300,18 @@ def test_python_api_writes_and_reads_trec(tmp_path: Path) -> None:
     assert [back.row_files(r) for r in range(3)] == [sub.row_files(r) for r in range(3)]
     _same_numbers = dre.score(done.run, gt)
     assert _same_numbers.metrics == dre.score(sub_path, gt).metrics
+
+
+def test_to_trec_refuses_a_submission_with_errors_counting_every_one(tmp_path: Path) -> None:
+    # 1,003 short rows (more than the 1,000 findings kept per code) and a warning of the header:
+    # the reason counts every error, the table shows errors only, nothing is written
+    rows = [["", "file_name_1", "file_name_2"], ["q0", "a.wav", "b.wav"]]
+    rows += [[f"q{i}", "a.wav"] for i in range(1, 1004)]
+    sub = _write(tmp_path / "sub.csv", rows)
+    out = tmp_path / "out"
+    proc = run_cli("convert", "to-trec", sub, "--out", out)
+    assert proc.returncode == 1
+    text = proc.stdout + proc.stderr
+    assert "sub.csv has 1003 error(s): fix them" in text
+    assert "C204" in text and "C209" not in text
+    assert not out.exists()

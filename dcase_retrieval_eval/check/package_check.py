@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ..editions import Edition, resolve_edition
-from ..findings import CATALOGUE, Finding, Severity, ShownText
+from ..findings import Finding, ShownText
 from ..formats.ground_truth import QuerySet
 from ..formats.meta import SystemMeta
 from ..formats.package import OpenedPackage, ZipLimits, open_package, read_meta, read_output
@@ -45,12 +45,11 @@ class PackageReport(BaseModel):
 
 
 def _package_report(pkg: OpenedPackage, n_queries: int, depth: int) -> ValidationReport:
-    counts = dict(sorted(pkg.log.counts.items()))
-    errors = sum(n for c, n in counts.items() if CATALOGUE[c].severity == Severity.ERROR)
-    warnings = sum(n for c, n in counts.items() if CATALOGUE[c].severity == Severity.WARNING)
-    return ValidationReport(path=pkg.display, format="package", valid=errors == 0, n_rows=0,
-                            n_queries=n_queries, depth=depth, errors=errors, warnings=warnings,
-                            counts=counts, findings=pkg.log.sorted())
+    log = pkg.log
+    return ValidationReport(path=pkg.display, format="package", valid=log.errors == 0, n_rows=0,
+                            n_queries=n_queries, depth=depth, errors=log.errors,
+                            warnings=log.warnings, counts=dict(sorted(log.counts.items())),
+                            findings=log.sorted())
 
 
 def label_task(edition: str | Edition, resolved: Edition) -> str | None:

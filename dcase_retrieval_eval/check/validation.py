@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
 
-from ..findings import CATALOGUE, Finding, FindingLog, Severity, ShownText
+from ..findings import Finding, FindingLog, ShownText
 from ..formats.folders import base_name, folder_summary
 from ..formats.ground_truth import AUDIO_SUFFIXES, QuerySet
 from ..formats.score_matrix_npy import UNREADABLE_CODES
@@ -95,10 +95,7 @@ def validate_submission(
 ) -> tuple[ValidationReport, Alignment]:
     """Every defect of `sub` against `qs`, and the aligned rankings for scoring."""
     log = FindingLog(sub.path) if max_per_code is None else FindingLog(sub.path, max_per_code)
-    log.extend(sub.findings)
-    for code, n in sub.finding_counts.items():
-        kept = sum(1 for f in sub.findings if f.code == code)
-        log.counts[code] += n - kept
+    log.extend(sub.findings, sub.finding_counts)
     # ground-truth problems (warnings: a strict load raised on errors) belong to the same report
     log.extend(qs.findings)
     n_q = qs.n_queries
@@ -114,26 +111,20 @@ def validate_submission(
         aligned = _check_rows(sub, qs, depth, width, log, stats)
     else:
         aligned = np.full((n_q, width), ABSENT, np.int32)
-    errors = sum(n for c, n in log.counts.items() if _severity(c) == Severity.ERROR)
-    warnings = sum(n for c, n in log.counts.items() if _severity(c) == Severity.WARNING)
     report = ValidationReport(
         path=sub.path,
         format=sub.format,
         tie_rule=sub.tie_rule,
-        valid=errors == 0,
+        valid=log.errors == 0,
         n_rows=sub.n_rows,
         n_queries=n_q,
         depth=depth,
-        errors=errors,
-        warnings=warnings,
+        errors=log.errors,
+        warnings=log.warnings,
         counts=dict(sorted(log.counts.items())),
         findings=log.sorted(),
     )
     return report, Alignment(ranks=aligned, **stats)
-
-
-def _severity(code: str) -> Severity:
-    return CATALOGUE[code].severity
 
 
 def _check_rows(

@@ -74,6 +74,7 @@ def to_trec_command(submission: Path | None, gt_path: Path | None, out_dir: Path
     """Write SUBMISSION (any format `score` reads) as a TREC run and --gt as TREC qrels, for
     trec_eval, ranx or ir_measures. Names become whitespace-free ids (percent-encoded, listed in
     mapping.csv); run scores are rank complements, so every tool ranks as `score` does."""
+    from ..findings import FindingLog, Severity
     from ..formats.ground_truth import load_ground_truth
     from ..formats.score_matrix_npy import sidecar_paths
     from ..formats.submission import load_submission
@@ -92,11 +93,11 @@ def to_trec_command(submission: Path | None, gt_path: Path | None, out_dir: Path
         sub = None
         if submission is not None:
             sub = load_submission(submission, max_bytes=max_bytes)
-            errors = [f for f in sub.findings if f.severity == "error"]
-            if errors:
-                n = sum(sub.finding_counts.get(c, 0) for c in {f.code for f in errors})
-                raise InputError(f"{submission} has {n} error(s): fix them (see "
-                                 "`dcase-eval validate`) before converting", errors)
+            found = FindingLog.of(sub.findings, sub.finding_counts)
+            if found.errors:
+                raise InputError(f"{submission} has {found.errors} error(s): fix them (see "
+                                 "`dcase-eval validate`) before converting",
+                                 found.sorted(Severity.ERROR))
         if sub is not None and depth is None and sub.format == "matrix":
             depth = MATRIX_DEPTH
         done = write_trec(out_dir, gt=gt, sub=sub, depth=depth,

@@ -177,7 +177,7 @@ def read_tau_relevances(folder: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTE
     names, blank_names = _id_map(files["audio"], "fid", "file_name", logs["audio"], max_bytes)
     log = logs["relevances"]
     rows: list[tuple[str, str, str]] = []
-    if any(f.severity == "error" for role in ("text", "audio") for f in logs[role].sorted()):
+    if logs["text"].errors or logs["audio"].errors:
         # without both id maps every relevance row would be an unknown id: report the cause
         return rows, files, [*logs["text"].sorted(), *logs["audio"].sorted()]
     seen: dict[tuple[str, str], tuple[float, int]] = {}
@@ -220,7 +220,7 @@ def convert_tau_relevances(folder: str | Path, output: str | Path, *,
     Raises `InputError` with every finding when a file is unusable; writes atomically otherwise.
     """
     rows, files, findings = read_tau_relevances(folder, max_bytes=max_bytes, split=split)
-    if any(f.severity == "error" for f in findings):
+    if FindingLog.of(findings).errors:
         raise InputError(f"{folder} is not a usable TAU Audio-Text Graded Relevances folder",
                          findings)
     if not rows:
