@@ -14,10 +14,12 @@ import numpy.typing as npt
 
 from ..editions import Edition, get_edition
 from ..errors import InputError
+from ..formats.ground_truth import GroundTruth, QuerySet
 from .conventions.dcase import CONVENTION as DCASE
 from .conventions.spec import Context, Direction, MetricSpec, RankStats, parse_metric
 from .in_memory import in_memory_report, relevance_csr
 from .jackknife import JackknifeStats, jackknife_mean
+from .named import named_relevance, padded_block, padded_matrix, with_name_warnings
 from .other_conventions import evaluate_other
 from .rankstats import collect, is_tensor, to_numpy
 from .scoring import ScoreReport
@@ -102,24 +104,55 @@ def _summary(values: npt.NDArray[np.float64], spec: MetricSpec,
     return jackknife_mean(finite, confidence)
 
 
+def _deepest(metrics: Sequence[str] | None) -> int:
+    """The largest cut-off asked; without a list, that of any convention's defaults (R@50)."""
+    if metrics is None:
+        return 50
+    return max([k for k in (parse_metric(m).k for m in metrics) if k is not None] + [1])
+
+
 def evaluate(sim: Any, relevance: Any, edition: str | Edition = "2022",
              direction: Direction = "text-to-audio", convention: str = "dcase",
              metrics: Sequence[str] | None = None, *, confidence: float = 0.95,
-             relevance_threshold: float = 1.0,
-             memory_budget: int = DEFAULT_MEMORY_BUDGET) -> ScoreReport:
+             relevance_threshold: float | None = None,
+             memory_budget: int = DEFAULT_MEMORY_BUDGET, query_names: Any = None,
+             item_names: Any = None) -> ScoreReport:
     """Metrics with jackknife CIs of a similarity matrix `sim` (queries x items; NumPy array or
-    torch tensor, float16/32/64) against `relevance` (see `relevance_csr`). `metrics`: names
-    such as "mAP@10", "AP@10", "R@5", "nDCG@10", "RR@10", "P@10", "Success@5", "mean_rank",
-    "median_rank"; None: the convention's defaults for the edition."""
+    torch tensor, float16/32/64) against `relevance` (see `relevance_csr`), or against a
+    `GroundTruth` with the names of the rows (`query_names`) and columns (`item_names`),
+    checked as `validate` checks a file (`measure.named`). `metrics`: names such as "mAP@10",
+    "AP@10", "R@5", "nDCG@10", "RR@10", "P@10", "Success@5", "mean_rank", "median_rank";
+    None: the convention's defaults for the edition. `relevance_threshold`: the grade from
+    which an item counts as relevant (default 1; a GroundTruth's own threshold)."""
     if len(getattr(sim, "shape", ())) != 2:
         raise InputError("the similarity matrix must be 2-D (queries x items)")
+    if direction not in ("text-to-audio", "audio-to-text"):
+        raise ValueError("direction is 'text-to-audio' or 'audio-to-text'")
     if not is_tensor(sim):
         sim = np.asarray(sim)
         if not np.issubdtype(sim.dtype, np.floating):
             sim = sim.astype(np.float64)
     n_q, n_items = (int(d) for d in sim.shape)
-    block = rows_per_block(n_items, _dtype_size(sim), memory_budget)
-    return evaluate_blocks(lambda lo, hi: sim[lo:hi], n_q, n_items, relevance, edition=edition,
-                           direction=direction, convention=convention, metrics=metrics,
-                           confidence=confidence, block_rows=block,
-                           relevance_threshold=relevance_threshold)
+    named = None
+    threshold = 1.0 if relevance_threshold is None else relevance_threshold
+    if isinstance(relevance, QuerySet) and not isinstance(relevance, GroundTruth):
+        raise ValueError("a QuerySet holds no relevance: give a GroundTruth")
+    if isinstance(relevance, GroundTruth):
+        if query_names is None or item_names is None:
+            raise ValueError("a GroundTruth relevance needs query_names (one per row of sim) "
+                             "and item_names (one per column)")
+        named = named_relevance(relevance, query_names, item_names, (n_q, n_items),
+                                direction, relevance_threshold, _deepest(metrics))
+        relevance, threshold = named.relevance, named.threshold
+    elif query_names is not None or item_names is not None:
+        raise ValueError("query_names and item_names name the matrix for a GroundTruth "
+                         "relevance; this relevance is given by index")
+    n_pad = named.n_pad if named is not None else 0
+    if n_pad and convention != "dcase":
+        sim, n_pad = padded_matrix(sim, n_pad), 0
+    block = rows_per_block(n_items + n_pad, _dtype_size(sim), memory_budget)
+    report = evaluate_blocks(lambda lo, hi: padded_block(sim[lo:hi], n_pad), n_q,
+                             n_items + n_pad, relevance, edition=edition, direction=direction,
+                             convention=convention, metrics=metrics, confidence=confidence,
+                             block_rows=block, relevance_threshold=threshold)
+    return report if named is None else with_name_warnings(report, named.check)
