@@ -20,7 +20,7 @@ import torch
 
 from dcase_retrieval_eval.io.atomic import atomic_path, write_text_atomic
 
-from .errors import RunFileError, RunMismatchError
+from .errors import OutputError, RunFileError, RunMismatchError
 
 INPUTS = "inputs.json"
 # environment variables that change numerical results of torch, MKL or OpenMP on the CPU
@@ -120,9 +120,31 @@ def write_json(path: Path, value: dict[str, Any]) -> None:
     write_text_atomic(path, json.dumps(value, indent=2) + "\n")
 
 
+#: what torch's own zip writer says when a write fails (it names no errno, a full disk included)
+TORCH_WRITE_FAILURES = ("PytorchStreamWriter", "inline_container", "iostream error",
+                        "file write failed")
+
+
 def save_checkpoint(obj: dict[str, Any], path: Path) -> None:
-    with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+    """Write a checkpoint atomically; a full or read-only disk is an `OutputError` (exit 2).
+
+    torch.save is given an open Python file, not a path: writing to a path, torch's C++ writer
+    reports a full disk as a RuntimeError ("unexpected pos 704 vs 598", "basic_ios::clear")
+    that names no cause, while a Python file raises OSError(ENOSPC), which the atomic writer
+    turns into "cannot write PATH: No space left on device". The fsync makes a full disk show
+    here, before the rename, rather than in a later read of a short file.
+    """
+    try:
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            torch.save(obj, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except RuntimeError as exc:
+        text = " ".join(str(exc).split())
+        if not any(marker in text for marker in TORCH_WRITE_FAILURES):
+            raise
+        raise OutputError(f"cannot write {path}: torch could not write it ({text[:200]}); "
+                          "check the free space and permissions of its folder") from None
 
 
 def load_checkpoint(path: Path, keys: tuple[str, ...], what_to_do: str,
