@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..findings import Finding, FindingLog
+from ..findings import Finding, FindingLog, Severity
 from ..formats.ground_truth import QuerySet
 from .validation import _file_hint, _normalise
 
@@ -26,11 +26,12 @@ IN_MEMORY = "<in-memory>"
 
 @dataclass
 class NameCheck:
-    """The findings, and where each matrix row and column stands in the ground truth: `rows[i]`
-    and `cols[j]` index its queries (captions) or its audio files, -1 for an unknown name or a
-    repeat (only the first of equal names is mapped)."""
+    """The findings (`refusals`: the errors among them), and where each matrix row and column
+    stands in the ground truth: `rows[i]` and `cols[j]` index its queries (captions) or its
+    audio files, -1 for an unknown name or a repeat (only the first of equal names is mapped)."""
 
     findings: list[Finding]
+    refusals: list[Finding]
     counts: dict[str, int]
     errors: int
     warnings: int
@@ -147,5 +148,6 @@ def check_names(qs: QuerySet, query_names: Sequence[str], item_names: Sequence[s
         else:
             row_pos = _audio_names(rows, "query_names", "row", qs, log)
             col_pos = _caption_names(cols, "item_names", qs, log)
-    return NameCheck(findings=log.sorted(), counts=dict(sorted(log.counts.items())),
-                     errors=log.errors, warnings=log.warnings, rows=row_pos, cols=col_pos)
+    return NameCheck(findings=log.sorted(), refusals=log.sorted(Severity.ERROR),
+                     counts=dict(sorted(log.counts.items())), errors=log.errors,
+                     warnings=log.warnings, rows=row_pos, cols=col_pos)

@@ -59,11 +59,10 @@ class NamedRelevance:
 
 
 def _refuse(check: NameCheck) -> InputError:
-    first = check.findings[0]
+    first = check.refusals[0]
     more = f" (and {check.errors - 1} more error(s))" if check.errors > 1 else ""
     return InputError(f"the names do not match the ground truth: {first.code} {first.name}: "
-                      f"{first.message}{more}", [f for f in check.findings
-                                                 if f.severity == "error"])
+                      f"{first.message}{more}", check.refusals)
 
 
 def named_relevance(gt: GroundTruth, query_names: Any, item_names: Any,
