@@ -9,6 +9,7 @@ which both the collection and the output guards' list of inputs (`input_paths`) 
 from __future__ import annotations
 
 import csv
+import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from ..formats.package import (
 from ..formats.submission import Submission, load_submission
 from ..formats.team_identity import DCASE_LABEL, is_label, shown_name, unsafe_characters
 from ..io.csvread import DEFAULT_MAX_BYTES
+from ..io.regular import NOT_REGULAR, open_regular
 from .leaderboard import Rejected
 from .progress import Bar
 
@@ -119,7 +121,7 @@ def _is_manifest(path: Path) -> bool:
 def _manifest_rows(path: Path) -> list[list[str]]:
     """The manifest's rows, header included; InputError when it cannot be read."""
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
+        with io.TextIOWrapper(open_regular(path), encoding="utf-8-sig", newline="") as fh:
             return list(csv.reader(fh))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"{path}: the manifest cannot be read ({exc})") from None
@@ -150,6 +152,8 @@ def _from_manifest(path: Path, max_bytes: int) -> tuple[list[Candidate], list[Re
                       f"({', '.join(bad[:5])}) (P725)")
             codes = {"P725": 1}
             team = shown_name(team)
+        elif file.exists() and not file.is_file():
+            reason = f"{rel} is {NOT_REGULAR}; it was not read"
         elif not file.is_file():
             reason = f"no such file: {rel}"
         else:

@@ -20,6 +20,7 @@ from ..findings import ShownText
 from ..formats.ground_truth import GroundTruth
 from ..formats.meta import SystemMeta
 from ..io.json_safe import strict_json
+from ..io.regular import open_regular
 from ..measure.jackknife import JackknifeStats
 from .paper import PaperTables
 from .robustness import Robustness
@@ -104,7 +105,7 @@ def provenance_of(truth: GroundTruth, edition: str) -> Provenance:
     digest = None
     if path is not None and path.is_file():
         h = hashlib.sha256()
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 h.update(block)
         digest = h.hexdigest()

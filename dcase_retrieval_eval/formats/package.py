@@ -31,6 +31,7 @@ from pathlib import Path
 from ..editions import RETRIEVAL_TASKS, task_years
 from ..findings import FindingLog, shown_text
 from ..io.csvread import DEFAULT_MAX_BYTES
+from ..io.regular import NOT_REGULAR, NotRegularFile, open_regular
 from .meta import SystemMeta, declared_label, load_meta
 from .submission import Submission, load_submission
 from .team_identity import DCASE_LABEL, is_label
@@ -132,13 +133,24 @@ def _extract_zip(
 ) -> list[tuple[Path, str]]:
     """Safe members extracted under `into`, as (file, display name); problems go to `log`."""
     try:
-        zf = zipfile.ZipFile(path)
+        fh = open_regular(path)  # a pipe named like a zip would block open() for ever
+    except NotRegularFile:
+        log.add("P707", f"{shown_text(path.name)} is {NOT_REGULAR}; it was not read.",
+                hint="Upload the package as a zip file or a folder.")
+        return []
+    except OSError as exc:
+        log.add("P707", f"{shown_text(path.name)} cannot be opened ({exc.strerror}).",
+                hint="Create the archive with a standard zip tool.")
+        return []
+    try:
+        zf = zipfile.ZipFile(fh)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        fh.close()
         log.add("P707", f"{shown_text(path.name)} is not a readable zip archive ({exc}).",
                 hint="Create the archive with a standard zip tool.")
         return []
     files: list[tuple[Path, str]] = []
-    with zf:
+    with fh, zf:
         if not _check_limits(zf, limits, log):
             return []
         budget = limits.max_total_bytes
@@ -248,7 +260,7 @@ def _classify(pkg: OpenedPackage, files: list[tuple[Path, str]]) -> None:
         if kind is None:
             if lower.endswith(".pdf"):
                 pkg.reports.append((file, display))
-                with contextlib.suppress(OSError), open(file, "rb") as fh:
+                with contextlib.suppress(OSError), open_regular(file) as fh:
                     if fh.read(5) != b"%PDF-":
                         log.add("P713", f"{display} does not start like a PDF file.",
                                 hint="Upload the technical report as a PDF.")

@@ -34,6 +34,7 @@ import numpy.typing as npt
 
 from ..findings import FindingLog
 from ..io.csvread import DEFAULT_MAX_BYTES, regular_file_size
+from ..io.regular import open_regular
 from .submission_model import Submission
 
 #: Accepted keys per role, the documented one first.
@@ -66,10 +67,8 @@ def numpy_kind(path: Path) -> Literal["npy", "npz"] | None:
     suffix = path.suffix.lower()
     if suffix in (".npy", ".npz"):
         return "npy" if suffix == ".npy" else "npz"
-    if not path.is_file():  # never open a pipe or device to sniff it: open() would block
-        return None
-    try:
-        with open(path, "rb") as fh:
+    try:  # never a pipe or device: open() would block
+        with open_regular(path) as fh:
             head = fh.read(6)
     except OSError:
         return None

@@ -33,6 +33,7 @@ import numpy as np
 from ..findings import FindingLog
 from ..io.atomic import atomic_writer
 from ..io.csvread import DEFAULT_MAX_BYTES, check_bytes
+from ..io.regular import open_regular
 from .ground_truth import GroundTruth
 from .submission_model import ABSENT, Submission
 
@@ -74,10 +75,8 @@ def looks_like_trec(path: Path) -> bool:
     numeric score; a CSV line has its cells joined by commas, so it never splits so)."""
     if path.suffix.lower() in TREC_SUFFIXES:
         return True
-    if not path.is_file():  # never open a pipe or device to sniff it: open() would block
-        return False
-    try:
-        with open(path, "rb") as fh:
+    try:  # never a pipe or device: open() would block
+        with open_regular(path) as fh:
             head = fh.read(1 << 16)
     except OSError:
         return False

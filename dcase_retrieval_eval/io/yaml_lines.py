@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ import yaml
 from pydantic import JsonValue
 
 from ..findings import FindingLog
+from .regular import NOT_REGULAR, NotRegularFile, open_regular
 
 
 class _Bad:
@@ -116,12 +118,16 @@ def _walk(loader: yaml.SafeLoader, node: yaml.Node, path: str, report: Reporter)
 
 def _read_text(path: Path, report: Reporter, max_bytes: int) -> str | None:
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            report.add("P704", "", f"the file has {size} bytes; at most {max_bytes} are "
-                       "read", 0, hint="A meta YAML holds a few blocks; remove anything else.")
-            return None
-        return path.read_bytes().decode("utf-8")
+        with open_regular(path) as fh:  # never a pipe: open() would wait for a writer
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                report.add("P704", "", f"the file has {size} bytes; at most {max_bytes} are "
+                           "read", 0, hint="A meta YAML holds a few blocks; remove anything "
+                           "else.")
+                return None
+            return fh.read(max_bytes + 1).decode("utf-8")
+    except NotRegularFile:
+        report.add("P704", "", f"the file is {NOT_REGULAR}", 0, hint="Save it as a file.")
     except UnicodeDecodeError:
         report.add("P704", "", "the file is not UTF-8 text", 0, hint="Save it as UTF-8.")
     except OSError as exc:
