@@ -111,6 +111,8 @@ CATALOGUE: dict[str, CodeInfo] = {
            "names); the columns were read by position."),
         _c("C211", "too-few-ranked-columns", E, "The header names fewer ranked columns than "
            "k: every row is short."),
+        _c("C212", "too-many-cells", E, "A record holds more cells than any real file "
+           "(100,000); the file is not read further."),
         _c("Q301", "missing-query", E, "A query of the query set has no row."),
         _c("Q302", "unknown-query", E, "A row's query is not in the query set."),
         _c("Q303", "duplicate-query", E, "Two rows have the same query."),

@@ -25,6 +25,12 @@ _CHUNK = 1 << 20
 #: C207 findings whose column is found by re-reading their lines (the rest get column 0)
 _MAX_REREAD = 100
 _DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+#: Cells one record may hold. The widest real file is a score matrix over an audio set (Clotho's
+#: evaluation split: 1,045 clips); the csv module keeps a record's cells as separate strings,
+#: about 60 bytes each however short, so a record of millions of one-byte cells would cost 30x
+#: its file. Counting delimiters before a record is parsed keeps memory a small multiple of the
+#: file size (C212).
+MAX_CELLS = 100_000
 
 csv.field_size_limit(1 << 30)
 
@@ -260,12 +266,35 @@ def _read_line(path: Path, number: int, last: int | None = None) -> str:
     return "".join(parts)
 
 
+class _TooWide(Exception):
+    """A record's physical lines hold more delimiters than `MAX_CELLS` allows."""
+
+
+class _CountedLines:
+    """The lines of `fh` as `csv.reader` pulls them, counting the delimiters of the record being
+    read (`reset` at each record), so an absurd width is refused before the cells exist."""
+
+    def __init__(self, fh: TextIO, delimiter: str, max_cells: int) -> None:
+        self.fh, self.delimiter, self.max_cells, self.used = fh, delimiter, max_cells, 0
+
+    def __iter__(self) -> _CountedLines:
+        return self
+
+    def __next__(self) -> str:
+        text = next(self.fh)
+        self.used += text.count(self.delimiter)
+        if self.used >= self.max_cells:
+            raise _TooWide
+        return text
+
+
 class CsvFile:
     """A UTF-8 CSV file opened for streaming records; use after `check_bytes` passed."""
 
-    def __init__(self, path: Path, log: FindingLog) -> None:
+    def __init__(self, path: Path, log: FindingLog, max_cells: int = MAX_CELLS) -> None:
         self.path = path
         self.log = log
+        self.max_cells = max_cells
         first, line = "", 1
         with open(path, encoding="utf-8-sig", newline="") as fh:
             for number, text in enumerate(fh, start=1):  # the header: the first non-blank line
@@ -287,12 +316,25 @@ class CsvFile:
         """Non-blank records in file order; malformed quoting becomes a finding, never an error."""
         fh: TextIO
         with open(self.path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh, delimiter=self.delimiter, strict=True)
+            lines = _CountedLines(fh, self.delimiter, self.max_cells)
+            reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
             last = 0
             while True:
+                lines.used = 0
                 try:
                     cells = next(reader)
                 except StopIteration:
+                    return
+                except _TooWide:
+                    self.log.add(
+                        "C212",
+                        f"The record starting here holds more than {self.max_cells:,} cells; "
+                        "reading stopped.",
+                        line=last + 1,
+                        hint="A submission has k+1 columns and a score matrix one per audio "
+                        "file: check the delimiter and the line ends. For a very wide matrix, "
+                        "save it as .npy/.npz.",
+                    )
                     return
                 except csv.Error as exc:
                     start = last + 1
