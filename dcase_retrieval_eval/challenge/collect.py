@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
-from ..formats.meta import SystemMeta
+from ..formats.meta_model import SystemMeta
 from ..formats.package import (
     OUTPUT_SUFFIX,
     TASK_FOLDER,

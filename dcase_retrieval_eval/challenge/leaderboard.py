@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from ..findings import ShownText
 from ..formats.ground_truth import GroundTruth
-from ..formats.meta import SystemMeta
+from ..formats.meta_model import SystemMeta
 from ..io.json_safe import strict_json
 from ..io.regular import open_regular
 from ..measure.jackknife import JackknifeStats

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
-from ..formats.meta import CHARACTERISTICS
+from ..formats.meta_model import CHARACTERISTICS
 from ..measure.jackknife import JackknifeStats
 
 if TYPE_CHECKING:
-    from ..formats.meta import SystemMeta
+    from ..formats.meta_model import SystemMeta
 
 
 class SystemResult(Protocol):
@@ -50,7 +50,7 @@ class SystemResult(Protocol):
     def meta(self) -> SystemMeta | None: ...
 
 #: The paper's Table 4 columns; each name also matches the other spellings that DCASE templates
-#: of different years use for it (formats.meta.CHARACTERISTICS).
+#: of different years use for it (formats.meta_model.CHARACTERISTICS).
 DEFAULT_CHARACTERISTICS = ("audio_modelling", "caption_modelling", "loss_function")
 #: Not a description key: read from `system.external_datasets`.
 EXTERNAL = "external_datasets"

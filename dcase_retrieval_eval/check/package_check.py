@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from ..editions import Edition, resolve_edition
 from ..findings import Finding, ShownText
 from ..formats.ground_truth import QuerySet
-from ..formats.meta import SystemMeta
+from ..formats.meta_model import SystemMeta
 from ..formats.package import OpenedPackage, ZipLimits, open_package, read_meta, read_output
 from ..io.csvread import DEFAULT_MAX_BYTES
 from .validation import ValidationReport, validate_submission

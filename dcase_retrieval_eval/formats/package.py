@@ -32,7 +32,8 @@ from ..editions import RETRIEVAL_TASKS, task_years
 from ..findings import FindingLog, shown_text
 from ..io.csvread import DEFAULT_MAX_BYTES
 from ..io.regular import NOT_REGULAR, NotRegularFile, open_regular
-from .meta import SystemMeta, declared_label, load_meta
+from .meta import declared_label, load_meta
+from .meta_model import SystemMeta
 from .submission import Submission, load_submission
 from .team_identity import DCASE_LABEL, is_label
 
