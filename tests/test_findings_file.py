@@ -9,17 +9,7 @@ from typing import Any
 
 import pytest
 
-from .builders import (
-    HEADER,
-    codes,
-    csv_text,
-    only,
-    sub_file,
-    topk_rows,
-    validate,
-    where,
-    write,
-)
+from .builders import HEADER, codes, csv_text, only, sub_file, topk_rows, validate, where, write
 
 
 def test_F101_file_too_large(tmp_path: Path, gt: Path) -> None:

@@ -10,16 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .builders import (
-    FILES,
-    codes,
-    matrix,
-    matrix_rows,
-    only,
-    queries,
-    validate,
-    where,
-)
+from .builders import FILES, codes, matrix, matrix_rows, only, queries, validate, where
 from .conftest import cli
 
 

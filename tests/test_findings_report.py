@@ -6,13 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .builders import (
-    FILES,
-    codes,
-    sub_file,
-    topk_rows,
-    validate,
-)
+from .builders import FILES, codes, sub_file, topk_rows, validate
 from .conftest import cli
 
 

@@ -9,16 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .builders import (
-    FILES,
-    csv_text,
-    only,
-    queries,
-    sub_file,
-    topk_rows,
-    validate,
-    write,
-)
+from .builders import FILES, csv_text, only, queries, sub_file, topk_rows, validate, write
 from .conftest import cli
 
 

@@ -9,10 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .builders import (
-    sub_file,
-    topk_rows,
-)
+from .builders import sub_file, topk_rows
 from .conftest import cli, run_cli
 
 
