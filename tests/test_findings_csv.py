@@ -5,6 +5,7 @@ header's line. Data from `tests/builders.py`."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from .builders import (
     where,
     write,
 )
+from .conftest import cli
 
 
 def test_C201_missing_header(tmp_path: Path, gt: Path) -> None:
@@ -244,3 +246,18 @@ def test_C206_blank_file_name_in_the_ground_truth(tmp_path: Path) -> None:
     code, doc = validate(sub_file(tmp_path, topk_rows()), gt)
     f = only(doc, "C206")
     assert (code, where(f), f["file"]) == (1, (5, 1), str(gt))
+
+
+def test_gt_row_with_extra_cells_is_an_error(sub_and_gt: tuple[Path, Path],
+                                                    tmp_path: Path) -> None:
+    sub, _ = sub_and_gt
+    gt_path = tmp_path / "gt_wide.csv"
+    gt_path.write_text("file_name,caption_1,caption_2\n"
+                       "a.wav,A dog barks.,Rain on a roof.\n"
+                       "b.wav,Wind in trees.,A door creaks.,An extra caption.\n",
+                       encoding="utf-8")
+    code, out, _ = cli("validate", sub, "--gt", gt_path, "--format", "json")
+    doc = json.loads(out)
+    assert code == 1 and [(f["code"], f["line"], f["column"]) for f in doc["findings"]] == [
+        ("C204", 3, 4)]
+    assert "ground truth" in doc["findings"][0]["message"]

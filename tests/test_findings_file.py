@@ -4,12 +4,16 @@ unreadable (F105). Data from `tests/builders.py`."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from .builders import HEADER, codes, csv_text, only, sub_file, topk_rows, validate, where, write
+from .conftest import ROOT, check_no_crash, cli
 
 
 def test_F101_file_too_large(tmp_path: Path, gt: Path) -> None:
@@ -147,3 +151,23 @@ def test_F105_unreadable(tmp_path: Path, gt: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(builtins, "open", failing_open)
     code, doc = validate(sub, gt)
     assert (code, where(only(doc, "F105"))) == (1, (0, 0))
+
+
+def test_a_pipe_is_refused_not_called_empty(sub_and_gt: tuple[Path, Path],
+                                                   tmp_path: Path) -> None:
+    sub, gt_path = sub_and_gt
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "dcase_retrieval_eval", "validate", "/dev/stdin",
+                           "--gt", str(gt_path)], input=sub.read_text(encoding="utf-8"),
+                          capture_output=True, text=True, env=env, cwd=ROOT)
+    check_no_crash(proc.returncode, proc.stdout, proc.stderr, "validate /dev/stdin")
+    assert proc.returncode == 2 and "F102" not in proc.stdout + proc.stderr
+    assert "not a regular file" in proc.stderr
+    fifo = tmp_path / "fifo.csv"
+    os.mkfifo(fifo)
+    code, out, err = cli("score", sub, "--gt", fifo)
+    assert code == 2 and "not a regular file" in err
+    from dcase_retrieval_eval.formats.submission import load_submission
+
+    codes = [f.code for f in load_submission(fifo).findings]
+    assert codes == ["F105"]

@@ -5,6 +5,7 @@ that cannot be read is exit 1. Data from `tests/builders.py`."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,20 @@ def test_gt_byte_problems_are_reported_with_exit_1(tmp_path: Path) -> None:
     gt = write(tmp_path / "gt.csv", csv_text([GT_HEADER, *gt_rows()]).encode("cp1252") + b"\xe9")
     code, doc = validate(sub_file(tmp_path, topk_rows()), gt)
     assert code == 1 and only(doc, "F104")["file"] == str(gt)
+
+
+@pytest.mark.parametrize("content", [b"", b"file_name,caption_1\na.wav,A dog\0 barks.\n",
+                                     b"file_name,caption_1\na.wav,Caf\xe9\n"])
+def test_ground_truth_findings_do_not_speak_of_a_submission(
+        sub_and_gt: tuple[Path, Path], tmp_path: Path, content: bytes) -> None:
+    sub, _ = sub_and_gt
+    gt_path = tmp_path / "gt_bad.csv"
+    gt_path.write_bytes(content)
+    code, out, _ = cli("validate", sub, "--gt", gt_path, "--format", "json")
+    doc = json.loads(out)
+    assert code == 1 and doc["findings"]
+    for finding in doc["findings"]:
+        text = (finding["message"] + " " + finding["hint"]).lower()
+        assert "submission" not in text and "per query" not in text, finding
+    assert any("ground truth" in (f["message"] + f["hint"]) for f in doc["findings"]) or \
+        doc["findings"][0]["code"] == "F104"

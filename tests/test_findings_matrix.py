@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from dcase_retrieval_eval.formats.ground_truth import load_ground_truth
+
 from .builders import FILES, codes, matrix, matrix_rows, only, queries, validate, where
 from .conftest import cli
 
@@ -98,3 +100,27 @@ def test_constant_matrix_scores_at_chance_level(tmp_path: Path, gt: Path) -> Non
     code2, out2, _ = cli("score", rev, "--gt", gt, "--format", "json")
     assert code2 == 0
     assert json.loads(out2)["metrics"] == doc["metrics"]
+
+
+def test_matrix_without_audio_columns_is_invalid(sub_and_gt: tuple[Path, Path],
+                                                         tmp_path: Path) -> None:
+    _, gt_path = sub_and_gt
+    queries = load_ground_truth(gt_path).queries
+    sub = tmp_path / "matrix.csv"
+    sub.write_text("index\n" + "\n".join(queries) + "\n", encoding="utf-8")
+    code, out, _ = cli("validate", sub, "--gt", gt_path, "--format", "json")
+    assert code == 1 and "M507" in json.loads(out)["counts"]
+    assert cli("score", sub, "--gt", gt_path)[0] == 1
+
+
+@pytest.mark.parametrize("cell", ["1_000", "١٫٥", " 1.5 ", "0x1p-2", "1,5", "½"])
+def test_only_plain_numbers_are_scores(tmp_path: Path, cell: str) -> None:
+    gt_path = tmp_path / "gt.csv"
+    gt_path.write_text("query,file_name\nA dog barks.,a.wav\nRain.,b.wav\n", encoding="utf-8")
+    sub = tmp_path / "m.csv"
+    sub.write_text(f'index,a.wav,b.wav\nA dog barks.,"{cell}",0.25\nRain.,1e-3,-.5\n',
+                   encoding="utf-8")
+    code, out, _ = cli("validate", sub, "--gt", gt_path, "--format", "json")
+    doc = json.loads(out)
+    assert code == 1 and doc["counts"] == {"M501": 1}
+    assert [(f["line"], f["column"]) for f in doc["findings"]] == [(2, 2)]

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import unicodedata
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,30 @@ def test_every_format_character_of_this_python_is_escaped() -> None:
     missed = [f"U+{cp:04X}" for cp in range(0x110000)
               if unicodedata.category(chr(cp)) == "Cf" and not unshowable_characters(chr(cp))]
     assert not missed
+
+
+def test_brackets_in_paths_and_members_are_printed_verbatim(
+        tmp_path: Path, sub_and_gt: tuple[Path, Path]) -> None:
+    """Brackets and emoji codes in a path, a team name or a member are text, never markup."""
+    sub, gt_path = sub_and_gt
+    folder = tmp_path / "d[" / "]bad"
+    folder.mkdir(parents=True)
+    odd_sub = folder / "sub [final] :smile:.csv"
+    odd_sub.write_bytes(sub.read_bytes().replace(b"caption", b"captio", 1))
+    result = run_cli("validate", odd_sub, "--gt", gt_path)
+    assert result.returncode == 1 and "sub [final] :smile:.csv" in result.stdout
+    good = folder / "[final] ok.csv"
+    good.write_bytes(sub.read_bytes())
+    scored = run_cli("score", good, "--gt", gt_path)
+    assert scored.returncode == 0 and "d[/]bad/[final] ok.csv" in scored.stdout
+    manifest = folder / "manifest [x].csv"
+    manifest.write_text(f"system,team,path\nA_1,[bold]Team[/bold],{good.name}\n",
+                        encoding="utf-8")
+    ranked = run_cli("rank", manifest, "--gt", gt_path, "--out", tmp_path / "r", "--rounds",
+                     "50")
+    assert ranked.returncode == 0 and "[bold]Team[/bold]" in ranked.stdout
+    package = tmp_path / "team.zip"
+    with zipfile.ZipFile(package, "w") as zf:
+        zf.writestr("[/]x/[red]A_1.output.csv", sub.read_bytes())
+    zipped = run_cli("validate", package, "--gt", gt_path)
+    assert zipped.returncode in (0, 1) and "[/]x/" in zipped.stdout + zipped.stderr
