@@ -220,6 +220,14 @@ class Finding(BaseModel):
         return CATALOGUE[self.code].name
 
 
+def located(finding: Finding) -> str:
+    """One finding on one line, where a table has no room for its own columns:
+    `line 12, column 3: A401 <message>` (`line 12:` for a whole line, nothing for the file)."""
+    where = (f"line {finding.line}, column {finding.column}: " if finding.line and finding.column
+             else f"line {finding.line}: " if finding.line else "")
+    return f"{where}{finding.code} {finding.message}"
+
+
 def make_finding(
     code: str, message: str, *, line: int = 0, column: int = 0, hint: str = "", file: str = ""
 ) -> Finding:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,13 @@ from ..formats.package import (
     read_output,
 )
 from ..formats.submission import Submission, load_submission
-from ..formats.team_identity import DCASE_LABEL, is_label, shown_name, unsafe_characters
+from ..formats.team_identity import (
+    DCASE_LABEL,
+    is_label,
+    shown_name,
+    team_of_label,
+    unsafe_characters,
+)
 from ..io.csvread import DEFAULT_MAX_BYTES
 from ..io.regular import NOT_REGULAR, open_regular
 from .leaderboard import Rejected
@@ -34,6 +41,8 @@ from .progress import Bar
 #: Package-level codes that make a whole package unusable for ranking.
 PACKAGE_FATAL = ("P701", "P705", "P706", "P707", "P714")
 MANIFEST_HEADER = ["system", "team", "path"]
+#: the `_<task>` that ends a DCASE package name (`Doe_UniX_task6b.zip`)
+_PACKAGE_TASK = re.compile(r"_task[0-9]+[a-z]?$", re.IGNORECASE)
 
 
 @dataclass
@@ -73,8 +82,18 @@ def _from_package(path: Path, max_bytes: int, limits: ZipLimits | None, task: st
         return _read_package(path, max_bytes, limits, task)
     except PACKAGE_READ_ERRORS as exc:
         reason = f"the package cannot be read ({type(exc).__name__}: {str(exc)[:200]})"
-        return [], [Rejected(label="", team=shown_name(path.stem), source=path.name,
+        return [], [Rejected(label="", team=package_team(path, []), source=path.name,
                              reason=reason, codes={"P714": 1})]
+
+
+def package_team(path: Path, labels: list[str]) -> str:
+    """The team a package belongs to, named as its ranked systems are (`Doe_UniX`): the one
+    team of its DCASE labels, else the package name without its `_<task>` (DCASE names a
+    package `<Lastname>_<Inst>_<task>`)."""
+    teams = {team_of_label(label) for label in labels if DCASE_LABEL.match(label)}
+    if len(teams) == 1:
+        return shown_name(teams.pop())
+    return shown_name(_PACKAGE_TASK.sub("", path.stem) or path.stem)
 
 
 def _read_package(path: Path, max_bytes: int, limits: ZipLimits | None, task: str | None,
@@ -87,7 +106,7 @@ def _read_package(path: Path, max_bytes: int, limits: ZipLimits | None, task: st
         fatal = {c: pkg.log.counts[c] for c in PACKAGE_FATAL if pkg.log.counts[c]}
         for label in labels:
             meta = metas[label]
-            team = meta.team if meta is not None else shown_name(path.stem)
+            team = meta.team if meta is not None else package_team(path, [label])
             source = pkg.outputs[label][1] if label in pkg.outputs else pkg.metas[label][1]
             reason = ""
             if fatal:
@@ -108,8 +127,8 @@ def _read_package(path: Path, max_bytes: int, limits: ZipLimits | None, task: st
         if not labels:
             why = ("the package is unusable: " + ", ".join(fatal)) if fatal else \
                 "no system in the package (P709)"
-            rejected.append(Rejected(label="", team=shown_name(path.stem), source=path.name,
-                                     reason=why,
+            rejected.append(Rejected(label="", team=package_team(path, labels),
+                                     source=path.name, reason=why,
                                      codes=dict(pkg.log.counts)))
     return found, rejected
 

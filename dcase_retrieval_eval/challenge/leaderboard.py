@@ -74,6 +74,13 @@ class Rejected(BaseModel):
     source: ShownText
     reason: ShownText
     codes: dict[str, int] = {}
+    #: the first error findings of an invalid output, as `line L, column C: CODE message`
+    first_findings: list[ShownText] = []
+
+    @property
+    def codes_text(self) -> str:
+        """The finding codes with their counts, for a table cell: `A401 x12, Q301 x3`."""
+        return ", ".join(f"{code} x{n}" if n > 1 else code for code, n in self.codes.items())
 
 
 class HardQuery(BaseModel):

@@ -17,6 +17,7 @@ import numpy as np
 from ..check.package_check import label_task
 from ..editions import Edition, check_k, resolve_edition
 from ..errors import InputError, ScoringRefused
+from ..findings import FindingLog, Severity, located
 from ..formats.ground_truth import GroundTruth, load_ground_truth
 from ..formats.package import ZipLimits
 from ..io.csvread import DEFAULT_MAX_BYTES
@@ -38,6 +39,8 @@ from .progress import Bar, ProgressCallback, print_progress
 from .robustness import Robustness, rank_robustness
 
 HARDEST_SHOWN = 10
+#: error findings of an invalid output quoted in the "Not ranked" table
+FIRST_SHOWN = 3
 
 
 def _score_all(cands: list[Candidate], gt: GroundTruth, edition: Edition, lenient: bool,
@@ -49,15 +52,15 @@ def _score_all(cands: list[Candidate], gt: GroundTruth, edition: Edition, lenien
             yield c, score_aligned(c.submission, gt, edition, lenient=lenient,
                                    confidence=confidence)
         except InputError as exc:
-            counts: dict[str, int] = {}
-            for f in exc.findings:
-                counts[f.code] = counts.get(f.code, 0) + 1
+            log = FindingLog.of(exc.findings)
             # the page says how the organizer ranked, not how a caller would score leniently
             why = (f"{exc.refusal}; the ranking was strict (a lenient ranking scores such "
                    "outputs under a stated policy)" if isinstance(exc, ScoringRefused)
                    else str(exc))
-            rejected.append(Rejected(label=c.label, team=c.team, source=c.source,
-                                     reason=f"invalid system output: {why}", codes=counts))
+            rejected.append(Rejected(
+                label=c.label, team=c.team, source=c.source, reason=f"invalid system output: {why}",
+                codes=dict(sorted(log.counts.items())),
+                first_findings=[located(f) for f in log.sorted(Severity.ERROR)[:FIRST_SHOWN]]))
         bar.step(c.label)
 
 

@@ -49,7 +49,10 @@ def _summary(console: Console, board: object) -> None:
                       "best group" if s.in_best_group else "")
     console.print(table)
     for r in board.rejected:
-        console.print(Text(f"not ranked: {r.source} {r.label}: {r.reason}", style="yellow"))
+        console.print(Text(f"not ranked: {r.team} {r.label} ({r.source}): {r.reason}"
+                           + (f" [{r.codes_text}]" if r.codes else ""), style="yellow"))
+        for finding in r.first_findings:
+            console.print(Text(f"  {finding}", style="yellow"))
 
 
 @click.command("rank")

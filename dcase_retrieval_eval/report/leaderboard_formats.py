@@ -176,10 +176,13 @@ def to_markdown(board: Leaderboard) -> str:
     group = ", ".join(md_escape(s.label) for s in board.best_group)
     lines += ["", f"Not significantly different from the best: {group or 'none'}.", ""]
     if board.rejected:
-        lines += ["## Not ranked", "", "| Team | System | Source | Reason |", "|---|---|---|---|"]
+        lines += ["## Not ranked", "",
+                  "| Team | System | Source | Reason | Codes | First findings |",
+                  "|---|---|---|---|---|---|"]
         for r in board.rejected:
+            first = "<br>".join(md_escape(f) for f in r.first_findings)
             lines.append(f"| {md_escape(r.team)} | {md_escape(r.label)} | {md_escape(r.source)} "
-                         f"| {md_escape(r.reason)} |")
+                         f"| {md_escape(r.reason)} | {md_escape(r.codes_text)} | {first} |")
         lines.append("")
     return "\n".join(lines)
 
