@@ -7,7 +7,8 @@ and qrels files for trec_eval, ranx and ir_measures). `load_submission`, `valida
 read CSV, NumPy (`.npz`/`.npy`) score matrices and TREC runs alike. `evaluate_convention` scores
 a similarity matrix in memory as another codebase does; `evaluate` and `evaluate_embeddings`
 give the official metrics (the same `ScoreReport` as `score`) of a similarity matrix or of
-embeddings in memory.
+embeddings in memory; `EmbeddingMetric` accumulates a validation loop's embeddings batch by
+batch (`update`, `compute`, `reset`; across processes through torch.distributed).
 Heavy modules (the baseline, torch, gensim) are never imported from here.
 """
 
@@ -47,6 +48,7 @@ _EXPORTS = {
     "ConventionReport": "measure.convention_report",
     "evaluate": "measure.evaluate",
     "evaluate_embeddings": "measure.embeddings",
+    "EmbeddingMetric": "measure.streaming",
 }
 
 
