@@ -166,3 +166,27 @@ def test_names_go_with_a_ground_truth_only(gt_path: Path) -> None:
         evaluate(_sim(), CLIP_OF, query_names=CAPTIONS, item_names=CLIPS)
     with pytest.raises(ValueError, match="query_names"):
         evaluate(_sim(), load_ground_truth(gt_path))
+
+
+def test_a_torch_matrix_with_a_missing_column_gives_the_numpy_report(gt_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    gt = load_ground_truth(gt_path)
+    sim = _sim(ties=True)[:, 2:]  # clip_00.wav and clip_01.wav have no column
+    a = evaluate(torch.from_numpy(sim), gt, metrics=MEASURES, query_names=CAPTIONS,
+                 item_names=CLIPS[2:])
+    b = evaluate(sim, gt, metrics=MEASURES, query_names=CAPTIONS, item_names=CLIPS[2:])
+    np.testing.assert_equal(a.to_dict(), b.to_dict())
+    assert [f.code for f in a.validation.findings] == ["M504", "M504"]
+
+
+def test_audio_to_text_a_clip_without_a_row_is_no_query_m504(gt_path: Path) -> None:
+    gt = load_ground_truth(gt_path)
+    sim = _sim().T[1:]  # clip_00.wav has no row
+    captions_of = CLIP_OF[None, :] == np.arange(1, N_CLIPS)[:, None]
+    r = evaluate(sim, gt, direction="audio-to-text", metrics=MEASURES,
+                 query_names=CLIPS[1:], item_names=CAPTIONS)
+    assert r.n_queries == N_CLIPS - 1
+    assert [f.code for f in r.validation.findings] == ["M504"]
+    assert "has no row" in r.validation.findings[0].message
+    same = evaluate(sim, captions_of, direction="audio-to-text", metrics=MEASURES)
+    np.testing.assert_equal(r.metrics, same.metrics)
