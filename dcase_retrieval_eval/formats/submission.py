@@ -113,21 +113,21 @@ def _header_kind(cells: list[str], first_row: list[str] | None,
     low = [c.strip().lower() for c in cells]
     offset = 1 if low and low[0] in ("", "unnamed: 0") and len(low) > 1 else 0
     rest = low[offset:]
-    files_named = all(_FILE_COL.match(c) for c in rest[1:])
-    if rest and rest[0] == "caption" and files_named and len(rest) > 1:
-        return "topk", offset
     if rest and rest[0] == "index":
         return "matrix", offset
-    no_file_cols = not any(_FILE_COL.match(c) for c in low)
+    if len(rest) > 1 and all(_FILE_COL.match(c) for c in rest[1:]):
+        return "topk", offset  # `caption,file_name_1,...` or ranked columns under any query name
+    if any(_FILE_COL.match(c) for c in low):
+        return None, 0
+    # no ranked-file column: a matrix when its first row holds scores (or its first cell is
+    # blank, as pandas writes an index header)
     scores = first_row is not None and len(first_row) > offset + 1 and all(
         _is_number(c) for c in first_row[offset + 1:])
-    if offset and rest[0] in ("caption", "query") and no_file_cols and scores:
+    if offset and rest[0] in ("caption", "query") and scores:
         return "matrix", offset  # a pandas index written before a named query column
-    if low[:1] == [""] and len(low) > 2 and no_file_cols:
+    if low[:1] == [""] and len(low) > 2:
         return "matrix", 0
-    if all(_FILE_COL.match(c) for c in rest[1:]) and len(rest) > 1:
-        return "topk", offset
-    if len(low) > 1 and no_file_cols and scores:
+    if len(low) > 1 and scores:
         return "matrix", 0  # the first cell names the query column; checked by the reader
     return None, 0
 
@@ -216,9 +216,9 @@ def _finish(sub: Submission, log: FindingLog) -> Submission:
     return sub
 
 
-def _read_topk(
-    path: Path, header: Record, records: Iterator[Record], offset: int, log: FindingLog
-) -> Submission:
+def _check_topk_header(header: Record, offset: int, log: FindingLog) -> list[Record]:
+    """The findings of a top-k header; `[header]` when the first line is data (then read as the
+    first row), else `[]`."""
     cells = header.cells
     low = [c.strip().lower() for c in cells]
     rows_first: list[Record] = []
@@ -258,7 +258,39 @@ def _read_topk(
                         hint = f"Write exactly {spelled} (case and spaces matter)."
                     log.add("C202", f"Header cell {got!r} should be {spelled}.",
                             line=header.line, column=col, hint=hint)
-    width = len(cells) - offset
+    return rows_first
+
+
+def _padded_row(c: list[str], line: int, offset: int, width: int, depth: int,
+                log: FindingLog) -> tuple[list[str | None], int]:
+    """A row that is not `width` non-empty cells: its findings, its files padded with None to
+    `depth` entries, and how many files it gave."""
+    if len(c) != width:
+        log.add(
+            "C204",
+            f"The line has {len(c) + offset} cells; the header has {width + offset}.",
+            line=line,
+            column=min(len(c), width) + offset + 1,  # first missing or extra cell
+            hint="Quote fields that contain commas; every row needs the header's cells.",
+        )
+    if not c or not c[0].strip():
+        log.add("C206", "The query cell is empty.", line=line, column=offset + 1,
+                hint="Each row starts with the query caption.")
+    files = c[1:depth + 1]
+    last = max((j + 1 for j, name in enumerate(files) if name), default=0)
+    for j in range(last):
+        if not files[j]:
+            log.add("C206", f"File cell {j + 1} is empty.", line=line,
+                    column=offset + j + 2, hint="Give a file name in every position.")
+    padded: list[str | None] = [*files[:last], *[None] * (depth - last)]
+    return padded, last + max(0, len(c) - 1 - depth)
+
+
+def _read_topk(
+    path: Path, header: Record, records: Iterator[Record], offset: int, log: FindingLog
+) -> Submission:
+    rows_first = _check_topk_header(header, offset, log)
+    width = len(header.cells) - offset
     depth = max(width - 1, 1)
     queries: list[str] = []
     lines: list[int] = []
@@ -292,28 +324,11 @@ def _read_topk(
                 intern()
             continue
         # the slow path: report what is wrong with this row, then pad it to `depth`
-        if len(c) != width:
-            log.add(
-                "C204",
-                f"The line has {len(c) + offset} cells; the header has {width + offset}.",
-                line=line,
-                column=min(len(c), width) + offset + 1,  # first missing or extra cell
-                hint="Quote fields that contain commas; every row needs the header's cells.",
-            )
-        if not c or not c[0].strip():
-            log.add("C206", "The query cell is empty.", line=line, column=offset + 1,
-                    hint="Each row starts with the query caption.")
+        padded, given = _padded_row(c, line, offset, width, depth, log)
         queries.append(c[0] if c else "")
         lines.append(line)
-        files = c[1:depth + 1]
-        last = max((j + 1 for j, name in enumerate(files) if name), default=0)
-        for j in range(last):
-            if not files[j]:
-                log.add("C206", f"File cell {j + 1} is empty.", line=line,
-                        column=offset + j + 2, hint="Give a file name in every position.")
-        flat.extend(files[:last])
-        flat.extend([None] * (depth - last))
-        n_given.append(last + max(0, len(c) - 1 - depth))
+        flat.extend(padded)
+        n_given.append(given)
     intern()
     names: list[str] = [n for n in ids if n]
     ranks = np.concatenate(chunks).reshape(-1, depth)
