@@ -137,30 +137,7 @@ def _check_rows(
     # unknown and duplicate query rows
     unknown_rows = np.flatnonzero(row_query < 0)
     if unknown_rows.size:
-        norm: dict[str, str] | None = None
-        for r in unknown_rows.tolist():
-            query = sub.queries[r]
-            if not query.strip():
-                continue  # already reported as a blank cell
-            if log.counts["Q302"] >= log.max_per_code:
-                log.counts["Q302"] += 1
-                continue
-            if norm is None:
-                norm = {_normalise(q): q for q in qs.queries}
-            close = norm.get(_normalise(query))
-            hint = (f"Did you mean {close!r}? Queries must match the caption exactly."
-                    if close else "Only the captions of the query set are queries.")
-            original = qs.query_aliases.get(query)
-            if original is not None:
-                hint = (f"This is the normalised copy (the 'text' column) of the caption "
-                        f"{original!r}; the query is the 'raw_text' caption as given to "
-                        "participants: copy it exactly.")
-            nfc = unicodedata.normalize("NFC", query)
-            if close and nfc == unicodedata.normalize("NFC", close):
-                hint = (f"It differs from {close!r} only in its Unicode normalisation (composed "
-                        "vs decomposed accents); copy the caption exactly as given.")
-            log.add("Q302", f"Query {query[:120]!r} is not in the query set.",
-                    line=int(sub.lines[r]), column=1, hint=hint)
+        _unknown_queries(sub, qs, unknown_rows, log)
         stats["extra_rows"] = int(unknown_rows.size)
     known = np.flatnonzero(row_query >= 0)
     increasing = not unknown_rows.size and bool(np.all(row_query[1:] > row_query[:-1]))
@@ -229,6 +206,36 @@ def _check_rows(
     aligned = np.full((qs.n_queries, width), ABSENT, np.int32)
     aligned[first_q, :take] = valid[first_r]
     return aligned
+
+
+def _unknown_queries(sub: Submission, qs: QuerySet, rows: npt.NDArray[np.intp],
+                     log: FindingLog) -> None:
+    """Q302 for each row whose query is not in the query set, with the caption it may copy
+    wrongly (another case or punctuation, the normalised 'text' column, another Unicode form)."""
+    norm: dict[str, str] | None = None
+    for r in rows.tolist():
+        query = sub.queries[r]
+        if not query.strip():
+            continue  # already reported as a blank cell
+        if log.counts["Q302"] >= log.max_per_code:
+            log.counts["Q302"] += 1
+            continue
+        if norm is None:
+            norm = {_normalise(q): q for q in qs.queries}
+        close = norm.get(_normalise(query))
+        hint = (f"Did you mean {close!r}? Queries must match the caption exactly."
+                if close else "Only the captions of the query set are queries.")
+        original = qs.query_aliases.get(query)
+        if original is not None:
+            hint = (f"This is the normalised copy (the 'text' column) of the caption "
+                    f"{original!r}; the query is the 'raw_text' caption as given to "
+                    "participants: copy it exactly.")
+        nfc = unicodedata.normalize("NFC", query)
+        if close and nfc == unicodedata.normalize("NFC", close):
+            hint = (f"It differs from {close!r} only in its Unicode normalisation (composed "
+                    "vs decomposed accents); copy the caption exactly as given.")
+        log.add("Q302", f"Query {query[:120]!r} is not in the query set.",
+                line=int(sub.lines[r]), column=1, hint=hint)
 
 
 def _row_queries(sub: Submission, qs: QuerySet) -> npt.NDArray[np.int64]:
