@@ -5,6 +5,10 @@ score-matrix file (the same finding codes, an `InputError` carrying them).
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +16,8 @@ import numpy as np
 import pytest
 
 from dcase_retrieval_eval import InputError, evaluate, load_ground_truth, score
+
+from .conftest import ROOT
 
 N_CLIPS = 14
 CLIPS = [f"clip_{i:02d}.wav" for i in range(N_CLIPS)]
@@ -82,7 +88,7 @@ def _bad(gt_path: Path, rows: list[str], cols: list[str], n_rows: int | None = N
     with pytest.raises(InputError) as exc:
         evaluate(sim, load_ground_truth(gt_path), query_names=rows, item_names=cols)
     assert all(f.severity == "error" for f in exc.value.findings)
-    assert exc.value.findings[0].code in str(exc.value)  # the message names the first finding
+    assert any(f.code in str(exc.value) for f in exc.value.findings)  # named in the message
     return exc
 
 
@@ -90,6 +96,7 @@ def test_a_caption_not_in_the_ground_truth_is_q302(gt_path: Path) -> None:
     rows = [*CAPTIONS[:3], "Caption Number 3!", *CAPTIONS[4:]]
     exc = _bad(gt_path, rows, CLIPS)
     assert _codes(exc) == {"Q302", "Q301"}  # and so query 3 has no row
+    assert "Q302 unknown-query: query_names[3]" in str(exc.value)  # the cause, named first
     q302 = next(f for f in exc.value.findings if f.code == "Q302")
     assert "query_names[3]" in q302.message and "'caption number 3'" in q302.hint
 
@@ -190,3 +197,14 @@ def test_audio_to_text_a_clip_without_a_row_is_no_query_m504(gt_path: Path) -> N
     assert "has no row" in r.validation.findings[0].message
     same = evaluate(sim, captions_of, direction="audio-to-text", metrics=MEASURES)
     np.testing.assert_equal(r.metrics, same.metrics)
+
+
+def test_the_names_example_of_the_evaluate_page_prints_what_the_page_shows() -> None:
+    text = (ROOT / "docs" / "evaluate.md").read_text(encoding="utf-8")
+    code = re.search(r"```python names-example\n(.*?)```", text, re.S)
+    shown = re.search(r"```text names-example-output\n(.*?)```", text, re.S)
+    assert code and shown
+    proc = subprocess.run([sys.executable, "-c", code.group(1)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == shown.group(1)

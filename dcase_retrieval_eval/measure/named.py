@@ -59,7 +59,8 @@ class NamedRelevance:
 
 
 def _refuse(check: NameCheck) -> InputError:
-    first = check.refusals[0]
+    # a wrong name explains the queries it leaves without a row (Q301): name it first
+    first = next((f for f in check.refusals if f.code != "Q301"), check.refusals[0])
     more = f" (and {check.errors - 1} more error(s))" if check.errors > 1 else ""
     return InputError(f"the names do not match the ground truth: {first.code} {first.name}: "
                       f"{first.message}{more}", check.refusals)
