@@ -13,12 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from dcase_retrieval_eval.cli.main import main
 from dcase_retrieval_eval.findings import CATALOGUE
 from dcase_retrieval_eval.formats.ground_truth import load_ground_truth
 from dcase_retrieval_eval.formats.tau_relevances import read_tau_relevances
+
+from .conftest import cli
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "findings.md"
 TEXT = DOC.read_text(encoding="utf-8")
@@ -134,12 +134,10 @@ def test_example_reports_what_the_page_says(code: str, tmp_path: Path) -> None:
             against = (["--gt", str(tmp_path / "gt_relevant.csv")] if "gt_relevant.csv" in files
                        else ["--gt", str(tmp_path / "gt.csv"),
                              "--audio-list", str(tmp_path / "audio.txt")])
-            result = CliRunner().invoke(main, [
-                "validate", str(sub), *against, "--format", "json", *extra])
-            assert result.exit_code == (1 if CATALOGUE[code].severity == "error" else 0), \
-                result.output
+            exit_code, out, err = cli("validate", sub, *against, "--format", "json", *extra)
+            assert exit_code == (1 if CATALOGUE[code].severity == "error" else 0), out + err
             got = [(f["code"], f["line"], f["column"])
-                   for f in json.loads(result.stdout)["findings"]
+                   for f in json.loads(out)["findings"]
                    if f["file"] == str(sub)]
         assert (code, line, column) in got, got
 
@@ -150,11 +148,10 @@ def test_the_valid_examples_are_valid(tmp_path: Path) -> None:
     for name in ("gt.csv", "audio.txt", "valid.csv", "valid_matrix.csv"):
         (tmp_path / name).write_text(context[name], encoding="utf-8")
     for sub in ("valid.csv", "valid_matrix.csv"):
-        result = CliRunner().invoke(main, [
-            "validate", str(tmp_path / sub), "--gt", str(tmp_path / "gt.csv"),
-            "--audio-list", str(tmp_path / "audio.txt"), "--format", "json"])
-        assert result.exit_code == 0, result.output
-        assert json.loads(result.stdout)["findings"] == []
+        code, out, err = cli("validate", tmp_path / sub, "--gt", tmp_path / "gt.csv",
+                             "--audio-list", tmp_path / "audio.txt", "--format", "json")
+        assert code == 0, out + err
+        assert json.loads(out)["findings"] == []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,16 +266,14 @@ def test_package_example_reports_what_the_page_says(code: str, tmp_path: Path) -
     for name in ("gt.csv", "audio.txt"):
         (tmp_path / name).write_text(context[name], encoding="utf-8")
     pkg = _package(code, tmp_path / "upload")
-    result = CliRunner().invoke(main, ["validate", str(pkg), "--gt", str(tmp_path / "gt.csv"),
-                                       "--audio-list", str(tmp_path / "audio.txt"),
-                                       "--format", "json"])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    doc = json.loads(result.stdout)
+    exit_code, out, _ = cli("validate", pkg, "--gt", tmp_path / "gt.csv",
+                            "--audio-list", tmp_path / "audio.txt", "--format", "json")
+    doc = json.loads(out)
     findings = list(doc["package"]["findings"])
     for system in doc["systems"]:
         findings += (system.get("validation") or {}).get("findings", [])
     got = [(f["code"], f["line"], f["column"]) for f in findings]
     assert (code, int(claim[1]), int(claim[2])) in got, got
     # a warning's example may need an error beside it (P728 follows a P724)
-    assert result.exit_code == (1 if any(f["severity"] == "error" for f in findings) else 0)
-    assert CATALOGUE[code].severity != "error" or result.exit_code == 1
+    assert exit_code == (1 if any(f["severity"] == "error" for f in findings) else 0)
+    assert CATALOGUE[code].severity != "error" or exit_code == 1
