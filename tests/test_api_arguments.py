@@ -1,5 +1,5 @@
-"""The public API checks its arguments' types up front and names the parameter (issue 22,
-item 21): no TypeError from deep inside the metrics, no "mAP@True", no string split into
+"""The public API checks its arguments' types up front and names the parameter: no
+TypeError from deep inside the metrics, no "mAP@True", no string split into
 letters."""
 
 from __future__ import annotations

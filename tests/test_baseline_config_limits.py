@@ -1,4 +1,4 @@
-"""Baseline inputs with absurd numbers (issue 22, item 8): a config integer longer than
+"""Baseline inputs with absurd numbers: a config integer longer than
 Python's int-string limit is a usage error naming the file, for every command that reads
 --config; a word2vec header announcing absurd dimensions is refused before any allocation."""
 

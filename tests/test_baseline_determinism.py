@@ -1,4 +1,4 @@
-"""Issue 10 item 21: two trainings in two processes end with bit-identical weights on the CPU.
+"""Reproducible training: two trainings in two processes end with bit-identical CPU weights.
 
 The processes differ in everything that must not matter (hash seed, run folder name, argv and
 environment size); same config, data and thread count must give the same `best.pt` and

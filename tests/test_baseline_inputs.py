@@ -1,7 +1,7 @@
 """Hostile inputs of the baseline through the CLI: configs, WAV files, word vectors, caches.
 
 Each is refused in one line with exit 2 (never exit 3, never a traceback) and leaves nothing
-behind, or, for audio, is skipped and named while the rest goes on (issue 12 items 3, 4, 7, 8, 11).
+behind, or, for audio, is skipped and named while the rest goes on.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def trained(challenge: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run
 
 
-# ---- item 7 and 11: every config value that validates can run; errors are one line
+# ---- every config value that validates can run; errors are one line
 
 BAD_CONFIGS = {
     "model: {time_pool: 1000}": "model.time_pool",
@@ -92,7 +92,7 @@ def test_min_count_above_every_word_is_named(challenge: Path, tmp_path: Path) ->
     assert not run.exists()
 
 
-# ---- item 4 and 11: every unusable clip is skipped and named, with one line each
+# ---- every unusable clip is skipped and named, with one line each
 
 
 def _wav_with_rate(path: Path, rate: int) -> None:
@@ -143,7 +143,7 @@ def test_a_wav_reader_warning_is_one_line_naming_the_clip(challenge: Path,
     assert "warnings.warn" not in result.output and "WavFileWarning" not in result.output
 
 
-# ---- item 8: a damaged cache is named and rebuilt
+# ---- a damaged cache is named and rebuilt
 
 
 def test_a_truncated_cache_is_rebuilt(challenge: Path, tmp_path: Path) -> None:
@@ -158,7 +158,7 @@ def test_a_truncated_cache_is_rebuilt(challenge: Path, tmp_path: Path) -> None:
     assert np.array_equal(np.load(cache)["features"], good)
 
 
-# ---- item 3: word2vec format from the content, consistency, out-of-vocabulary threshold
+# ---- word2vec format from the content, consistency, out-of-vocabulary threshold
 
 
 def test_a_text_word2vec_file_is_read_as_text(challenge: Path, trained: Path,

@@ -1,4 +1,4 @@
-"""RUN_DIR and submissions under attack, through the CLI (issue 12 items 1, 2, 5, 6, 8, 9, 10).
+"""RUN_DIR and submissions under attack, through the CLI.
 
 `predict` never writes over or into what it reads and never writes an invalid submission; a
 resume loads only checked files made with the same inputs; Ctrl-C exits 130 and leaves nothing.
@@ -49,7 +49,7 @@ def _predict(run: Path, data: Path, out: Path, *extra: str | Path):
     return run_baseline("predict", "--run", run, "--data", data, "--out", out, "--quiet", *extra)
 
 
-# ---- item 1: one output guard
+# ---- one output guard
 
 
 def test_predict_refuses_every_output_it_reads_or_lies_inside(challenge: Path, trained: Path,
@@ -82,7 +82,7 @@ def test_predict_refuses_the_word2vec_file_and_the_cache(challenge: Path, traine
     assert list(cache.iterdir()) == []
 
 
-# ---- item 2: the audio set is the captions CSV's; the output is validated
+# ---- the audio set is the captions CSV's; the output is validated
 
 
 def test_a_stray_wav_is_not_ranked_and_the_submission_is_valid(challenge: Path, trained: Path,
@@ -116,7 +116,7 @@ def test_predict_never_leaves_an_invalid_submission(challenge: Path, trained: Pa
     assert list(tmp_path.iterdir()) == []
 
 
-# ---- items 5, 6, 8: run files are atomic, checked on resume, and bound to their inputs
+# ---- run files are atomic, checked on resume, and bound to their inputs
 
 
 def test_word_vectors_are_written_atomically(tmp_path: Path,
@@ -244,7 +244,7 @@ def test_damaged_run_files_are_named_in_predict(challenge: Path, trained: Path, 
     assert not out.exists()
 
 
-# ---- item 9: a long clip cannot exhaust memory
+# ---- a long clip cannot exhaust memory
 
 
 def test_batches_are_bounded_whatever_the_clip_lengths() -> None:
@@ -276,7 +276,7 @@ def test_a_long_clip_trains_and_predicts_cropped(challenge: Path, tmp_path: Path
     assert result.exit_code == 0, result.output
 
 
-# ---- item 10: Ctrl-C exits 130 everywhere; synth writes into place only when complete
+# ---- Ctrl-C exits 130 everywhere; synth writes into place only when complete
 
 
 @pytest.mark.parametrize("command", ["synth", "features", "train", "predict"])

@@ -81,7 +81,7 @@ def test_ambiguous_or_missing_submission(bundle: Path, tmp_path: Path) -> None:
     assert "Traceback" not in missing.stderr
 
 
-# --- issue 12, items 12-14: the scorer mode never exits 3, refuses clearly, explains always ---
+# --- the scorer mode never exits 3, refuses clearly, explains always ---
 
 def _cli_no_crash(*args: str | Path) -> subprocess.CompletedProcess[str]:
     result = run_cli("score", "--codabench", *args)

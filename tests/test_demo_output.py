@@ -1,4 +1,4 @@
-"""`demo --out DIR` never replaces a user's files (issue 22, item 2): a non-empty folder is
+"""`demo --out DIR` never replaces a user's files: a non-empty folder is
 refused as `synth` refuses one, before anything is written."""
 
 from __future__ import annotations

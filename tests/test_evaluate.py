@@ -1,4 +1,4 @@
-"""Issue 19: `evaluate` on similarity matrices in memory, the `dcase` convention.
+"""`evaluate` on similarity matrices in memory, the `dcase` convention.
 
 The `dcase` convention must equal `score` on a submission built from the same matrix, and every
 measure must equal a small reference function written from the definitions in docs/evaluate.md

@@ -1,4 +1,4 @@
-"""Issue 19: `evaluate_embeddings`, Clotho's two directions in one call and in bounded memory."""
+"""`evaluate_embeddings`: Clotho's two directions in one call and in bounded memory."""
 
 from __future__ import annotations
 

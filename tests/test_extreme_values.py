@@ -1,5 +1,6 @@
-"""Extreme but valid values give a number or a usage error, never a crash or NaN (issue 22:
-items 9 and 14), through the CLI and the public API on generated data."""
+"""Extreme but valid values give a number or a usage error, never a crash or NaN (relevance
+grades near the float maximum, phase dates near year 9999), through the CLI and the public API
+on generated data."""
 
 from __future__ import annotations
 

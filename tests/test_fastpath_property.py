@@ -1,4 +1,4 @@
-"""Item 4 of issue 10: the verdict never depends on the file size.
+"""The verdict never depends on the file size.
 
 Files of 32 MB or more try the Arrow fast path (`io/fastread.py`), smaller ones go straight to the
 line-exact csv reader. Hypothesis writes top-k files with defects at the byte level (stray and

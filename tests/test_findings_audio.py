@@ -90,7 +90,7 @@ def test_A403_too_few_files_trailing_blanks(tmp_path: Path, gt: Path) -> None:
 def test_A403_too_few_files_short_header(tmp_path: Path, gt: Path) -> None:
     rows = [r[:10] for r in topk_rows()]
     code, doc = validate(sub_file(tmp_path, rows, header=HEADER[:10]), gt)
-    # the header explains every row: one C211 on it, no A403 per row (issue 20)
+    # the header explains every row: one C211 on it, no A403 per row
     assert code == 1 and codes(doc) == {"C211"}
     assert where(only(doc, "C211")) == (1, 11)
 

@@ -1,4 +1,4 @@
-"""One hostile upload never stops the others (issue 22): packages and data folders nested a
+"""One hostile upload never stops the others: packages and data folders nested a
 thousand deep, special files where packages are expected, and published data with empty fields.
 
 Every case runs through the CLI (`run_cli`, a subprocess, so the Python recursion limit and the

@@ -1,4 +1,4 @@
-"""Issue 10, speed: a command imports only what it uses, and reading comes before the models.
+"""Start-up speed: a command imports only what it uses, and reading comes before the models.
 
 Each check runs a fresh interpreter (imports are process state) on small files, below the Arrow
 fast path's threshold.

@@ -1,4 +1,4 @@
-"""A lenient score needs a readable file (issue 22, item 15): a UTF-16 or empty submission is
+"""A lenient score needs a readable file: a UTF-16 or empty submission is
 refused even with --lenient, by `score` and by `rank`, instead of a false mAP 0 whose policy
 claims that nothing was missing."""
 

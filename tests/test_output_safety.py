@@ -1,6 +1,6 @@
 """Names are shown escaped on every surface: a file or folder name that is not UTF-8, or that
 holds terminal escape sequences, never crashes a writer and never reaches a terminal or a
-results file raw (issue 22, items 5 and 17).
+results file raw; brackets in user text are printed as typed, never read as markup.
 
 Every command runs through the CLI (a subprocess, so the names reach it as the operating system
 passes them) or the public API, on generated challenges.
