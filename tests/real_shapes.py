@@ -3,16 +3,15 @@ top-k submissions in either column spelling."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
+
+from .builders import csv_text, write
 
 FILES = [f"clip {i:02d}, 'take' é.wav" for i in range(30)]
 
 
 def write_rows(path: Path, rows: list[list[str]]) -> Path:
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(rows)
-    return path
+    return write(path, csv_text(rows))
 
 
 def clotho_file(tmp_path: Path, n_files: int = 20) -> tuple[Path, dict[str, str]]:
