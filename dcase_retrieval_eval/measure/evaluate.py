@@ -26,12 +26,14 @@ from .scoring import ScoreReport
 
 #: default memory budget of one block of similarity rows (and its comparison temporaries)
 DEFAULT_MEMORY_BUDGET = 256 * 2**20
+#: boolean arrays of a block's shape alive at once in the kernels (`rankstats.full_counts`)
+BOOL_TEMPORARIES = 3
 
 
 def rows_per_block(n_items: int, itemsize: int, memory_budget: int) -> int:
-    """Rows whose block and its three same-shape temporaries (a comparison, a boolean, the
-    partition copy) fit the budget; at least one."""
-    per_row = n_items * (itemsize + 3 * 8)
+    """Rows whose block (or its C-contiguous copy) and three boolean temporaries of its shape
+    (the kernels' most at once) fit the budget; at least one."""
+    per_row = n_items * (itemsize + BOOL_TEMPORARIES)
     return max(1, int(memory_budget // max(per_row, 1)))
 
 
@@ -65,11 +67,13 @@ def evaluate_blocks(blocks: Callable[[int, int], Any], n_queries: int, n_items: 
     indptr, items, grades, relevant = relevance_csr(relevance, n_queries, n_items,
                                                     relevance_threshold)
     cuts = tuple(sorted({s.k for s in specs if s.k is not None and s.k < n_items}))
-    above, before, tied, ties = collect(blocks, n_queries, block_rows, indptr, items, cuts)
+    full = any(s.kind in ("mean_rank", "median_rank") for s in specs)
+    above, before, tied, ties = collect(blocks, n_queries, block_rows, indptr, items, cuts,
+                                        depth, full)
     boundary = np.asarray(ties.any(axis=1), bool) if ties.shape[1] else np.zeros(n_queries, bool)
     stats = RankStats(indptr=indptr, items=items, grades=grades, relevant=relevant,
                       above=above, tied_before=before, tied=tied, boundary_tie=boundary,
-                      n_items=n_items, depth=depth)
+                      n_items=n_items, depth=depth, complete=full)
     result = conv.compute(stats, specs, ctx)
     warnings = list(result.warnings)
     per_cut = [f"top-{k}: {int(n)}" for k, n in zip(cuts, ties.sum(axis=0), strict=True) if n]

@@ -1,9 +1,14 @@
 """Rank statistics of the judged items from similarity rows, a block of rows at a time.
 
+No row is sorted: each row's top is found as a few candidates (`topk`), the judged items
+placed within the depth are compared with those, and only a full-ranking measure (mean or
+median rank) or a row with many equal scores near its top is counted over the whole row.
+
 Works on NumPy arrays and, by duck-typing, on torch tensors (the core never imports torch: a
-tensor's own module is taken from `sys.modules`, where the caller's import put it). A tensor
-stays on its device; only per-pair counts and one flag per query come back to the host.
-Memory: one block of rows plus one boolean array of the block's shape per comparison.
+tensor's own module is taken from `sys.modules`, where the caller's import put it). A CPU
+tensor is read as a NumPy view; any other stays on its device, where its own `topk` finds the
+top, and only the top scores and indices, the judged scores and per-pair counts come back.
+Memory: one block of rows plus at most three boolean arrays of the block's shape.
 """
 
 from __future__ import annotations
@@ -16,8 +21,12 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import InputError
+from .topk import NAN_MESSAGE, Candidates, host_candidates, judged_counts, top_values
 
 Block = Any  # a 2-D NumPy array or torch tensor
+
+#: tensors on these devices are read as NumPy views (no copy); others stay on their device
+HOST_DEVICES: tuple[str, ...] = ("cpu",)
 
 
 def is_tensor(x: object) -> bool:
@@ -46,7 +55,7 @@ def _any_nan(block: Block) -> bool:
 
 def boundary_ties(block: Block, cuts: tuple[int, ...]) -> npt.NDArray[np.bool_]:
     """ties[r, c]: row r's scores at positions cuts[c] and cuts[c] + 1 are equal (every cut
-    must be below the number of items)."""
+    must be below the number of items), from a partition of the whole rows."""
     if not cuts:
         return np.zeros((block.shape[0], 0), bool)
     if is_tensor(block):
@@ -58,16 +67,11 @@ def boundary_ties(block: Block, cuts: tuple[int, ...]) -> npt.NDArray[np.bool_]:
     return np.stack([part[:, n - k] == part[:, n - k - 1] for k in cuts], axis=1)
 
 
-def block_stats(block: Block, slots: npt.NDArray[np.int64], cuts: tuple[int, ...],
-                ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64],
-                           npt.NDArray[np.bool_]]:
-    """Counts for the judged items of a block of rows.
-
-    `slots` (rows x width): the judged item indices of each row, -1 padding. Returns `above`,
-    `tied_before`, `tied` (rows x width, undefined at padding) and the ties across each cut-off
-    (rows x cuts, see `boundary_ties`)."""
-    if _any_nan(block):
-        raise InputError("the similarity matrix holds NaN; a NaN score has no rank")
+def full_counts(block: Block, slots: npt.NDArray[np.int64],
+                ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """`above`, `tied_before`, `tied` of the judged items `slots` (rows x width, -1 padding:
+    undefined there), each counted over the whole row: one comparison of the block per judged
+    column. On the block's own device for a tensor."""
     rows, n_items = block.shape
     width = slots.shape[1]
     above = np.zeros((rows, width), np.int64)
@@ -86,11 +90,81 @@ def block_stats(block: Block, slots: npt.NDArray[np.int64], cuts: tuple[int, ...
         equal = block == own
         tied[:, j] = to_numpy(equal.sum(1)) - 1
         before[:, j] = to_numpy((equal & (index < _like(block, safe[:, None]))).sum(1))
-    return above, before, tied, boundary_ties(block, tuple(k for k in cuts if 0 < k < n_items))
+    return above, before, tied
+
+
+def _candidates(block: Block, slots: npt.NDArray[np.int64], need: int,
+                ) -> tuple[Block, Candidates, npt.NDArray[Any]]:
+    """The block (host blocks made C-contiguous), its candidates and the judged scores: a
+    NumPy array or CPU tensor on the host (`topk.host_candidates`), any other tensor by its
+    own `topk` on its device, only the top `need` scores and indices coming back."""
+    safe = np.where(slots >= 0, slots, 0)
+    if is_tensor(block):
+        if str(block.dtype) == "torch.bfloat16":
+            block = block.float()  # exact: NumPy has no bfloat16
+        if block.device.type in HOST_DEVICES:
+            block = block.detach().numpy()
+    if not is_tensor(block):
+        block = np.ascontiguousarray(block)
+        own = np.take_along_axis(block, safe, axis=1)
+        return block, host_candidates(block, need), own
+    if _any_nan(block):
+        raise InputError(NAN_MESSAGE)
+    n = int(block.shape[1])
+    top = block.topk(min(need, n), dim=1)
+    values, columns = to_numpy(top.values), to_numpy(top.indices).astype(np.int64)
+    own = to_numpy(block.gather(1, _like(block, safe)))
+    every = need >= n  # the whole row came back: every item is known
+    tau = values[:, -1] if not every else np.full(values.shape[0], -np.inf, values.dtype)
+    cand = Candidates(values, columns, tau, every, np.zeros(0, np.int64), n)
+    return block, cand, own
+
+
+def block_stats(block: Block, slots: npt.NDArray[np.int64], cuts: tuple[int, ...],
+                depth: int, full: bool = True,
+                ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64],
+                           npt.NDArray[np.bool_]]:
+    """Counts for the judged items of a block of rows.
+
+    `slots` (rows x width): the judged item indices of each row, -1 padding. Returns `above`,
+    `tied_before`, `tied` (rows x width, undefined at padding) and the ties across each cut-off
+    below the number of items (rows x cuts). The counts are exact for every item placed within
+    `depth`; with `full` for every item, else an item placed beyond gets above = depth + 1 (a
+    lower bound) and zero ties."""
+    rows, n_items = (int(d) for d in block.shape)
+    live_cuts = tuple(k for k in cuts if 0 < k < n_items)
+    need = min(n_items, max([depth, *(k + 1 for k in live_cuts)]))
+    block, cand, own = _candidates(block, slots, need)
+    above, before, tied, known = judged_counts(cand, own, slots)
+    redo = ~known & (slots >= 0)
+    redo[cand.dense] = slots[cand.dense] >= 0
+    if not full:
+        beyond = redo & (own < cand.tau[:, None])
+        beyond[cand.dense] = False
+        above[beyond], before[beyond], tied[beyond] = need, 0, 0
+        redo &= ~beyond
+    again = np.flatnonzero(redo.any(axis=1))
+    if again.size:  # rows with ties at the threshold, too many candidates, or full ranks
+        sub = block if again.size == rows else (
+            block[_like(block, again)] if is_tensor(block) else block[again])
+        a, b, t = full_counts(sub, np.where(redo[again], slots[again], -1))
+        hit = redo[again]
+        above[again] = np.where(hit, a, above[again])
+        before[again] = np.where(hit, b, before[again])
+        tied[again] = np.where(hit, t, tied[again])
+    if not live_cuts:
+        return above, before, tied, np.zeros((rows, 0), bool)
+    top = top_values(cand, max(live_cuts) + 1)
+    ties = np.stack([top[:, k - 1] == top[:, k] for k in live_cuts], axis=1)
+    if cand.dense.size:
+        sub = block[cand.dense] if not is_tensor(block) else block[_like(block, cand.dense)]
+        ties[cand.dense] = boundary_ties(sub, live_cuts)
+    return above, before, tied, ties
 
 
 def collect(blocks: Callable[[int, int], Block], n_queries: int, rows_per_block: int,
             indptr: npt.NDArray[np.int64], items: npt.NDArray[np.int32], cuts: tuple[int, ...],
+            depth: int, full: bool = True,
             ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64],
                        npt.NDArray[np.bool_]]:
     """`block_stats` over row blocks `blocks(lo, hi)`, flattened back to the CSR pair order;
@@ -109,7 +183,7 @@ def collect(blocks: Callable[[int, int], Block], n_queries: int, rows_per_block:
         hi = min(n_queries, lo + rows_per_block)
         block = blocks(lo, hi)
         n_items = int(block.shape[1])
-        a, b, t, ties = block_stats(block, slots[lo:hi], live)
+        a, b, t, ties = block_stats(block, slots[lo:hi], live, depth, full)
         parts.append(ties)
         sel = slice(int(indptr[lo]), int(indptr[hi]))
         r, c = owner[sel] - lo, slot_of[sel]

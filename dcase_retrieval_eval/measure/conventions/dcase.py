@@ -34,7 +34,8 @@ def ranking_matrix(stats: RankStats, depth: int) -> npt.NDArray[np.int32]:
 
 
 def first_relevant_rank(stats: RankStats) -> npt.NDArray[np.float64]:
-    """Full 1-based stable position of each query's best-placed relevant item (NaN: none)."""
+    """Full 1-based stable position of each query's best-placed relevant item (NaN: none);
+    past the depth a lower bound unless the statistics are complete."""
     out = np.full(stats.n_queries, np.inf)
     pos = stats.positions("stable")
     np.minimum.at(out, stats.owner[stats.relevant], pos[stats.relevant])
@@ -91,6 +92,8 @@ class Dcase:
                                     stats.n_items)
                 values[m.name] = ndcg_at(gains, ideal_dcg(stats.indptr, stats.grades, k), k)
             else:
+                if not stats.complete:
+                    raise ValueError(f"{m.name} needs complete rank statistics")
                 values[m.name] = first
         return StatsResult(values=values, hits=hits, warnings=warnings)
 

@@ -62,6 +62,9 @@ class RankStats:
     the items with a strictly higher score, `tied_before[j]` the other items with the same score
     and a lower index, `tied[j]` all other items with the same score. `boundary_tie[q]`: the
     query has equal scores at positions k and k + 1 for a requested cut-off k (a tie across it).
+    Unless `complete`, the counts are exact only for items placed within `depth`: an item
+    placed beyond has `above` = depth + 1 (a lower bound) and no ties, so its position is known
+    to be past the depth and nothing more (enough for every measure cut at k <= depth).
     """
 
     indptr: npt.NDArray[np.int64]
@@ -74,6 +77,7 @@ class RankStats:
     boundary_tie: npt.NDArray[np.bool_]
     n_items: int
     depth: int
+    complete: bool = True
 
     @property
     def n_queries(self) -> int:
