@@ -18,6 +18,7 @@ from dcase_retrieval_eval.challenge.ranking import competition_ranks, rank
 from dcase_retrieval_eval.challenge.significance import holm
 from dcase_retrieval_eval.formats.ground_truth import load_ground_truth
 from dcase_retrieval_eval.formats.submission import write_topk_csv
+from dcase_retrieval_eval.io.outlock import LOCK_NAME
 from dcase_retrieval_eval.report.leaderboard_formats import to_csv, to_json
 from dcase_retrieval_eval.report.results_dir import RECORD, write_results
 
@@ -76,7 +77,8 @@ def test_results_folder_is_complete(ranked: tuple[Path, dict]) -> None:
                 *(f"paper/{name}" for name in ("table2.tex", "table4.tex", "tables.md",
                                                "characteristics.tex", "dev_vs_eval.tex",
                                                "dev_vs_eval.svg", "robustness_blob.svg"))}
-    assert names == expected | {RECORD}  # no temporary files left behind
+    # no temporary files or staging folder left behind; the lock file stays for later runs
+    assert names == expected | {RECORD, LOCK_NAME}
     recorded = json.loads((out / RECORD).read_text(encoding="utf-8"))["files"]
     assert {f["path"] for f in recorded} == expected  # the record of what the run wrote
 

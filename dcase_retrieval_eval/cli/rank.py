@@ -99,8 +99,9 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
     from ..challenge.paper import UnknownBaseline
     from ..challenge.ranking import rank
     from ..io.atomic import guard_outputs
+    from ..io.outlock import output_lock
     from ..report.console import make_console
-    from ..report.results_dir import write_results
+    from ..report.results_dir import output_folders, write_results
     from ..report.terminal import ProgressBar
 
     if audio_dir is not None and audio_list is not None:
@@ -113,18 +114,21 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
                                    "audio_modelling,loss_function")
     inputs = [*input_paths(submissions), gt_path,
               *[p for p in (audio_dir, audio_list) if p is not None]]
-    guard_outputs(folders=[out_dir], inputs=inputs)  # before any work: nothing is written
+    # before any work, nothing written: every folder rank writes into, resolved, against every
+    # input; then the folder's lock, held until the files are in place (a second run refuses)
+    guard_outputs(folders=output_folders(out_dir), inputs=inputs)
     try:
-        truth = load_ground_truth_option(gt_path, audio_dir, audio_list,
-                                         relevance_threshold, max_bytes)
-        with contextlib.nullcontext(None) if quiet else ProgressBar() as bar:
-            board = rank(submissions, truth, edition=edition, k=k,
-                         test=test,  # type: ignore[arg-type]
-                         rounds=rounds, seed=seed, alpha=alpha, all_pairs=all_pairs,
-                         lenient=lenient, max_bytes=max_bytes, progress=bar or False,
-                         bootstrap_rankings=bootstrap_rankings, baseline=baseline,
-                         characteristics=keys)
-        written = write_results(board, out_dir, inputs)
+        with output_lock(out_dir):
+            truth = load_ground_truth_option(gt_path, audio_dir, audio_list,
+                                             relevance_threshold, max_bytes)
+            with contextlib.nullcontext(None) if quiet else ProgressBar() as bar:
+                board = rank(submissions, truth, edition=edition, k=k,
+                             test=test,  # type: ignore[arg-type]
+                             rounds=rounds, seed=seed, alpha=alpha, all_pairs=all_pairs,
+                             lenient=lenient, max_bytes=max_bytes, progress=bar or False,
+                             bootstrap_rankings=bootstrap_rankings, baseline=baseline,
+                             characteristics=keys)
+            written = write_results(board, out_dir, inputs)
     except UnknownBaseline as exc:
         raise click.UsageError(str(exc)) from None
     except InputError as exc:

@@ -56,12 +56,13 @@ def _new_file_mode(path: Path) -> int:
         return 0o666 & ~current_umask()
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process `pid` runs (one of another user counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:  # exists, owned by someone else
+    except (OSError, OverflowError):  # exists, owned by someone else (or not a pid at all)
         return True
     return True
 
@@ -75,7 +76,7 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
         return removed
     for entry in entries:
         match = _TMP_NAME.match(entry.name)
-        if not match or int(match.group(1)) == os.getpid() or _pid_alive(int(match.group(1))):
+        if not match or int(match.group(1)) == os.getpid() or pid_alive(int(match.group(1))):
             continue
         with contextlib.suppress(OSError):
             if entry.is_file(follow_symlinks=False):

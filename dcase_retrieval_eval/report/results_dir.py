@@ -5,13 +5,22 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import stat
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..io.atomic import atomic_writer, guard_outputs, write_text_atomic
+from ..io.atomic import (
+    TMP_SUFFIX,
+    atomic_writer,
+    guard_outputs,
+    output_error,
+    write_text_atomic,
+)
+from ..io.outlock import output_lock
+from ..io.scratch import make_scratch_dir
 from .html import to_html
 from .leaderboard_formats import baseline_label, to_csv, to_json, to_latex, to_markdown
 from .paper_formats import latex_files
@@ -63,6 +72,8 @@ SVG_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 #: the record of the files this tool wrote into an output folder (relative path, size, mtime)
 RECORD = ".dcase-eval-written.json"
+#: the staging folder of a run inside the output folder (removed once its process is gone)
+STAGE_PREFIX = ".staging."
 
 
 def _read_record(out_dir: Path) -> list[dict[str, object]]:
@@ -95,14 +106,15 @@ def _remove_stale(out_dir: Path, previous: list[dict[str, object]], keep: set[Pa
             path.unlink()
 
 
-def _write_record(out_dir: Path, written: list[Path]) -> None:
-    files = []
-    for path in written:
-        st = path.stat()
-        files.append({"path": path.relative_to(out_dir).as_posix(), "size": st.st_size,
-                      "mtime_ns": st.st_mtime_ns})
+def _entry(out_dir: Path, path: Path, source: Path) -> dict[str, object]:
+    st = source.stat()
+    return {"path": path.relative_to(out_dir).as_posix(), "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns}
+
+
+def _save_record(out_dir: Path, entries: list[dict[str, object]]) -> None:
     write_text_atomic(out_dir / RECORD, json.dumps(
-        {"tool": "dcase-retrieval-eval", "files": files}, indent=1) + "\n")
+        {"tool": "dcase-retrieval-eval", "files": entries}, indent=1) + "\n")
 
 
 def planned_files(board: Leaderboard, out_dir: str | Path) -> list[Path]:
@@ -128,33 +140,75 @@ def write_results(board: Leaderboard, out_dir: str | Path,
     """results.json/.csv/.md/.tex, index.html, per_query/<label>.csv and paper/ (the overview
     paper's tables and figures).
 
-    Refuses (OutputError, nothing written) an `out_dir` that would replace, delete or hold one of
-    `inputs`. Per-query files of systems no longer ranked are removed only if this tool wrote
-    them (see `_remove_stale`).
+    Refuses (OutputError, nothing written) a path it would write, resolved through any link
+    (`OUT/per_query` linked to the submissions' folder, say), that would replace, delete or hold
+    one of `inputs`, and refuses (OutputBusy) while another process writes `out_dir`. The files
+    are written into a staging folder inside `out_dir`, then moved into place together, so the
+    folder holds one run's files; per-query files of systems no longer ranked are removed only if
+    this tool wrote them (see `_remove_stale`).
     """
     out_dir = Path(out_dir)
     if board.provenance is not None and board.provenance.generated is None:
         board.provenance.generated = generation_time()
     plan = planned_files(board, out_dir)
-    guard_outputs(folders=[out_dir], inputs=[*board_inputs(board), *inputs])
-    previous = _read_record(out_dir)
+    every_input = [*board_inputs(board), *inputs]
+    guard_outputs(files=[*plan, out_dir / RECORD], folders=output_folders(out_dir),
+                  inputs=every_input)
+    with output_lock(out_dir):
+        guard_outputs(files=[*plan, out_dir / RECORD], folders=output_folders(out_dir),
+                      inputs=every_input)  # again: the folder may have changed meanwhile
+        stage = make_scratch_dir(out_dir, STAGE_PREFIX, TMP_SUFFIX)
+        try:
+            staged = _render_into(board, stage)
+            return _publish(out_dir, stage, staged)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def output_folders(out_dir: str | Path) -> list[Path]:
+    """The folders `write_results` writes into: the output folder and its subfolders, each
+    checked (resolved) by the output guard."""
+    out_dir = Path(out_dir)
+    return [out_dir, out_dir / PAPER_DIR, out_dir / PER_QUERY_DIR]
+
+
+def _render_into(board: Leaderboard, stage: Path) -> list[Path]:
+    """Every file of the leaderboard written under `stage`; their paths relative to it."""
     renders = {"results.json": to_json, "results.csv": to_csv, "results.md": to_markdown,
                "results.tex": to_latex, "index.html": to_html}
     written: list[Path] = []
     for name in RESULT_FILES:
-        write_text_atomic(out_dir / name, renders[name](board))
-        written.append(out_dir / name)
+        write_text_atomic(stage / name, renders[name](board))
+        written.append(Path(name))
     for name, text in paper_files(board).items():
-        write_text_atomic(out_dir / PAPER_DIR / name, text)
-        written.append(out_dir / PAPER_DIR / name)
+        write_text_atomic(stage / PAPER_DIR / name, text)
+        written.append(Path(PAPER_DIR) / name)
     if board.has_per_query:
         for s in board.systems:
-            path = out_dir / PER_QUERY_DIR / f"{s.label}.csv"
-            write_per_query_csv(board, s.label, path)
-            written.append(path)
-    _remove_stale(out_dir, previous, set(plan))
-    _write_record(out_dir, written)
+            rel = Path(PER_QUERY_DIR) / f"{s.label}.csv"
+            write_per_query_csv(board, s.label, stage / rel)
+            written.append(rel)
     return written
+
+
+def _publish(out_dir: Path, stage: Path, staged: list[Path]) -> list[Path]:
+    """Move the staged files into `out_dir`, then delete the earlier run's files this run did
+    not write. The record lists both sets until the move is complete, so a run killed halfway
+    leaves every file of the tool's recorded, for the next run to remove or replace."""
+    previous = _read_record(out_dir)
+    final = [out_dir / rel for rel in staged]
+    entries = [_entry(out_dir, path, stage / rel) for path, rel in zip(final, staged,
+                                                                       strict=True)]
+    _save_record(out_dir, [*previous, *entries])
+    try:
+        for path, rel in zip(final, staged, strict=True):
+            path.parent.mkdir(exist_ok=True)
+            os.replace(stage / rel, path)  # a rename keeps the size and mtime recorded
+    except OSError as exc:
+        raise output_error(exc, out_dir) from None
+    _remove_stale(out_dir, previous, set(final))
+    _save_record(out_dir, entries)
+    return final
 
 
 def board_inputs(board: Leaderboard) -> list[Path]:
