@@ -20,7 +20,6 @@ integer arrays, not ten million strings. Format problems found while reading are
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterator, Sequence
 from itertools import chain
 from pathlib import Path
@@ -33,107 +32,24 @@ from ..findings import FindingLog
 from ..io import fastread
 from ..io.atomic import atomic_writer
 from ..io.csvread import DEFAULT_MAX_BYTES, CsvFile, Record, check_bytes
+from .submission_header import (
+    MATRIX_QUERY_COLUMNS,
+    NUMBER_ROW,
+    check_topk_header,
+    header_kind,
+    is_number,
+    spelling_finding,
+    topk_spelling,
+)
 from .submission_model import ABSENT as ABSENT  # re-exported: the readers' shared model
 from .submission_model import BLANK as BLANK
 from .submission_model import TIE_RULE as TIE_RULE
 from .submission_model import Submission as Submission
 from .submission_model import SubmissionFormat as SubmissionFormat
 
-_FILE_COL = re.compile(r"^(?:file_name|fname)_(\d+)$")
-#: The two spellings of the ranked-file columns; both occur in real submissions.
-FILE_COLUMN_PREFIXES = ("file_name", "fname")
-#: Accepted names of a score matrix's query column: pandas' `index`, an unnamed index (empty),
-#: or the column's own name.
-MATRIX_QUERY_COLUMNS = ("index", "", "caption", "query")
 _BATCH = 1 << 18  # names interned per batch
-#: A score as NumPy, pandas and Python write one: ASCII digits, an optional sign, point and
-#: exponent. Python's float() also takes '1_000', ' 1.5 ' and non-ASCII digits; they are refused.
-#: NaN and infinity spellings are numbers here and reported as not finite (M502).
-_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?i:nan|inf|infinity)"
-_NUMBER_CELL = re.compile(rf"(?:{_NUMBER})\Z")
-_NUMBER_ROW = re.compile(rf"(?:(?:{_NUMBER})\0)*\Z")  # cells joined by NUL (never in a cell)
 _NUMBER_HINT = ("Write a plain decimal number (1.5, -0.25, 3e-05) in every cell: no spaces, "
                 "digit separators or non-ASCII digits.")
-
-
-def is_file_column(cell: str, position: int) -> bool:
-    """Whether a header cell names ranked position `position` (`file_name_N` or `fname_N`)."""
-    return cell in (f"{prefix}_{position}" for prefix in FILE_COLUMN_PREFIXES)
-
-
-#: The first header cells that pandas writes for an index without a name: `""` (to_csv of a
-#: frame indexed by the captions) and `Unnamed: 0` (such a file read back, then written with
-#: index=False).
-UNNAMED_CELLS = ("", "Unnamed: 0")
-
-
-def topk_spelling(cells: list[str]) -> Literal["named", "unnamed", "integers"] | None:
-    """How a header names a top-k file's columns, or None when it is no top-k header:
-    - "named": `caption` then `file_name_1..k` (or `fname_N`), the official header;
-    - "unnamed": an unnamed first cell (`UNNAMED_CELLS`) then the ranked columns: a frame with
-      the captions as its index (`DataFrame(rows, index=captions).to_csv()`). The official 2022
-      script takes column 0 as the caption whatever its header says;
-    - "integers": exactly `0,1,...,k`, a frame's default column names (the 2023 baseline's
-      `pd.DataFrame(data=results).to_csv(index=False)` on rows `[caption, f1, ..., fk]`).
-    The last two are read by position, caption first, with a warning naming the spelling."""
-    if len(cells) < 2:
-        return None
-    if all(is_file_column(c, i) for i, c in enumerate(cells[1:], start=1)):
-        if cells[0] == "caption":
-            return "named"
-        if cells[0] in UNNAMED_CELLS:
-            return "unnamed"
-    if cells == [str(i) for i in range(len(cells))]:
-        return "integers"
-    return None
-
-
-def _spelling_finding(log: FindingLog, spelling: str | None, cells: list[str],
-                      line: int) -> None:
-    """The warning that a positional header spelling was read (nothing for the official one)."""
-    depth = len(cells) - 1
-    header = f"'caption,file_name_1,...,file_name_{depth}'"
-    if spelling == "unnamed":
-        log.add("C209", f"The first header cell is {cells[0]!r} (pandas' unnamed index) before "
-                "the ranked columns: it was read as the caption column.", line=line, column=1,
-                hint=f"Name it 'caption' (pandas: df.rename_axis('caption').to_csv(path)), so "
-                f"that the header is {header}.")
-    elif spelling == "integers":
-        log.add("C210", f"The header is '0,1,...,{depth}' (pandas' default column names): it "
-                f"was read by position, the caption first, then ranked files 1 to {depth}.",
-                line=line, hint=f"Write the header {header} (pandas: "
-                "to_csv(path, header=['caption', 'file_name_1', ...], index=False)).")
-
-
-def _header_kind(cells: list[str], first_row: list[str] | None,
-                 ) -> tuple[SubmissionFormat | None, int]:
-    """(format, index of the query column) a header (and the first data row) suggest."""
-    if topk_spelling(cells) is not None:
-        return "topk", 0
-    low = [c.strip().lower() for c in cells]
-    offset = 1 if low and low[0] in ("", "unnamed: 0") and len(low) > 1 else 0
-    rest = low[offset:]
-    if rest and rest[0] == "index":
-        return "matrix", offset
-    if len(rest) > 1 and all(_FILE_COL.match(c) for c in rest[1:]):
-        return "topk", offset  # `caption,file_name_1,...` or ranked columns under any query name
-    if any(_FILE_COL.match(c) for c in low):
-        return None, 0
-    # no ranked-file column: a matrix when its first row holds scores (or its first cell is
-    # blank, as pandas writes an index header)
-    scores = first_row is not None and len(first_row) > offset + 1 and all(
-        _is_number(c) for c in first_row[offset + 1:])
-    if offset and rest[0] in ("caption", "query") and scores:
-        return "matrix", offset  # a pandas index written before a named query column
-    if low[:1] == [""] and len(low) > 2:
-        return "matrix", 0
-    if len(low) > 1 and scores:
-        return "matrix", 0  # the first cell names the query column; checked by the reader
-    return None, 0
-
-
-def _looks_like_data(cells: list[str]) -> bool:
-    return any(c.lower().endswith((".wav", ".flac", ".mp3")) for c in cells[1:])
 
 
 def load_submission(
@@ -173,7 +89,7 @@ def load_submission(
         log.add("F102", "The file holds no CSV record.", hint="Write the header and the rows.")
         return _finish(empty, log)
     first_row = next(records, None)
-    kind, offset = _header_kind(header.cells, first_row.cells if first_row else None)
+    kind, offset = header_kind(header.cells, first_row.cells if first_row else None)
     if first_row is not None:
         records = chain([first_row], records)
     if format != "auto":
@@ -201,7 +117,7 @@ def _read_fast(path: Path, format: str, max_bytes: int, log: FindingLog) -> Subm
         path, ["caption", *[f"file_name_{i}" for i in range(1, len(header))]])
     if clean is None:
         return None
-    _spelling_finding(log, spelling, header, 1)
+    spelling_finding(log, spelling, header, 1)
     queries, names, ranks = clean
     width = len(header)
     return Submission(path=str(path), format="topk", queries=queries,
@@ -214,51 +130,6 @@ def _finish(sub: Submission, log: FindingLog) -> Submission:
     sub.findings = log.sorted()
     sub.finding_counts = dict(log.counts)
     return sub
-
-
-def _check_topk_header(header: Record, offset: int, log: FindingLog) -> list[Record]:
-    """The findings of a top-k header; `[header]` when the first line is data (then read as the
-    first row), else `[]`."""
-    cells = header.cells
-    low = [c.strip().lower() for c in cells]
-    rows_first: list[Record] = []
-    if offset:
-        log.add(
-            "C202",
-            f"The first header cell is {cells[0]!r}: the file has an extra first column.",
-            line=header.line,
-            column=1,
-            hint="It looks like a pandas index column: write with to_csv(index=False). "
-            "The column was ignored to check the rest.",
-        )
-    expected = ["caption"] + [f"file_name_{i}" for i in range(1, len(cells) - offset)]
-    # exact names (the organizers' scripts select columns by name); fname_N equals file_name_N;
-    # pandas' positional spellings are read with a warning
-    spelling = topk_spelling(cells[offset:])
-    if not offset:
-        _spelling_finding(log, spelling, cells, header.line)
-    if spelling is None or offset and spelling != "named":
-        if _looks_like_data(cells) or low[offset:offset + 1] != ["caption"] and not any(
-            _FILE_COL.match(c) for c in low
-        ):
-            hint = "Start the file with 'caption,file_name_1,...,file_name_10'."
-            if low[:2] in (["file_name", "caption_1"], ["query", "audio_filenames"]):
-                hint = "This looks like a ground-truth file, not a system output. " + hint
-            log.add("C201", "The first line is data, not the header.", line=header.line,
-                    hint=hint)
-            rows_first = [header]
-        else:
-            for col, (got, want) in enumerate(zip(cells[offset:], expected, strict=True),
-                                               start=offset + 1):
-                position = col - offset - 1
-                if got != want and not (position and is_file_column(got, position)):
-                    spelled = (f"{want!r} or 'fname_{position}'" if position else repr(want))
-                    hint = f"Name it {spelled}."
-                    if got.strip().lower() in (want, f"fname_{position}"):
-                        hint = f"Write exactly {spelled} (case and spaces matter)."
-                    log.add("C202", f"Header cell {got!r} should be {spelled}.",
-                            line=header.line, column=col, hint=hint)
-    return rows_first
 
 
 def _padded_row(c: list[str], line: int, offset: int, width: int, depth: int,
@@ -289,7 +160,7 @@ def _padded_row(c: list[str], line: int, offset: int, width: int, depth: int,
 def _read_topk(
     path: Path, header: Record, records: Iterator[Record], offset: int, log: FindingLog
 ) -> Submission:
-    rows_first = _check_topk_header(header, offset, log)
+    rows_first = check_topk_header(header, offset, log)
     width = len(header.cells) - offset
     depth = max(width - 1, 1)
     queries: list[str] = []
@@ -396,12 +267,12 @@ def _read_matrix(
         lines.append(rec.line)
         if not c[0].strip():
             log.add("C206", "The query cell is empty.", line=rec.line, column=offset + 1)
-        if _NUMBER_ROW.match("\0".join(c[1:]) + "\0") is not None:
+        if NUMBER_ROW.match("\0".join(c[1:]) + "\0") is not None:
             values = np.array(c[1:], dtype=np.float64)
         else:
             values = np.empty(width - 1)
             for j, text in enumerate(c[1:]):
-                if _is_number(text):
+                if is_number(text):
                     values[j] = float(text)
                     continue
                 values[j] = np.nan
@@ -409,7 +280,7 @@ def _read_matrix(
                         column=offset + j + 2, hint=_NUMBER_HINT)
         bad = ~np.isfinite(values)
         for j in np.flatnonzero(bad).tolist():
-            if c[j + 1].strip() and _is_number(c[j + 1]):
+            if c[j + 1].strip() and is_number(c[j + 1]):
                 log.add("M502", f"Score {c[j + 1]!r} is not finite.", line=rec.line,
                         column=offset + j + 2, hint="Replace NaN and infinity by finite scores.")
         rows.append(values)
@@ -435,11 +306,6 @@ def _read_matrix(
         header_line=header.line,
         column_of=seen,
     )
-
-
-def _is_number(text: str) -> bool:
-    """Plain decimal or scientific notation (or a NaN/infinity spelling), nothing else."""
-    return _NUMBER_CELL.match(text) is not None
 
 
 def write_topk_csv(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..editions import Edition
-from ..formats.submission import FILE_COLUMN_PREFIXES
+from ..formats.submission_header import FILE_COLUMN_PREFIXES
 
 
 @dataclass(frozen=True)
