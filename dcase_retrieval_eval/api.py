@@ -7,46 +7,36 @@ from pathlib import Path
 from .check.validation import ValidationReport, validate_submission
 from .editions import Edition, check_k, resolve_edition
 from .formats.folders import without_folders
-from .formats.ground_truth import (
-    GroundTruth,
-    QuerySet,
-    load_ground_truth,
-    prepare_ground_truth,
-)
+from .formats.ground_truth import GroundTruth, QuerySet, load_ground_truth
+from .formats.prepare import prepare_ground_truth, read_for_scoring, read_for_validation
 from .formats.submission import Submission, SubmissionFormat, load_submission
 from .io.csvread import DEFAULT_MAX_BYTES
-from .io.overlap import overlapped
 from .measure.scoring import ScoreReport, score_aligned
-
-
-def _as_submission(submission: Submission | str | Path, max_bytes: int,
-                   strip_folders: bool = False) -> Submission:
-    sub = (submission if isinstance(submission, Submission)
-           else load_submission(submission, max_bytes=max_bytes))
-    return without_folders(sub) if strip_folders else sub
-
-
-def _as_ground_truth(gt: GroundTruth | str | Path, max_bytes: int) -> GroundTruth:
-    return gt if isinstance(gt, GroundTruth) else load_ground_truth(gt, max_bytes=max_bytes)
 
 
 def validate(
     submission: Submission | str | Path,
-    against: QuerySet | str | Path,
+    against: QuerySet | str | Path | None = None,
     *,
+    queries: str | Path | None = None,
+    audio_dir: str | Path | None = None,
+    audio_list: str | Path | None = None,
     edition: str | Edition = "auto",
     k: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     strip_folders: bool = False,
 ) -> ValidationReport:
     """Every defect of a submission against a ground truth or a query set, in one report.
-    `strip_folders`: compare ranked names by their base names (a top-k file whose cells hold
-    paths), with one warning (A407) instead of an error (A406)."""
+    Without the ground truth, give `queries` (a CSV with a `caption` column) and the audio set
+    (`audio_dir`, a folder of the evaluation files, or `audio_list`, a file naming them), as
+    `dcase-eval validate --queries` takes them; with it, the audio set widens the ground
+    truth's. `strip_folders`: compare ranked names by their base names (a top-k file whose
+    cells hold paths), with one warning (A407) instead of an error (A406)."""
     check_k(k)  # before any file is read
-    qs, sub = overlapped(
-        lambda: against if isinstance(against, QuerySet) else load_ground_truth(
-            against, max_bytes=max_bytes),
-        lambda: _as_submission(submission, max_bytes, strip_folders))
+    qs, sub = read_for_validation(submission, against, queries=queries, audio_dir=audio_dir,
+                                  audio_list=audio_list, max_bytes=max_bytes)
+    if strip_folders:
+        sub = without_folders(sub)
     report, _ = validate_submission(sub, qs, resolve_edition(edition, qs, k).depth)
     return report
 
@@ -62,16 +52,19 @@ def score(
     max_bytes: int = DEFAULT_MAX_BYTES,
     relevance_threshold: float | None = None,
     strip_folders: bool = False,
+    audio_dir: str | Path | None = None,
+    audio_list: str | Path | None = None,
 ) -> ScoreReport:
     """Official metrics with jackknife CIs; raises `InputError` for an invalid submission unless
     `lenient` (then the policy and its counts are in the report). `relevance_threshold`
     (graded ground truth): the grade from which a file counts for mAP and R@k (default 1).
-    `strip_folders`: as for `validate`."""
+    `audio_dir` / `audio_list`: the whole evaluation set, when the ground truth names only
+    some of its files. `strip_folders`: as for `validate`."""
     check_k(k)
-    truth, sub = overlapped(lambda: _as_ground_truth(gt, max_bytes),
-                            lambda: _as_submission(submission, max_bytes, strip_folders))
-    if relevance_threshold is not None:
-        truth = truth.with_relevance_threshold(relevance_threshold)
+    truth, sub = read_for_scoring(submission, gt, audio_dir=audio_dir, audio_list=audio_list,
+                                  relevance_threshold=relevance_threshold, max_bytes=max_bytes)
+    if strip_folders:
+        sub = without_folders(sub)
     return score_aligned(sub, truth, resolve_edition(edition, truth, k), lenient=lenient,
                          confidence=confidence)
 

@@ -41,3 +41,8 @@ class ScoringRefused(InputError):
 
     def message(self, remedy: str) -> str:
         return f"{self.refusal}; fix it or {remedy}"
+
+
+class OptionError(ValueError):
+    """An option that does not fit the input it is given for (a relevance threshold for binary
+    ground truth, a query file without its audio set). A usage error: the CLI exits 2."""

@@ -18,8 +18,9 @@ from ..check.package_check import label_task
 from ..editions import Edition, check_k, resolve_edition
 from ..errors import InputError, ScoringRefused
 from ..findings import FindingLog, Severity, located
-from ..formats.ground_truth import GroundTruth, load_ground_truth
+from ..formats.ground_truth import GroundTruth
 from ..formats.package import ZipLimits
+from ..formats.prepare import prepare_ground_truth
 from ..io.csvread import DEFAULT_MAX_BYTES
 from ..measure.scoring import ScoreReport, score_aligned
 from .collect import Candidate, collect, dedupe
@@ -92,6 +93,8 @@ def rank(
     baseline: str | None = None,
     characteristics: Sequence[str] | None = None,
     relevance_threshold: float | None = None,
+    audio_dir: str | Path | None = None,
+    audio_list: str | Path | None = None,
 ) -> Leaderboard:
     """Score, order and compare every usable system of `submissions` against `gt`.
 
@@ -103,6 +106,8 @@ def rank(
     `characteristics`: the meta `system.description` keys of Table 4 and the statistics (default
     `paper.DEFAULT_CHARACTERISTICS`, the paper's Table 4).
     `relevance_threshold`: graded ground truth only, the grade from which a file is relevant.
+    `audio_dir` / `audio_list`: the whole evaluation set, when the ground truth names only some
+    of its files (as for `score`).
     """
     check_k(k)
     if isinstance(characteristics, str) or not (
@@ -117,9 +122,8 @@ def rank(
         raise ValueError("alpha must lie in (0, 1)")
     if bootstrap_rankings < 0:
         raise ValueError("bootstrap_rankings must be at least 0")
-    truth = gt if isinstance(gt, GroundTruth) else load_ground_truth(gt, max_bytes=max_bytes)
-    if relevance_threshold is not None:
-        truth = truth.with_relevance_threshold(relevance_threshold)
+    truth = prepare_ground_truth(gt, audio_dir=audio_dir, audio_list=audio_list,
+                                 relevance_threshold=relevance_threshold, max_bytes=max_bytes)
     ed = resolve_edition(edition, truth, k)
     callback = print_progress if progress is True else progress or None
     bar = Bar(callback)

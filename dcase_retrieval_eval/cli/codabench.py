@@ -126,7 +126,7 @@ def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
                    dev_gt: Path | None, dev_seed: int) -> None:
     """Write a Codabench competition bundle (competition.yaml, scoring program, reference
     data, starting kit) for the ground truth --gt; upload the zip as is."""
-    from ..formats.ground_truth import list_audio_dir, read_audio_list
+    from ..formats.ground_truth import load_audio_set
     from ..hosting.bundle import BundleOptionError, build_bundle
     from ..io.atomic import guard_outputs
 
@@ -136,8 +136,7 @@ def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
     if out.suffix.lower() != ".zip":
         raise click.UsageError(f"--out {out} must name a .zip file (Codabench uploads a zip)")
     try:
-        audio_set = (list_audio_dir(audio_dir) if audio_dir is not None else
-                     read_audio_list(audio_list) if audio_list is not None else None)
+        audio_set = load_audio_set(audio_dir, audio_list)
         summary = build_bundle(gt_path, out, title=title, edition=edition,
                                docker_image=docker_image, start=start, final_start=final_start,
                                audio_set=audio_set, dev_fraction=dev_fraction,

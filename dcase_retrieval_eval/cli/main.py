@@ -34,7 +34,6 @@ from .options import (
     OUTPUT_FILE,
     SEED,
     K,
-    load_ground_truth_option,
 )
 
 if TYPE_CHECKING:
@@ -95,15 +94,7 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
              fmt: str, max_bytes: int, strip_folders: bool) -> None:
     """Check SUBMISSION (a CSV, a score matrix in .npz/.npy, a TREC run, or a team package: a
     zip or a folder) and list every defect."""
-    from ..formats.ground_truth import (
-        QuerySet,
-        list_audio_dir,
-        load_ground_truth,
-        load_query_set,
-        read_audio_list,
-    )
-    from ..formats.submission import load_submission
-    from ..io.overlap import overlapped
+    from ..formats.prepare import prepare_query_set, read_for_validation
 
     if gt_path is None and queries_path is None:
         raise click.UsageError("give --gt GT.csv, or --queries Q.csv with --audio-dir/--audio-list")
@@ -114,31 +105,21 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
     if queries_path is not None and audio_dir is None and audio_list is None:
         raise click.UsageError(
             "--queries needs the audio set: --audio-dir DIR or --audio-list FILE")
-    def load_against() -> QuerySet:
-        if gt_path is not None:
-            gt = load_ground_truth(gt_path, max_bytes=max_bytes)
-            if audio_dir is not None:
-                return gt.with_audio_set(list_audio_dir(audio_dir))
-            if audio_list is not None:
-                return gt.with_audio_set(read_audio_list(audio_list))
-            return gt
-        assert queries_path is not None
-        return load_query_set(queries_path, audio_dir=audio_dir, audio_list=audio_list,
-                              max_bytes=max_bytes)
-
     try:
         if submission.is_dir() or submission.suffix.lower() == ".zip":
             if strip_folders:
                 raise click.UsageError("--strip-folders applies to one CSV submission, not to "
                                        "a team package")
-            _validate_package(submission, load_against(), edition, k, fmt, max_bytes)
+            against = prepare_query_set(gt_path, queries=queries_path, audio_dir=audio_dir,
+                                        audio_list=audio_list, max_bytes=max_bytes)
+            _validate_package(submission, against, edition, k, fmt, max_bytes)
             return
-        against, sub = overlapped(load_against,
-                                  lambda: load_submission(submission, max_bytes=max_bytes))
+        qs, sub = read_for_validation(submission, gt_path, queries=queries_path,
+                                      audio_dir=audio_dir, audio_list=audio_list,
+                                      max_bytes=max_bytes)
         from ..api import validate as run_validate  # the report models load after reading
 
-        report = run_validate(sub, against, edition=edition, k=k, max_bytes=max_bytes,
-                              strip_folders=strip_folders)
+        report = run_validate(sub, qs, edition=edition, k=k, strip_folders=strip_folders)
     except InputError as exc:
         exit_invalid(str(exc), exc.findings, fmt="json" if fmt == "json" else "text")
     if fmt == "json":
@@ -206,18 +187,21 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
     if submission is None or gt_path is None:
         raise click.UsageError("give SUBMISSION and --gt GT.csv (or --codabench IN OUT)")
     # only what reading needs comes before it: the scoring models load after
+    from ..errors import OptionError
+    from ..formats.prepare import read_for_scoring
     from ..formats.score_matrix_npy import sidecar_paths
-    from ..formats.submission import load_submission
     from ..io.atomic import guard_outputs, write_text_atomic
-    from ..io.overlap import overlapped
 
     guard_outputs(files=[per_query, output], inputs=[submission, gt_path, audio_list, audio_dir,
                                                      *sidecar_paths(submission)])
     try:
-        gt, sub = overlapped(
-            lambda: load_ground_truth_option(gt_path, audio_dir, audio_list,
-                                             relevance_threshold, max_bytes),
-            lambda: load_submission(submission, max_bytes=max_bytes))
+        try:
+            gt, sub = read_for_scoring(submission, gt_path, audio_dir=audio_dir,
+                                       audio_list=audio_list,
+                                       relevance_threshold=relevance_threshold,
+                                       max_bytes=max_bytes)
+        except OptionError as exc:  # an option that does not fit the file: not a finding
+            raise click.UsageError(str(exc)) from None
         from ..api import score as run_score
 
         report = run_score(sub, gt, edition=edition, k=k, lenient=lenient,

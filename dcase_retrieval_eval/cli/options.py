@@ -61,7 +61,7 @@ def load_ground_truth_option(gt_path: Path, audio_dir: Path | None, audio_list: 
                              relevance_threshold: float | None, max_bytes: int) -> Any:
     """The `--gt` file with its audio set and grade threshold; an option that does not fit the
     file (a threshold on a binary ground truth, say) is a usage error, not a finding."""
-    from ..formats.ground_truth import prepare_ground_truth
+    from ..formats.prepare import prepare_ground_truth
 
     try:
         return prepare_ground_truth(gt_path, audio_dir=audio_dir, audio_list=audio_list,

@@ -29,7 +29,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import InputError
+from ..errors import InputError, OptionError
 from ..findings import Finding, FindingLog
 from ..io import fastread
 from ..io.csvread import DEFAULT_MAX_BYTES, CsvFile, Record, check_bytes
@@ -123,9 +123,9 @@ class GroundTruth(QuerySet):
     def with_relevance_threshold(self, threshold: float) -> GroundTruth:
         """Graded ground truth whose relevant files are those graded at least `threshold`."""
         if self.grades is None or self.judged_indptr is None or self.judged_indices is None:
-            raise ValueError("a relevance threshold applies to graded ground truth only")
+            raise OptionError("a relevance threshold applies to graded ground truth only")
         if not np.isfinite(threshold) or threshold < 0:
-            raise ValueError("the relevance threshold must be a non-negative number")
+            raise OptionError("the relevance threshold must be a non-negative number")
         indptr, indices = _at_least(self.judged_indptr, self.judged_indices, self.grades,
                                     threshold)
         return replace(self, rel_indptr=indptr, rel_indices=indices,
@@ -508,13 +508,10 @@ def load_query_set(
     findings = log.sorted()
     if any(f.severity == "error" for f in findings):
         raise InputError(f"{path} is not a usable query set", findings)
-    if audio_dir is not None:
-        audio = list_audio_dir(audio_dir)
-    elif audio_list is not None:
-        audio = read_audio_list(audio_list)
+    listed = load_audio_set(audio_dir, audio_list)
     return QuerySet(
         queries=list(queries),
-        audio=audio,
+        audio=audio if listed is None else listed,
         source=str(path),
         query_lines=list(queries.values()),
         findings=findings,
@@ -542,24 +539,13 @@ def read_audio_list(path: str | Path) -> list[str]:
     return [ln for ln in text.splitlines() if ln.strip()]
 
 
-def prepare_ground_truth(
-    gt: GroundTruth | str | Path,
-    *,
-    audio_dir: str | Path | None = None,
-    audio_list: str | Path | None = None,
-    relevance_threshold: float | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-) -> GroundTruth:
-    """A ground truth with its audio set (a folder or a list) and, for graded relevance, the
-    grade from which a file counts as relevant; what `validate`, `score` and `rank` share.
-
-    Raises `ValueError` when a relevance threshold is given for binary ground truth."""
-    truth = gt if isinstance(gt, GroundTruth) else load_ground_truth(gt, max_bytes=max_bytes)
+def load_audio_set(audio_dir: str | Path | None = None,
+                   audio_list: str | Path | None = None) -> list[str] | None:
+    """The audio set of a folder (`--audio-dir`) or of a list file (`--audio-list`); None when
+    neither is given. The folder wins when both are: the commands that take both refuse that
+    before reading."""
     if audio_dir is not None:
-        truth = truth.with_audio_set(list_audio_dir(audio_dir))
-    elif audio_list is not None:
-        truth = truth.with_audio_set(read_audio_list(audio_list))
-    if relevance_threshold is not None:
-        truth = truth.with_relevance_threshold(relevance_threshold)
-    truth.audio_index  # noqa: B018 - every check needs it: built here, on the reading thread
-    return truth
+        return list_audio_dir(audio_dir)
+    if audio_list is not None:
+        return read_audio_list(audio_list)
+    return None

@@ -22,7 +22,8 @@ import yaml
 
 from ..editions import Edition, resolve_edition
 from ..errors import InputError
-from ..formats.ground_truth import QuerySet, load_ground_truth
+from ..formats.ground_truth import QuerySet
+from ..formats.prepare import prepare_ground_truth
 from ..io.atomic import atomic_path
 from . import bundle_pages
 from .codabench import AUDIO_SET, score_keys
@@ -305,13 +306,11 @@ def build_bundle(gt_path: str | Path, out: str | Path, *, title: str | None = No
     if dev_fraction is not None and dev_gt is not None:
         raise BundleOptionError("give either --dev-fraction or --dev-gt, not both")
     gt_path, out = Path(gt_path), Path(out)
-    gt = load_ground_truth(gt_path)
-    if audio_set is not None:
-        bad = [a for a in audio_set if "\n" in a or "\r" in a or not a.strip()]
-        if bad:
-            raise BundleOptionError(f"the audio set holds a name that cannot be listed one per "
-                                    f"line: {bad[0]!r}")
-        gt = gt.with_audio_set(audio_set)
+    gt = prepare_ground_truth(gt_path, audio_set=audio_set)
+    bad = [a for a in audio_set or () if "\n" in a or "\r" in a or not a.strip()]
+    if bad:
+        raise BundleOptionError(f"the audio set holds a name that cannot be listed one per "
+                                f"line: {bad[0]!r}")
     ed = resolve_edition(edition, gt)
     if ed.submission_format == "topk" and len(gt.audio) < ed.depth:
         raise InputError(f"{gt_path} lists {len(gt.audio)} audio files; a ranking needs "
@@ -352,7 +351,7 @@ def build_bundle(gt_path: str | Path, out: str | Path, *, title: str | None = No
                         f"reference_data/{AUDIO_SET}": listed}
     elif dev_gt is not None:
         dev_path = Path(dev_gt)
-        dev = load_ground_truth(dev_path)
+        dev = prepare_ground_truth(dev_path)
         if ed.submission_format == "topk" and len(dev.audio) < ed.depth:
             raise InputError(f"{dev_path} lists {len(dev.audio)} audio files; a ranking needs "
                              f"{ed.depth}")

@@ -26,7 +26,8 @@ from pathlib import Path
 from ..editions import Edition, resolve_edition
 from ..errors import InputError, OutputError
 from ..findings import Finding, make_finding, shown_text
-from ..formats.ground_truth import GroundTruth, load_ground_truth, read_audio_list
+from ..formats.ground_truth import GroundTruth
+from ..formats.prepare import prepare_ground_truth
 from ..formats.submission import load_submission
 from ..io.atomic import guard_outputs, write_text_atomic
 from ..measure.scoring import score_aligned
@@ -95,10 +96,7 @@ def _reference(input_dir: Path, output_dir: Path) -> GroundTruth:
                       "must fix the bundle.", findings)
     audio_set = input_dir / "ref" / AUDIO_SET
     try:
-        gt = load_ground_truth(path)
-        if audio_set.is_file():
-            gt = gt.with_audio_set(read_audio_list(audio_set))
-        return gt
+        return prepare_ground_truth(path, audio_list=audio_set if audio_set.is_file() else None)
     except InputError as exc:
         raise _reject(output_dir, f"The reference data is unusable: {exc}", exc.findings) from None
     except OSError as exc:
