@@ -22,6 +22,7 @@ import numpy.typing as npt
 from ..check.names import NameCheck, check_names
 from ..errors import InputError
 from ..formats.ground_truth import GroundTruth
+from ..formats.prepare import prepare_ground_truth
 from .conventions.spec import Direction
 from .rankstats import is_tensor, to_numpy
 from .scoring import ScoreReport
@@ -71,8 +72,7 @@ def named_relevance(gt: GroundTruth, query_names: Any, item_names: Any,
                     threshold: float | None, deepest: int) -> NamedRelevance:
     """Check the names and map the ground truth's judgements onto the matrix; `deepest` is the
     largest cut-off asked (no judged file without a column may stand within it)."""
-    if threshold is not None:
-        gt = gt.with_relevance_threshold(threshold)
+    gt = prepare_ground_truth(gt, relevance_threshold=threshold)
     t2a = direction == "text-to-audio"
     check = check_names(gt, query_names, item_names, shape, captions_are_rows=t2a)
     if check.errors:
