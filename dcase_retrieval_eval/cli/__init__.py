@@ -6,7 +6,7 @@ command parses options, calls the Python API and hands the result to a renderer 
 
 The commands are imported lazily, inside `run()`: importing them (click, pydantic, the readers)
 takes about a tenth of a second, and a Ctrl-C in that time must end like one later on, with
-"interrupted" and exit 130, not a traceback.
+"interrupted" and exit 130, not a traceback; SIGTERM likewise ends with "terminated" and 143.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import importlib
 import sys
 from typing import Any
 
-from .exits import EXIT_INTERRUPTED
+from .exits import EXIT_INTERRUPTED, Terminated, handle_sigterm
 
 __all__ = ["main", "run"]
 
@@ -27,13 +27,19 @@ def _commands() -> Any:
 
 
 def run() -> None:
-    """The console script's entry point (see `cli.main.run` for the exit codes)."""
+    """The console script's entry point (see `cli.main.run` for the exit codes). SIGTERM is
+    handled from the first instant, like Ctrl-C: clean up, "terminated", exit 143."""
+    handle_sigterm()
     try:
-        commands = _commands()
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(EXIT_INTERRUPTED)
-    commands.run()
+        try:
+            commands = _commands()
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted\n")
+            sys.exit(EXIT_INTERRUPTED)
+        commands.run()
+    except Terminated:
+        sys.stderr.write("terminated\n")
+        raise
 
 
 def __getattr__(name: str) -> Any:

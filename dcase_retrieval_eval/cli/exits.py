@@ -6,6 +6,7 @@ input (its findings and the reason) and exits.
 2: usage error: a mistaken command line, or an output that would replace an input.
 3: internal error, reported in one line, never a traceback (a defect of the toolkit).
 130: interrupted (Ctrl-C), as a shell reports it.
+143: terminated (SIGTERM: `timeout`, `kill`, `docker stop`), cleaned up as after Ctrl-C.
 
 Nothing heavy is imported here: `cli/__init__` reads the codes before the commands load.
 """
@@ -13,7 +14,9 @@ Nothing heavy is imported here: `cli/__init__` reads the codes before the comman
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal, NoReturn
 
@@ -25,6 +28,7 @@ EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 128 + signal.SIGTERM
 #: findings printed in a terminal; the JSON document and the Codabench page hold all of them
 SHOWN_FINDINGS = 200
 
@@ -35,6 +39,28 @@ def command_line_message(exc: Exception) -> str:
     from ..errors import LENIENT_ON_COMMAND_LINE, ScoringRefused
 
     return exc.message(LENIENT_ON_COMMAND_LINE) if isinstance(exc, ScoringRefused) else str(exc)
+
+
+class Terminated(SystemExit):
+    """SIGTERM, raised in the main thread where the signal arrives. It unwinds the run as Ctrl-C
+    does, so every `finally` and context manager cleans up (an extracted package, a staging
+    folder, a temporary file), and then ends the process with exit 143. Being a SystemExit, no
+    `except Exception` on the way can swallow it."""
+
+    def __init__(self) -> None:
+        super().__init__(EXIT_TERMINATED)
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up
+    raise Terminated
+
+
+def handle_sigterm() -> None:
+    """Turn SIGTERM into `Terminated` for this process (the command line only: the Python API
+    leaves the caller's signal handlers alone). A no-op outside the main thread."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 def exit_invalid(message: str, findings: Sequence[Finding] = (), *,

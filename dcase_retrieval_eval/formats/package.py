@@ -32,12 +32,15 @@ from ..editions import RETRIEVAL_TASKS, task_years
 from ..findings import FindingLog, shown_text
 from ..io.csvread import DEFAULT_MAX_BYTES
 from ..io.regular import NOT_REGULAR, NotRegularFile, open_regular
+from ..io.scratch import make_scratch_dir
 from .meta import declared_label, load_meta
 from .meta_model import SystemMeta
 from .submission import Submission, load_submission
 from .team_identity import DCASE_LABEL, is_label
 
 MAX_SYSTEMS = 4
+#: a zip package is extracted into $TMPDIR/dcase-package-<pid>-<random> (io/scratch)
+EXTRACT_PREFIX = "dcase-package-"
 OUTPUT_SUFFIX = ".output.csv"
 META_SUFFIXES = (".meta.yaml", ".meta.yml")
 #: Operating-system litter that is skipped silently.
@@ -322,7 +325,8 @@ def open_package(path: str | Path, limits: ZipLimits | None = None) -> Iterator[
         if path.is_dir():
             files = _scan_folder(path, pkg.log)
         else:
-            tmp = tempfile.mkdtemp(prefix="dcase-package-")
+            # named after this process, so that a later run removes it if this one is killed
+            tmp = str(make_scratch_dir(tempfile.gettempdir(), EXTRACT_PREFIX))
             files = _extract_zip(path, Path(tmp), limits or ZipLimits(), pkg.log)
         _classify(pkg, files)
         labels = sorted(set(pkg.outputs) | set(pkg.metas))

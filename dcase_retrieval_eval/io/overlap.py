@@ -32,7 +32,7 @@ def overlapped(first: Callable[[], First], second: Callable[[], Second]) -> tupl
     helper.start()
     try:
         other = second()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):  # Ctrl-C, SIGTERM: do not wait for the helper
         raise
     except BaseException:
         helper.join()
