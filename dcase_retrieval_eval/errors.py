@@ -8,9 +8,19 @@ from .findings import Finding
 class InputError(Exception):
     """An input file cannot be used at all (the CLI exits 1 and prints the findings)."""
 
-    def __init__(self, message: str, findings: list[Finding] | None = None) -> None:
+    def __init__(self, message: str, findings: list[Finding] | None = None,
+                 counts: dict[str, int] | None = None) -> None:
         super().__init__(message)
         self.findings = findings or []
+        #: findings per code, past the per-code limit of `findings` too (a validation's counts)
+        self.counts: dict[str, int] = dict(counts) if counts else _tally(self.findings)
+
+
+def _tally(findings: list[Finding]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.code] = counts.get(f.code, 0) + 1
+    return counts
 
 
 class OutputError(Exception):
@@ -29,10 +39,11 @@ class ScoringRefused(InputError):
     `lenient=True`, the command line `--lenient`, and a ranking says that it was strict."""
 
     def __init__(self, path: str, errors: int, findings: list[Finding] | None = None,
+                 counts: dict[str, int] | None = None,
                  remedy: str = LENIENT_IN_PYTHON) -> None:
         self.path = path
         self.errors = errors
-        super().__init__(self.message(remedy), findings)
+        super().__init__(self.message(remedy), findings, counts)
 
     @property
     def refusal(self) -> str:

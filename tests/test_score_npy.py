@@ -147,7 +147,7 @@ def test_bad_files_are_findings(tmp_path: Path) -> None:
             # nothing usable was read: no flood of missing queries
             assert not any(c == "Q301" for c, _, _ in found), what
         proc = run_cli("score", path, "--gt", gt)
-        assert proc.returncode == 1 and expected[0] in proc.stdout, what
+        assert proc.returncode == 1 and expected[0] in proc.stderr, what
     # an archive that is not one, a truncated one, a .npy without its sidecars
     broken = tmp_path / "x.npz"
     broken.write_text("index,a.wav\nq,1\n", encoding="utf-8")

@@ -84,7 +84,7 @@ def test_invalid_submission_refused_then_lenient_policy(tmp_path: Path) -> None:
     # every present query has its file first; the missing one scores 0
     assert report.metrics["mAP@10"].value == pytest.approx(59 / 60)
     proc = run_cli("score", tmp_path / "sub.csv", "--gt", tmp_path / "gt.csv")
-    assert proc.returncode == 1 and "A402" in proc.stdout
+    assert proc.returncode == 1 and "A402" in proc.stderr and proc.stdout == ""
     proc = run_cli("score", tmp_path / "sub.csv", "--gt", tmp_path / "gt.csv", "--lenient",
                    "--format", "json")
     assert proc.returncode == 0

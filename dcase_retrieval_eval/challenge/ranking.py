@@ -60,7 +60,7 @@ def _score_all(cands: list[Candidate], gt: GroundTruth, edition: Edition, lenien
                    else str(exc))
             rejected.append(Rejected(
                 label=c.label, team=c.team, source=c.source, reason=f"invalid system output: {why}",
-                codes=dict(sorted(log.counts.items())),
+                codes=dict(sorted(exc.counts.items())),  # past the per-code limit too
                 first_findings=[located(f) for f in log.sorted(Severity.ERROR)[:FIRST_SHOWN]]))
         bar.step(c.label)
 

@@ -22,7 +22,6 @@ from .exits import (
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
-    command_line_message,
     exit_invalid,
 )
 from .options import (
@@ -161,9 +160,11 @@ def _validate_package(path: Path, against: Any, edition: str, k: int | None, fmt
               help="Graded ground truth: the grade from which a file counts as relevant for "
               "mAP and R@k (default 1).")
 @click.option("--per-query", "per_query", type=_OUT, help="Write per-query values to this CSV.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
-              show_default=True)
-@click.option("--output", type=_OUT, help="Write the scores here instead of standard output.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default=None,
+              help="Default: the one --output's extension names (.json, .csv, .txt), else "
+              "text.")
+@click.option("--output", type=_OUT, help="Write the scores here instead of standard output "
+              "(JSON: the report, also for a refused submission).")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
               show_default=True)
 @click.option("--codabench", nargs=2, type=click.Path(path_type=Path), default=None,
@@ -174,7 +175,7 @@ def _validate_package(path: Path, against: Any, edition: str, k: int | None, fmt
               help="Compare ranked names by their base names (cells that hold paths).")
 def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | None,
           lenient: bool, audio_dir: Path | None, audio_list: Path | None,
-          relevance_threshold: float | None, per_query: Path | None, fmt: str,
+          relevance_threshold: float | None, per_query: Path | None, fmt: str | None,
           output: Path | None, max_bytes: int, codabench: tuple[Path, Path] | None,
           strip_folders: bool) -> None:
     """Score SUBMISSION (a CSV, a score matrix in .npz/.npy, or a TREC run) against --gt: mAP@k
@@ -190,10 +191,12 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
     from ..errors import OptionError
     from ..formats.prepare import read_for_scoring
     from ..formats.score_matrix_npy import sidecar_paths
-    from ..io.atomic import guard_outputs, write_text_atomic
+    from ..io.atomic import guard_outputs
+    from .score_output import refuse, score_format, write_scores
 
     guard_outputs(files=[per_query, output], inputs=[submission, gt_path, audio_list, audio_dir,
                                                      *sidecar_paths(submission)])
+    fmt = score_format(fmt, output)  # after the guard: replacing an input is the worse mistake
     try:
         try:
             gt, sub = read_for_scoring(submission, gt_path, audio_dir=audio_dir,
@@ -207,34 +210,12 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
         report = run_score(sub, gt, edition=edition, k=k, lenient=lenient,
                            strip_folders=strip_folders)
     except InputError as exc:
-        exit_invalid(command_line_message(exc), exc.findings,
-                     fmt="json" if fmt == "json" else "text")
-    from ..report.tabular import score_csv, score_json
-
+        refuse(exc, fmt, output)
     if per_query is not None:
         from ..report.per_query import write_per_query
 
         write_per_query(per_query, report, gt)
-    if fmt == "text":
-        from ..report.terminal import print_score
-
-        if output is not None:
-            from ..report.console import make_console
-
-            with open(os.devnull, "w") as devnull:
-                console = make_console(record=True, width=120, file=devnull)
-                print_score(console, report)
-            write_text_atomic(output, console.export_text())
-        else:
-            print_score(_console(), report)
-        return
-    text = score_json(report) if fmt == "json" else score_csv(report)
-    if output is not None:
-        write_text_atomic(output, text)
-    else:
-        click.echo(text, nl=False)
-    if report.policy.mode == "lenient":
-        click.echo(f"policy: {report.policy.describe()}", err=True)
+    write_scores(report, fmt, output)
 
 
 @main.command()

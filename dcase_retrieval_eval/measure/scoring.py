@@ -184,9 +184,9 @@ def score_aligned(
     if unreadable:
         raise InputError(
             f"{sub.path} cannot be read as a submission ({', '.join(unreadable)}); nothing in "
-            "it can be scored, even leniently", report.findings)
+            "it can be scored, even leniently", report.findings, report.counts)
     if not report.valid and not lenient:
-        raise ScoringRefused(sub.path, report.errors, report.findings)
+        raise ScoringRefused(sub.path, report.errors, report.findings, report.counts)
     policy = Policy(
         mode="lenient" if not report.valid else "strict",
         missing_queries=alignment.missing_queries,

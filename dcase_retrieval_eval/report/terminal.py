@@ -29,6 +29,11 @@ def findings_table(findings: list[Finding], title: str = "") -> Table:
     return table
 
 
+def more_findings_note(n: int) -> str:
+    """Said under a findings table that shows only the first ones (`validate`, `score`)."""
+    return f"... {n} more finding(s) not shown (use --format json for all kept findings)"
+
+
 def print_validation(console: Console, report: ValidationReport, limit: int = 200) -> None:
     if report.findings:
         shown = report.findings[:limit]
@@ -37,8 +42,7 @@ def print_validation(console: Console, report: ValidationReport, limit: int = 20
             console.print(findings_table(list(group), title=file))
         total = sum(report.counts.values())
         if total > len(shown):
-            console.print(f"... {total - len(shown)} more finding(s) not shown "
-                          "(use --format json for all kept findings)")
+            console.print(more_findings_note(total - len(shown)))
     style = "green" if report.valid else "bold red"
     console.print(Text(report.summary, style=style))
 
