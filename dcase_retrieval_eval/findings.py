@@ -119,7 +119,8 @@ CATALOGUE: dict[str, CodeInfo] = {
         _c("A401", "unknown-audio-file", E, "A ranked file is not in the audio set."),
         _c("A402", "repeated-file", E, "A file appears twice in one ranking."),
         _c("A403", "too-few-files", E, "A ranking holds fewer than k files."),
-        _c("A404", "too-many-files", E, "A ranking holds more than k files."),
+        _c("A404", "too-many-files", W, "A ranking holds more than k files; it is scored at "
+           "depth k and the rest is ignored."),
         _c("A405", "audio-set-unknown", W, "The ground truth lists only relevant clips: "
            "names outside them were not checked."),
         _c("A406", "names-with-folders", E, "Ranked names carry a folder before an audio-set "

@@ -43,8 +43,10 @@ class ValidationReport(BaseModel):
     @property
     def summary(self) -> str:
         verdict = "valid" if self.valid else "INVALID"
+        cut = " (deeper rankings cut there, A404)" if self.counts.get("A404") else ""
         return (f"{self.path}: {verdict} - {self.errors} error(s), {self.warnings} warning(s); "
-                f"{self.n_rows} rows for {self.n_queries} queries, depth {self.depth}")
+                f"{self.n_rows} rows for {self.n_queries} queries, scored at depth "
+                f"{self.depth}{cut}")
 
 
 @dataclass
@@ -318,13 +320,23 @@ def _check_files(
         log.add("A403", f"The ranking holds {n} file(s); {depth} are required.", line=line,
                 column=n + 2 if sub.format == "topk" else 0,
                 hint=f"Give exactly {depth} distinct files, best first.")
-    for r in long.tolist():
-        line = int(sub.lines[r])
-        if line in cell_count_bad:
-            continue
-        log.add("A404", f"The ranking holds {int(sub.n_given[r])} files; {depth} are expected.",
-                line=line, column=depth + 2,
-                hint=f"Keep only the best {depth}; the others are ignored.")
+    _deeper_rankings(sub, long, depth, cell_count_bad, log)
+
+
+def _deeper_rankings(sub: Submission, long: npt.NDArray[np.intp], depth: int,
+                     cell_count_bad: set[int], log: FindingLog) -> None:
+    """Rankings deeper than the edition's depth are scored at that depth: one warning for the
+    file (not one per row: a top-15 file is one decision, not 5,225 defects), on the first."""
+    lines = [int(sub.lines[r]) for r in long.tolist() if int(sub.lines[r]) not in cell_count_bad]
+    if not lines:
+        return
+    deepest = int(sub.n_given[long].max())
+    rows = f"{len(lines)} ranking(s) hold" if len(lines) > 1 else "The ranking holds"
+    log.add("A404", f"{rows} more than {depth} files (up to {deepest}); each is scored at "
+            f"depth {depth}, and the files after position {depth} are ignored.",
+            line=lines[0], column=depth + 2,
+            hint=f"Nothing to fix for depth {depth}; to score deeper, pass --k {deepest} (or "
+            "the --edition you meant).")
 
 
 def _cell_place(sub: Submission, row: int, position: int) -> tuple[int, int]:
