@@ -25,6 +25,20 @@ class PackageSystem(BaseModel):
     meta_file: ShownText | None = None
     meta: SystemMeta | None = None
     validation: ValidationReport | None = None
+    #: package-level findings per code that are about this system (its meta, label, task)
+    counts: dict[str, int] = {}
+
+    @property
+    def verdict(self) -> tuple[bool, int, int]:
+        """(valid, errors, warnings) of this system: its meta findings and its output's; a
+        system without a checked output or without a meta file is not valid."""
+        counts = dict(self.counts)
+        for code, n in (self.validation.counts if self.validation is not None else {}).items():
+            counts[code] = counts.get(code, 0) + n
+        errors = sum(n for c, n in counts.items() if CATALOGUE[c].severity == Severity.ERROR)
+        warnings = sum(n for c, n in counts.items() if CATALOGUE[c].severity == Severity.WARNING)
+        usable = self.validation is not None and self.meta_file is not None
+        return usable and errors == 0, errors, warnings
 
 
 class PackageReport(BaseModel):
@@ -76,6 +90,7 @@ def validate_package(
     systems: list[PackageSystem] = []
     with open_package(path, limits) as pkg:
         for label in sorted(set(pkg.outputs) | set(pkg.metas)):
+            before = dict(pkg.log.counts)
             meta = read_meta(pkg, label, task)
             report = None
             other = pkg.foreign.get(label)
@@ -90,7 +105,9 @@ def validate_package(
                                                  depth)
             systems.append(PackageSystem(
                 label=label, output=pkg.outputs.get(label, (None, None))[1],
-                meta_file=pkg.metas.get(label, (None, None))[1], meta=meta, validation=report))
+                meta_file=pkg.metas.get(label, (None, None))[1], meta=meta, validation=report,
+                counts={c: n - before.get(c, 0) for c, n in sorted(pkg.log.counts.items())
+                        if n > before.get(c, 0)}))
         package = _package_report(pkg, against.n_queries, depth)
         technical = [display for _, display in pkg.reports]
     valid = package.valid and all(s.validation is None or s.validation.valid for s in systems)

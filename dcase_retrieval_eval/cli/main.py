@@ -134,15 +134,13 @@ def _validate_package(path: Path, against: Any, edition: str, k: int | None, fmt
                       max_bytes: int) -> None:
     """A team package (zip or folder): every system checked, all findings in one run."""
     from ..check.package_check import validate_package
-    from ..report.terminal import print_validation
+    from ..report.terminal import print_package
 
     report = validate_package(path, against, edition=edition, k=k, max_bytes=max_bytes)
     if fmt == "json":
         click.echo(report.model_dump_json(indent=2))
     else:
-        console = _console()
-        for sub_report in report.reports():
-            print_validation(console, sub_report)
+        print_package(_console(), report)
     sys.exit(EXIT_OK if report.valid else EXIT_INVALID)
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from ..check.validation import ValidationReport
-from ..findings import Finding
+from ..findings import CATALOGUE, Finding, Severity
 from ..measure.scoring import ScoreReport
+
+if TYPE_CHECKING:  # the package models load yaml (meta files): not for a single file's table
+    from ..check.package_check import PackageReport, PackageSystem
 
 _STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
@@ -34,17 +38,73 @@ def more_findings_note(n: int) -> str:
     return f"... {n} more finding(s) not shown (use --format json for all kept findings)"
 
 
+def _print_findings(console: Console, report: ValidationReport, limit: int = 200) -> None:
+    """The first `limit` findings, one table per file (ground-truth findings are not placed in
+    the submission), and a note of how many are not shown."""
+    shown = report.findings[:limit]
+    for file, group in groupby(shown, key=lambda f: f.file or report.path):
+        console.print(findings_table(list(group), title=file))
+    total = sum(report.counts.values())
+    if total > len(shown):
+        console.print(more_findings_note(total - len(shown)))
+
+
 def print_validation(console: Console, report: ValidationReport, limit: int = 200) -> None:
-    if report.findings:
-        shown = report.findings[:limit]
-        # one table per file: ground-truth findings are not placed in the submission
-        for file, group in groupby(shown, key=lambda f: f.file or report.path):
-            console.print(findings_table(list(group), title=file))
-        total = sum(report.counts.values())
-        if total > len(shown):
-            console.print(more_findings_note(total - len(shown)))
+    _print_findings(console, report, limit)
     style = "green" if report.valid else "bold red"
     console.print(Text(report.summary, style=style))
+
+
+def print_package(console: Console, report: PackageReport) -> None:
+    """A team package: the findings of its layout and of each system, then one line per system
+    (label, verdict, errors, warnings) and the package's verdict last. No per-file summary line
+    comes first, where it would read as the package's verdict."""
+    for sub_report in report.reports():
+        _print_findings(console, sub_report)
+    width = max((len(s.label) for s in report.systems), default=0)
+    for system in report.systems:
+        valid, errors, warnings = system.verdict
+        line = Text(f"  {system.label:<{width}}  ")
+        line.append("valid" if valid else "INVALID" + _missing(system),
+                    style="green" if valid else "bold red")
+        line.append(f"  {errors} error(s), {warnings} warning(s)")
+        if system.validation is not None:
+            v = system.validation
+            line.append(f"; {v.n_rows} rows for {v.n_queries} queries", style="dim")
+        console.print(line)
+    # package-level findings that no system's check made: the layout, the technical reports
+    own = {c: n - sum(s.counts.get(c, 0) for s in report.systems)
+           for c, n in report.package.counts.items()}
+    own_errors, own_warnings = _severities(own)
+    if own_errors or own_warnings:
+        console.print(f"  (package layout and reports)  {own_errors} error(s), {own_warnings} "
+                      "warning(s)")
+    verdicts = [s.verdict for s in report.systems]
+    bad = sum(1 for ok, _, _ in verdicts if not ok)
+    errors = own_errors + sum(e for _, e, _ in verdicts)
+    warnings = own_warnings + sum(w for _, _, w in verdicts)
+    console.print(Text(
+        f"{report.package.path}: {'valid' if report.valid else 'INVALID'} package - "
+        f"{f'{bad} of {len(verdicts)} system(s) invalid' if verdicts else 'no system found'}; "
+        f"{errors} error(s), {warnings} warning(s) in all; scored at depth "
+        f"{report.package.depth}",
+        style="green" if report.valid else "bold red"))
+
+
+def _missing(system: PackageSystem) -> str:
+    """Why a system has no verdict of its own findings: a file it lacks, or another task."""
+    if system.output is None:
+        return " (no output, P703)"
+    if system.validation is None:
+        return " (output not checked, P728)"
+    return " (no meta file, P702)" if system.meta_file is None else ""
+
+
+def _severities(counts: dict[str, int]) -> tuple[int, int]:
+    """(errors, warnings) among findings counted per code."""
+    errors = sum(n for c, n in counts.items() if CATALOGUE[c].severity == Severity.ERROR)
+    warnings = sum(n for c, n in counts.items() if CATALOGUE[c].severity == Severity.WARNING)
+    return errors, warnings
 
 
 def print_score(console: Console, report: ScoreReport) -> None:
