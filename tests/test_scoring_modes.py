@@ -48,7 +48,7 @@ def test_score_strict_and_lenient_through_the_entry_point(tmp_path: Path, gt: Pa
     rows[3][2] = "c"  # an unknown file
     sub = sub_file(tmp_path, rows)
     proc = run_cli("score", sub, "--gt", gt)
-    assert proc.returncode == 1 and "A401" in proc.stdout
+    assert proc.returncode == 1 and "A401" in proc.stderr and proc.stdout == ""
     assert "Traceback" not in proc.stdout + proc.stderr
     proc = run_cli("score", sub, "--gt", gt, "--lenient")
     assert proc.returncode == 0, proc.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ..editions import Edition, resolve_edition
-from ..findings import Finding, ShownText
+from ..findings import Finding, FindingLog, ShownText
 from ..formats.ground_truth import QuerySet
 from ..formats.meta_model import SystemMeta
 from ..formats.package import OpenedPackage, ZipLimits, open_package, read_meta, read_output
@@ -35,8 +35,8 @@ class PackageSystem(BaseModel):
         counts = dict(self.counts)
         for code, n in (self.validation.counts if self.validation is not None else {}).items():
             counts[code] = counts.get(code, 0) + n
-        errors = sum(n for c, n in counts.items() if CATALOGUE[c].severity == Severity.ERROR)
-        warnings = sum(n for c, n in counts.items() if CATALOGUE[c].severity == Severity.WARNING)
+        log = FindingLog.of([], counts)
+        errors, warnings = log.errors, log.warnings
         usable = self.validation is not None and self.meta_file is not None
         return usable and errors == 0, errors, warnings
 

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..check.validation import ValidationReport
-from ..findings import CATALOGUE, Finding, Severity
+from ..findings import Finding, FindingLog
 from ..measure.scoring import ScoreReport
 
 if TYPE_CHECKING:  # the package models load yaml (meta files): not for a single file's table
@@ -102,9 +102,8 @@ def _missing(system: PackageSystem) -> str:
 
 def _severities(counts: dict[str, int]) -> tuple[int, int]:
     """(errors, warnings) among findings counted per code."""
-    errors = sum(n for c, n in counts.items() if CATALOGUE[c].severity == Severity.ERROR)
-    warnings = sum(n for c, n in counts.items() if CATALOGUE[c].severity == Severity.WARNING)
-    return errors, warnings
+    log = FindingLog.of([], {c: n for c, n in counts.items() if n > 0})
+    return log.errors, log.warnings
 
 
 def print_score(console: Console, report: ScoreReport) -> None:
