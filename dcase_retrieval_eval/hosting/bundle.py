@@ -22,7 +22,7 @@ import yaml
 
 from ..editions import Edition, resolve_edition
 from ..errors import InputError
-from ..formats.ground_truth import QuerySet
+from ..formats.ground_truth import GroundTruth, QuerySet
 from ..formats.prepare import prepare_ground_truth
 from ..io.atomic import atomic_path
 from . import bundle_pages
@@ -287,6 +287,64 @@ def _scoring_metadata(edition: Edition) -> str:
             f"--edition {edition.name}\n")
 
 
+def _check_hostable(gt: GroundTruth, ed: Edition, gt_path: Path) -> None:
+    """Refuse a ground truth too small for a competition: fewer files than a ranking holds, or
+    fewer than the two captions a confidence interval needs."""
+    if ed.submission_format == "topk" and len(gt.audio) < ed.depth:
+        raise InputError(f"{gt_path} lists {len(gt.audio)} audio files; a ranking needs "
+                         f"{ed.depth}: this ground truth cannot host a competition")
+    if gt.n_queries < 2:
+        raise InputError(f"{gt_path} holds {gt.n_queries} caption(s); a confidence interval "
+                         "needs at least 2")
+
+
+def _title_and_dates(title: str | None, ed: Edition, start: date | None,
+                     final_start: date | None) -> tuple[str, date, date]:
+    """The title (the edition's by default; one line within Codabench's limit) and the two
+    phases' start dates (today and eight weeks later by default, in that order)."""
+    title = (title if title is not None else
+             f"DCASE {ed.name} language-based audio retrieval").strip()
+    if not title or len(title) > MAX_TITLE or "\n" in title:
+        raise BundleOptionError(f"--title must be one line of 1 to {MAX_TITLE} characters")
+    start = start or datetime.utcnow().date()
+    final_start = final_start or start + timedelta(weeks=8)
+    if final_start <= start:
+        raise BundleOptionError("--final-start must come after --start (the phases are sequential)")
+    return title, start, final_start
+
+
+def _split_phases(gt: GroundTruth, dev_fraction: float, dev_seed: int,
+                  ) -> tuple[QuerySet, QuerySet, dict[str, bytes]]:
+    """The development and final query sets split by clip (`dev_split.split_queries`), and
+    their reference data: each subset's ground truth, with the audio set beside when known."""
+    try:
+        dev_q, final_q = split_queries(gt, dev_fraction, dev_seed)
+    except ValueError as exc:
+        raise BundleOptionError(f"--dev-fraction: {exc}") from None
+    final = QuerySet(queries=[gt.queries[q] for q in final_q], audio=gt.audio)
+    dev = QuerySet(queries=[gt.queries[q] for q in dev_q], audio=gt.audio)
+    members = {f"reference_data{DEV}/dev_ground_truth.csv": subset_csv(gt, dev_q).encode(),
+               "reference_data/final_ground_truth.csv": subset_csv(gt, final_q).encode()}
+    if gt.audio_set_known:  # the subsets name only their relevant clips: the set beside
+        listed = "".join(f"{a}\n" for a in gt.audio).encode()
+        members |= {f"reference_data{DEV}/{AUDIO_SET}": listed,
+                    f"reference_data/{AUDIO_SET}": listed}
+    return dev, final, members
+
+
+def _kit(suffix: str, ed: Edition, qs: QuerySet) -> dict[str, bytes]:
+    """One phase's starting kit (README, query list, example submission, zipped and not) and
+    its solution, in the folders named with `suffix` (`DEV` for the development phase)."""
+    example = example_submission(qs, ed).encode("utf-8")
+    return {
+        f"starting_kit{suffix}/README.md": _starting_kit_readme(ed).encode("utf-8"),
+        f"starting_kit{suffix}/{QUERIES_NAME}": query_list(qs).encode("utf-8"),
+        f"starting_kit{suffix}/{EXAMPLE_NAME}": example,
+        f"starting_kit{suffix}/example_submission.zip": _zip_bytes({EXAMPLE_NAME: example}),
+        f"solution{suffix}/{EXAMPLE_NAME}": example,
+    }
+
+
 def build_bundle(gt_path: str | Path, out: str | Path, *, title: str | None = None,
                  edition: str = "auto", docker_image: str | None = None,
                  start: date | None = None, final_start: date | None = None,
@@ -312,21 +370,9 @@ def build_bundle(gt_path: str | Path, out: str | Path, *, title: str | None = No
         raise BundleOptionError(f"the audio set holds a name that cannot be listed one per "
                                 f"line: {bad[0]!r}")
     ed = resolve_edition(edition, gt)
-    if ed.submission_format == "topk" and len(gt.audio) < ed.depth:
-        raise InputError(f"{gt_path} lists {len(gt.audio)} audio files; a ranking needs "
-                         f"{ed.depth}: this ground truth cannot host a competition")
-    if gt.n_queries < 2:
-        raise InputError(f"{gt_path} holds {gt.n_queries} caption(s); a confidence interval "
-                         "needs at least 2")
+    _check_hostable(gt, ed, gt_path)
     image = check_docker_image(docker_image)
-    title = (title if title is not None else
-             f"DCASE {ed.name} language-based audio retrieval").strip()
-    if not title or len(title) > MAX_TITLE or "\n" in title:
-        raise BundleOptionError(f"--title must be one line of 1 to {MAX_TITLE} characters")
-    start = start or datetime.utcnow().date()
-    final_start = final_start or start + timedelta(weeks=8)
-    if final_start <= start:
-        raise BundleOptionError("--final-start must come after --start (the phases are sequential)")
+    title, start, final_start = _title_and_dates(title, ed, start, final_start)
     facts = bundle_pages.PageFacts(
         title=title, edition=ed, n_queries=gt.n_queries, n_files=len(gt.audio),
         multi_relevant=bool((gt.n_relevant > 1).any()), example_name=EXAMPLE_NAME)
@@ -337,18 +383,7 @@ def build_bundle(gt_path: str | Path, out: str | Path, *, title: str | None = No
     members: dict[str, bytes] = {}
     final: QuerySet = gt
     if dev_fraction is not None:
-        try:
-            dev_q, final_q = split_queries(gt, dev_fraction, dev_seed)
-        except ValueError as exc:
-            raise BundleOptionError(f"--dev-fraction: {exc}") from None
-        final = QuerySet(queries=[gt.queries[q] for q in final_q], audio=gt.audio)
-        dev = QuerySet(queries=[gt.queries[q] for q in dev_q], audio=gt.audio)
-        members |= {f"reference_data{DEV}/dev_ground_truth.csv": subset_csv(gt, dev_q).encode(),
-                    "reference_data/final_ground_truth.csv": subset_csv(gt, final_q).encode()}
-        if gt.audio_set_known:  # the subsets name only their relevant clips: the set beside
-            listed = "".join(f"{a}\n" for a in gt.audio).encode()
-            members |= {f"reference_data{DEV}/{AUDIO_SET}": listed,
-                        f"reference_data/{AUDIO_SET}": listed}
+        dev, final, members = _split_phases(gt, dev_fraction, dev_seed)
     elif dev_gt is not None:
         dev_path = Path(dev_gt)
         dev = prepare_ground_truth(dev_path)
@@ -357,14 +392,7 @@ def build_bundle(gt_path: str | Path, out: str | Path, *, title: str | None = No
                              f"{ed.depth}")
         members[f"reference_data{DEV}/{_reference_name(dev_path)}"] = dev_path.read_bytes()
     if split:
-        dev_example = example_submission(dev, ed).encode("utf-8")
-        members |= {
-            f"starting_kit{DEV}/README.md": _starting_kit_readme(ed).encode("utf-8"),
-            f"starting_kit{DEV}/{QUERIES_NAME}": query_list(dev).encode("utf-8"),
-            f"starting_kit{DEV}/{EXAMPLE_NAME}": dev_example,
-            f"starting_kit{DEV}/example_submission.zip": _zip_bytes({EXAMPLE_NAME: dev_example}),
-            f"solution{DEV}/{EXAMPLE_NAME}": dev_example}
-    example = example_submission(final, ed).encode("utf-8")
+        members |= _kit(DEV, ed, dev)
     members |= {
         "competition.yaml": yaml.safe_dump(doc, sort_keys=False, allow_unicode=True,
                                            width=100).encode("utf-8"),
@@ -374,12 +402,8 @@ def build_bundle(gt_path: str | Path, out: str | Path, *, title: str | None = No
         "pages/evaluation.md": bundle_pages.evaluation(facts).encode("utf-8"),
         "pages/terms.md": bundle_pages.terms(facts).encode("utf-8"),
         "scoring_program/metadata.yaml": _scoring_metadata(ed).encode("utf-8"),
-        "starting_kit/README.md": _starting_kit_readme(ed).encode("utf-8"),
-        f"starting_kit/{QUERIES_NAME}": query_list(final).encode("utf-8"),
-        f"starting_kit/{EXAMPLE_NAME}": example,
-        "starting_kit/example_submission.zip": _zip_bytes({EXAMPLE_NAME: example}),
-        f"solution/{EXAMPLE_NAME}": example,
     }
+    members |= _kit("", ed, final)
     if dev_fraction is None:
         members[f"reference_data/{_reference_name(gt_path)}"] = gt_path.read_bytes()
     if audio_set is not None:
