@@ -118,6 +118,9 @@ class TrainConfig(_Strict):
         ge=1, le=600, description="longer clips are cropped to a random window in training")] = 30.0
     # cpu is bit-for-bit deterministic; cuda (auto = cuda when available) needs a CUDA torch build
     device: Literal["cpu", "cuda", "auto"] = "cpu"
+    # the validation measure that picks best.pt and counts the epochs without improvement for
+    # the LR drops and the early stop: the task's metric, or the paper's validation loss
+    monitor: Literal["mAP@10", "loss"] = "mAP@10"
 
 
 class BaselineConfig(_Strict):

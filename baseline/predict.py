@@ -21,10 +21,11 @@ from dcase_retrieval_eval.io.atomic import OutputError as CoreOutputError
 from dcase_retrieval_eval.io.atomic import atomic_path, guard_outputs
 
 from .config import BaselineConfig, load_config
-from .data import Normalizer, length_batches, pad_batch
+from .data import Normalizer
 from .errors import BaselineError, DataError, OutputError, RunFileError
 from .features import SplitFeatures, plain_console, split_features
 from .model import CRNN
+from .monitor import encode_audio
 from .runfiles import load_checkpoint, load_weights
 from .text import OovStats
 from .train import check_oov, crop_frames, load_caption_encoder, resolve_device
@@ -35,23 +36,6 @@ BEST_TODO = "train the run again (a new RUN_DIR), or restore best.pt from a back
 
 class InvalidSubmission(BaselineError):
     """The core found errors in the file predict was about to write (a bug: please report it)."""
-
-
-def encode_audio(model: CRNN, sf: SplitFeatures, norm: Normalizer, batch_size: int,
-                 budget: int) -> npt.NDArray[np.float32]:
-    """(clips, embed_dim) embeddings, in batches of similar length of at most `batch_size` clips
-    and `budget` padded frames, so that memory is bounded; a clip longer than the budget is
-    encoded alone, whole."""
-    lengths = np.array([f.shape[0] for f in sf.features], np.int64)
-    out = np.zeros((len(sf.features), model.cfg.embed_dim), np.float32)
-    model.eval()
-    device = next(model.parameters()).device
-    with torch.no_grad():
-        for idx in length_batches(lengths, batch_size, budget):
-            x, lens = pad_batch(sf.features, idx, norm)
-            emb = model(torch.from_numpy(x).to(device), torch.from_numpy(lens).to(device))
-            out[idx] = emb.cpu().numpy()
-    return out
 
 
 def rank(text: npt.NDArray[np.float32], audio: npt.NDArray[np.float32], k: int

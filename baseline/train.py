@@ -2,8 +2,9 @@
 
 RUN_DIR holds everything a later `predict` or a resumed run needs:
 `config.yaml` (the recipe), `word2vec.bin` or `text.json` (which word vectors), `last.pt` (the
-state after the latest finished epoch, for resuming), `best.pt` (the weights of the best
-validation loss), `log.csv` and `loss.png` (the loss curves) and `result.json` once training ends.
+state after the latest finished epoch, for resuming), `best.pt` (the weights of the best epoch by
+`train.monitor`: validation mAP@10, the task's metric, by default), `log.csv` and `loss.png` (the
+losses and validation mAP@10 per epoch) and `result.json` once training ends.
 An interrupted run is resumed by running the same command again: each epoch's data order and
 imposter sampling derive from (seed, epoch) and the torch RNG state is saved, so a resumed run
 ends with the same weights as an uninterrupted one.
@@ -11,8 +12,6 @@ ends with the same weights as an uninterrupted one.
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
@@ -32,7 +31,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from dcase_retrieval_eval.io.atomic import atomic_path, guard_outputs, write_text_atomic
+from dcase_retrieval_eval.io.atomic import guard_outputs, write_text_atomic
 
 from .config import BaselineConfig, dump_config
 from .data import Normalizer, Pairs, batches, make_pairs, pad_batch, read_captions
@@ -48,6 +47,7 @@ from .errors import (
 from .features import frame_count, plain_console, split_features
 from .loss import sample_imposters, triplet_loss
 from .model import CRNN
+from .monitor import RetrievalSet, retrieval_map10, write_log
 from .runfiles import (
     INPUTS,
     check_inputs,
@@ -79,8 +79,15 @@ class TrainResult:
     epochs: int
     best_epoch: int
     best_val_loss: float
+    best_val_map10: float
+    monitor: str
     reason: str
     seconds: float
+
+    def summary(self) -> str:
+        """The best epoch and its validation figures, naming the one that selected it."""
+        return (f"best epoch {self.best_epoch} of {self.epochs} by validation {self.monitor}: "
+                f"mAP@10 {self.best_val_map10:.4f}, loss {self.best_val_loss:.4f}")
 
 
 def set_determinism(seed: int, threads: int, device: torch.device | None = None) -> None:
@@ -201,36 +208,6 @@ def crop_frames(cfg: BaselineConfig) -> int:
     return frame_count(round(cfg.train.crop_seconds * cfg.features.sample_rate), cfg.features)
 
 
-def write_log(run: Path, history: list[dict[str, float]]) -> None:
-    """log.csv (one row per epoch) and loss.png (train and validation curves)."""
-    buf = io.StringIO()
-    fields = ["epoch", "train_loss", "val_loss", "learning_rate", "seconds", "best"]
-    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(history)
-    write_text_atomic(run / "log.csv", buf.getvalue())
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    epochs = [h["epoch"] for h in history]
-    ax.plot(epochs, [h["train_loss"] for h in history], label="training")
-    ax.plot(epochs, [h["val_loss"] for h in history], label="validation")
-    drops = [h["epoch"] for a, h in zip(history, history[1:], strict=False)
-             if h["learning_rate"] < a["learning_rate"]]
-    for i, e in enumerate(drops):
-        ax.axvline(e, color="grey", ls=":", label="LR x0.1" if i == 0 else None)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("triplet loss")
-    ax.legend()
-    fig.tight_layout()
-    with atomic_path(run / "loss.png") as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
-
-
 def _check_run(run: Path, config_text: str) -> TrainResult | None:
     """Refuse a RUN_DIR of another config; the result of a finished run; None to (re)start."""
     if (run / "config.yaml").exists():
@@ -268,6 +245,11 @@ def _check_best(run: Path, cfg: BaselineConfig, best_epoch: int) -> None:
     if state["epoch"] != best_epoch:
         raise RunFileError(f"{path} holds epoch {state['epoch']}, but last.pt says the best was "
                            f"epoch {best_epoch}; {todo}")
+
+
+def monitored(cfg: BaselineConfig, val_loss: float, val_map10: float) -> float:
+    """The value `train.monitor` watches, higher is better (the loss is negated)."""
+    return val_map10 if cfg.train.monitor == "mAP@10" else -val_loss
 
 
 def _make_run_dir(run: Path) -> None:
@@ -328,11 +310,13 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
     val_text = torch.from_numpy(encoder.encode(val.captions, stats)).to(device)
     console.print(f"captions: {stats.summary()}")
     norm = Normalizer.fit(dev.features)
+    val_set, val_text_np = RetrievalSet.of(val, val_sf), val_text.cpu().numpy()
+    encode_budget = cfg.train.batch_size * crop_frames(cfg)
 
     model = CRNN(cfg.model, cfg.features.n_mels).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.train.learning_rate)
     history: list[dict[str, float]] = []
-    best_val, best_epoch, since_best, start_epoch = float("inf"), 0, 0, 1
+    best_val, best_epoch, since_best, start_epoch = -float("inf"), 0, 0, 1
     if (run / "last.pt").exists():
         state = load_checkpoint(run / "last.pt", LAST_KEYS, LAST_TODO, device)
         load_weights(model, state["model"], run / "last.pt", LAST_TODO)
@@ -386,12 +370,14 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
         model.eval()
         val_loss = _epoch_loss(model, val, val_text, norm, np.arange(len(val), dtype=np.int64),
                                np.random.default_rng(VALIDATION_SAMPLING_SEED), cfg, None)
+        val_map10 = retrieval_map10(model, val_set, val_text_np, norm, cfg.train.batch_size,
+                                    encode_budget)
         lr = optimizer.param_groups[0]["lr"]
-        improved = val_loss < best_val
+        improved = monitored(cfg, val_loss, val_map10) > best_val
         if improved:
-            best_val, best_epoch, since_best = val_loss, epoch, 0
+            best_val, best_epoch, since_best = monitored(cfg, val_loss, val_map10), epoch, 0
             save_checkpoint({"model": model.state_dict(), "epoch": epoch, "val_loss": val_loss,
-                             "norm_mean": torch.from_numpy(norm.mean),
+                             "val_map10": val_map10, "norm_mean": torch.from_numpy(norm.mean),
                              "norm_std": torch.from_numpy(norm.std)}, run / "best.pt")
         else:
             since_best += 1
@@ -399,22 +385,25 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
                 for group in optimizer.param_groups:
                     group["lr"] *= cfg.train.lr_factor
         history.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
-                        "learning_rate": lr, "seconds": round(time.perf_counter() - t0, 3),
-                        "best": int(improved)})
+                        "val_map10": val_map10, "learning_rate": lr,
+                        "seconds": round(time.perf_counter() - t0, 3), "best": int(improved)})
         save_checkpoint({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                          "torch_rng": torch.get_rng_state(), "history": history, "epoch": epoch,
                          "best_val": best_val, "best_epoch": best_epoch,
                          "since_best": since_best}, run / "last.pt")
         write_log(run, history)
         console.print(f"epoch {epoch:3d}  train {train_loss:.4f}  val {val_loss:.4f}  "
-                      f"lr {lr:.0e}{'  best' if improved else ''}")
+                      f"mAP@10 {val_map10:.4f}  lr {lr:.0e}{'  best' if improved else ''}")
         if on_epoch_end is not None:
             on_epoch_end(epoch)
     else:
         if since_best >= cfg.train.stop_patience:
             reason = "early_stop"
-    result = TrainResult(epochs=len(history), best_epoch=best_epoch, best_val_loss=best_val,
-                         reason=reason, seconds=round(time.perf_counter() - t_start, 1))
+    best = history[best_epoch - 1]
+    result = TrainResult(epochs=len(history), best_epoch=best_epoch,
+                         best_val_loss=best["val_loss"], best_val_map10=best["val_map10"],
+                         monitor=cfg.train.monitor, reason=reason,
+                         seconds=round(time.perf_counter() - t_start, 1))
     write_json(run / "result.json", {**asdict(result), "environment": env})
-    console.print(f"done ({reason}): best validation loss {best_val:.4f} at epoch {best_epoch}")
+    console.print(f"done ({reason}): {result.summary()}")
     return result

@@ -199,8 +199,7 @@ def train_command(data_dir: Path, run_dir: Path, config_file: Path | None,
         cfg = load_config(config_file)
         console = _console()
         result = train(data_dir, run_dir, cfg, word2vec, cache_dir, console, not quiet)
-    click.echo(f"{run_dir}: best validation loss {result.best_val_loss:.4f} at epoch "
-               f"{result.best_epoch} of {result.epochs} ({result.reason})")
+    click.echo(f"{run_dir}: {result.summary()} ({result.reason})")
 
 
 @baseline_group.command("predict")
