@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.fft
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 from rich.text import Text
 from scipy.io import wavfile
 from scipy.signal import resample_poly
@@ -28,6 +28,7 @@ from dcase_retrieval_eval.io.atomic import atomic_path
 
 from .config import FeatureConfig
 from .errors import DataError, OutputError
+from .progress import progress_bar
 
 F32 = npt.NDArray[np.float32]
 CACHE_VERSION = 2  # 2: unusable clips (absurd rates, huge samples) are skipped
@@ -271,7 +272,7 @@ def split_features(data_dir: str | Path, split: str, cfg: FeatureConfig,
     out = SplitFeatures([], [], signature=signature)
     columns = (TextColumn(f"[bold]features {split}"), BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())
-    with Progress(*columns, console=console, disable=not progress, transient=False) as bar:
+    with progress_bar(console, *columns, show=progress) as bar:
         task = bar.add_task(split, total=len(files))
         for path in files:
             notes: list[str] = []

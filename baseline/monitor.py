@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,10 +39,11 @@ SERIES = ("training loss", "validation loss", "validation mAP@10")
 
 
 def encode_audio(model: CRNN, sf: SplitFeatures, norm: Normalizer, batch_size: int,
-                 budget: int) -> npt.NDArray[np.float32]:
+                 budget: int, on_batch: Callable[[int], None] | None = None
+                 ) -> npt.NDArray[np.float32]:
     """(clips, embed_dim) embeddings, in batches of similar length of at most `batch_size` clips
     and `budget` padded frames, so that memory is bounded; a clip longer than the budget is
-    encoded alone, whole."""
+    encoded alone, whole. `on_batch` is told each batch's clip count (a progress bar)."""
     lengths = np.array([f.shape[0] for f in sf.features], np.int64)
     out = np.zeros((len(sf.features), model.cfg.embed_dim), np.float32)
     model.eval()
@@ -51,6 +53,8 @@ def encode_audio(model: CRNN, sf: SplitFeatures, norm: Normalizer, batch_size: i
             x, lens = pad_batch(sf.features, idx, norm)
             emb = model(torch.from_numpy(x).to(device), torch.from_numpy(lens).to(device))
             out[idx] = emb.cpu().numpy()
+            if on_batch is not None:
+                on_batch(int(idx.size))
     return out
 
 

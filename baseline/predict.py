@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 
 from dcase_retrieval_eval import InputError, load_ground_truth, validate, write_topk_csv
 from dcase_retrieval_eval.io.atomic import OutputError as CoreOutputError
@@ -26,6 +27,7 @@ from .errors import BaselineError, DataError, OutputError, RunFileError
 from .features import SplitFeatures, plain_console, split_features
 from .model import CRNN
 from .monitor import encode_audio
+from .progress import progress_bar
 from .runfiles import load_checkpoint, load_weights
 from .text import OovStats
 from .train import check_oov, crop_frames, load_caption_encoder, resolve_device
@@ -120,8 +122,14 @@ def predict(run_dir: str | Path, data_dir: str | Path, split: str, out: str | Pa
     check_oov(stats, cfg.text.max_oov_rate,
               str(w2v or run / "word2vec.bin"), split)
     console.print(f"{split} captions: {stats.summary()}")
-    top = rank(text, encode_audio(model, sf, norm, cfg.train.batch_size,
-                                     cfg.train.batch_size * crop_frames(cfg)), k)
+    columns = (TextColumn(f"[bold]encoding {split}"), BarColumn(), MofNCompleteColumn(),
+               TimeRemainingColumn())
+    with progress_bar(console, *columns, show=progress) as bar:
+        task = bar.add_task("clips", total=len(sf.names))
+        audio = encode_audio(model, sf, norm, cfg.train.batch_size,
+                             cfg.train.batch_size * crop_frames(cfg),
+                             lambda n: bar.advance(task, n))
+    top = rank(text, audio, k)
     rows = [(q, [sf.names[j] for j in row]) for q, row in zip(queries, top, strict=True)]
     try:
         with atomic_path(Path(out)) as tmp:

@@ -48,6 +48,7 @@ from .features import frame_count, plain_console, split_features
 from .loss import sample_imposters, triplet_loss
 from .model import CRNN
 from .monitor import RetrievalSet, retrieval_map10, write_log
+from .progress import progress_bar
 from .runfiles import (
     INPUTS,
     check_inputs,
@@ -252,6 +253,13 @@ def monitored(cfg: BaselineConfig, val_loss: float, val_map10: float) -> float:
     return val_map10 if cfg.train.monitor == "mAP@10" else -val_loss
 
 
+def _advance(bar: Progress, task: TaskID) -> Callable[[float], None]:
+    """A batch callback moving `task` on by one batch and showing its loss."""
+    def show(value: float) -> None:
+        bar.update(task, advance=1, loss=value)
+    return show
+
+
 def _make_run_dir(run: Path) -> None:
     try:
         run.mkdir(parents=True, exist_ok=True)
@@ -352,6 +360,7 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("loss {task.fields[loss]:.4f}"), TimeElapsedColumn())
     n_batches = -(-len(dev) // cfg.train.batch_size)
+    n_val_batches = -(-len(val) // cfg.train.batch_size)
     for epoch in range(start_epoch, cfg.train.max_epochs + 1):
         if since_best >= cfg.train.stop_patience:
             reason = "early_stop"
@@ -360,18 +369,19 @@ def train(data_dir: str | Path, run_dir: str | Path, cfg: BaselineConfig,
         rng = np.random.default_rng([cfg.train.seed, epoch])
         order = rng.permutation(len(dev)).astype(np.int64)
         model.train()
-        with Progress(*columns, console=console, disable=not progress, transient=True) as bar:
+        with progress_bar(console, *columns, show=progress, transient=True) as bar:
             task = bar.add_task(f"epoch {epoch}/{cfg.train.max_epochs}", total=n_batches, loss=0.0)
-
-            def show(value: float, bar: Progress = bar, task: TaskID = task) -> None:
-                bar.update(task, advance=1, loss=value)
-
-            train_loss = _epoch_loss(model, dev, dev_text, norm, order, rng, cfg, optimizer, show)
-        model.eval()
-        val_loss = _epoch_loss(model, val, val_text, norm, np.arange(len(val), dtype=np.int64),
-                               np.random.default_rng(VALIDATION_SAMPLING_SEED), cfg, None)
-        val_map10 = retrieval_map10(model, val_set, val_text_np, norm, cfg.train.batch_size,
-                                    encode_budget)
+            train_loss = _epoch_loss(model, dev, dev_text, norm, order, rng, cfg, optimizer,
+                                     _advance(bar, task))
+            task = bar.add_task("validation", total=n_val_batches + 1, loss=0.0)
+            model.eval()
+            val_loss = _epoch_loss(model, val, val_text, norm,
+                                   np.arange(len(val), dtype=np.int64),
+                                   np.random.default_rng(VALIDATION_SAMPLING_SEED), cfg, None,
+                                   _advance(bar, task))
+            val_map10 = retrieval_map10(model, val_set, val_text_np, norm, cfg.train.batch_size,
+                                        encode_budget)
+            bar.advance(task)
         lr = optimizer.param_groups[0]["lr"]
         improved = monitored(cfg, val_loss, val_map10) > best_val
         if improved:

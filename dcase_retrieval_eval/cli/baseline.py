@@ -116,8 +116,10 @@ def _parse_clips(_ctx: Any, _param: Any, value: str) -> tuple[int, int, int]:
 def synth_command(out_dir: Path, clips_per_split: tuple[int, int, int], seed: int,
                   min_seconds: float, max_seconds: float, quiet: bool) -> None:
     """Write a synthetic challenge in the Clotho layout to OUT_DIR (numpy and scipy only)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+
+    from dcase_retrieval_baseline.progress import progress_bar
     from dcase_retrieval_baseline.synth import synthesize
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     if min_seconds > max_seconds:
         raise click.BadParameter("--min-seconds is above --max-seconds", param_hint="--min-seconds")
@@ -125,7 +127,7 @@ def synth_command(out_dir: Path, clips_per_split: tuple[int, int, int], seed: in
     columns = (TextColumn("[bold]synth"), BarColumn(), MofNCompleteColumn())
     with _guarded(f"interrupted; nothing was written to {out_dir}"):
         try:
-            with Progress(*columns, console=console, disable=quiet) as bar:
+            with progress_bar(console, *columns, show=not quiet) as bar:
                 task = bar.add_task("clips", total=sum(clips_per_split))
                 summary = synthesize(out_dir, clips_per_split, seed, (min_seconds, max_seconds),
                                      on_clip=lambda _split: bar.advance(task))
