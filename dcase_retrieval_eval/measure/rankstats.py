@@ -106,7 +106,8 @@ def _candidates(block: Block, slots: npt.NDArray[np.int64], need: int,
             block = block.detach().numpy()
     if not is_tensor(block):
         block = np.ascontiguousarray(block)
-        own = np.take_along_axis(block, safe, axis=1)
+        n = block.shape[1]
+        own = block.reshape(-1)[safe + (np.arange(block.shape[0]) * n)[:, None]]
         return block, host_candidates(block, need), own
     if _any_nan(block):
         raise InputError(NAN_MESSAGE)
