@@ -209,6 +209,26 @@ def crop_frames(cfg: BaselineConfig) -> int:
     return frame_count(round(cfg.train.crop_seconds * cfg.features.sample_rate), cfg.features)
 
 
+def _keys_added_since(old_config: Path, config_text: str) -> list[str]:
+    """`section.key` names of this version's config that an older run's config.yaml lacks
+    (a key added to the recipe, such as `train.monitor`); empty when it has them all."""
+    import yaml
+
+    def keys(text: str) -> set[str]:
+        data = yaml.safe_load(text)
+        if not isinstance(data, dict):
+            return set()
+        return {f"{section}.{key}" for section, values in data.items()
+                if isinstance(values, dict) for key in values}
+
+    try:
+        old = keys(old_config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []
+    new = keys(config_text)
+    return sorted(new - old) if old and old < new else []
+
+
 def _check_run(run: Path, config_text: str) -> TrainResult | None:
     """Refuse a RUN_DIR of another config; the result of a finished run; None to (re)start."""
     if (run / "config.yaml").exists():
@@ -218,6 +238,11 @@ def _check_run(run: Path, config_text: str) -> TrainResult | None:
             raise RunFileError(f"{run / 'config.yaml'} cannot be read ({exc}); use a new "
                                "RUN_DIR") from None
         if not same:
+            added = _keys_added_since(run / "config.yaml", config_text)
+            if added:
+                raise RunMismatchError(
+                    f"{run} holds a run of an older version of the baseline (its config.yaml "
+                    f"has no {', '.join(added)}); it cannot be resumed: use a new RUN_DIR")
             raise RunMismatchError(f"{run} holds a run with another configuration; use a new "
                                    "RUN_DIR (or the same --config to resume)")
     if (run / "last.pt").exists() and not (run / INPUTS).exists():

@@ -124,3 +124,24 @@ def test_the_cli_reports_the_selection_and_refuses_an_unknown_monitor(data: Path
     line = one_line_error(run_baseline("train", "--data", data, "--out", tmp_path / "r2",
                                        "--config", bad))
     assert "train.monitor" in line, line
+
+
+def test_a_run_of_the_version_before_monitoring_is_refused_with_the_reason(
+        data: Path, tmp_path: Path) -> None:
+    from dcase_retrieval_baseline.config import dump_config, load_config
+
+    config = tiny_config(tmp_path)
+    run = tmp_path / "old run"
+    run.mkdir()
+    text = dump_config(load_config(config))
+    assert "  monitor: mAP@10\n" in text
+    (run / "config.yaml").write_text(text.replace("  monitor: mAP@10\n", ""), encoding="utf-8")
+    line = one_line_error(run_baseline("train", "--data", data, "--out", run, "--config", config))
+    assert "older version of the baseline" in line and "has no train.monitor" in line, line
+    assert "use a new RUN_DIR" in line
+    other = tmp_path / "other run"
+    other.mkdir()
+    (other / "config.yaml").write_text(text.replace("max_epochs: 2", "max_epochs: 3"))
+    line = one_line_error(run_baseline("train", "--data", data, "--out", other, "--config",
+                                       config))
+    assert "another configuration" in line, line
