@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "load_ground_truth": "formats.ground_truth",
-    "load_query_set": "formats.ground_truth",
+    "load_query_set": "formats.query_set",
     "GroundTruth": "formats.ground_truth",
     "QuerySet": "formats.ground_truth",
     "load_submission": "formats.submission",

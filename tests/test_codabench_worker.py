@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dcase_retrieval_eval.formats.ground_truth import load_ground_truth, load_query_set
+from dcase_retrieval_eval.formats.ground_truth import load_ground_truth
+from dcase_retrieval_eval.formats.query_set import load_query_set
 from dcase_retrieval_eval.hosting.bundle import (
     QUERIES_NAME,
     BundleOptionError,

@@ -126,7 +126,7 @@ def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
                    dev_gt: Path | None, dev_seed: int) -> None:
     """Write a Codabench competition bundle (competition.yaml, scoring program, reference
     data, starting kit) for the ground truth --gt; upload the zip as is."""
-    from ..formats.ground_truth import load_audio_set
+    from ..formats.query_set import load_audio_set
     from ..hosting.bundle import BundleOptionError, build_bundle
     from ..io.atomic import guard_outputs
 

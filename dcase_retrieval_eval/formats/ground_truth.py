@@ -12,19 +12,17 @@ Every official ground-truth file of 2022-2025 is read as published (see docs/for
 The Clotho and 2023 files list every clip of the split, so they define the audio set; the others
 list only relevant (or judged) clips, so they do not (`audio_set_known` is False) until an audio
 set is given with `with_audio_set`.
-A participant without the ground truth builds a `QuerySet` from a `caption` CSV and an audio set.
+Each format's rows are read in `ground_truth_rows.py`. A participant without the ground truth
+builds a `QuerySet` from a `caption` CSV and an audio set (`query_set.py`).
 """
 
 from __future__ import annotations
 
-import ast
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import chain, repeat
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -32,11 +30,16 @@ import numpy.typing as npt
 from ..errors import InputError, OptionError
 from ..findings import Finding, FindingLog
 from ..io import fastread
-from ..io.csvread import DEFAULT_MAX_BYTES, CsvFile, Record, check_bytes
+from ..io.csvread import DEFAULT_MAX_BYTES, CsvFile, check_bytes
+from .ground_truth_rows import (
+    COMPLETE_AUDIO_FORMATS,
+    GroundTruthFormat,
+    RowExtras,
+    detect_format,
+    read_rows,
+    within_header,
+)
 
-GroundTruthFormat = Literal["clotho", "captions2023", "correspondence", "long", "graded"]
-#: Formats whose rows list every clip of the split, so that they define the audio set.
-COMPLETE_AUDIO_FORMATS = ("clotho", "captions2023")
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".aif", ".aiff", ".m4a")
 
 
@@ -142,45 +145,6 @@ def _at_least(indptr: npt.NDArray[np.int64], indices: npt.NDArray[np.int32],
     return kept_before[indptr], indices[keep]
 
 
-def _detect_format(header: list[str]) -> GroundTruthFormat | None:
-    low = [h.strip().lower() for h in header]
-    if low[:1] == ["file_name"] and len(low) > 1 and all(h.startswith("caption") for h in low[1:]):
-        return "clotho"
-    if "fname" in low and "raw_text" in low:  # 2023: fname,raw_text,text (and tid,fid,...)
-        return "captions2023"
-    if low[:2] == ["query", "audio_filenames"]:
-        return "correspondence"
-    if low[:3] in (["query", "file_name", "relevance"], ["caption", "file_name", "relevance"]):
-        return "graded"
-    if low[:2] in (["query", "file_name"], ["caption", "file_name"]):
-        return "long"
-    return None
-
-
-_GRADE = re.compile(r"\s*(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
-
-
-def parse_grade(text: str) -> float | None:
-    """A relevance grade: a plain non-negative decimal number (no sign, NaN or infinity)."""
-    if not _GRADE.fullmatch(text):
-        return None
-    value = float(text)
-    return value if np.isfinite(value) else None
-
-
-def _parse_file_list(text: str) -> list[str] | None:
-    """A Python list literal of strings, parsed without evaluating code; None if it is not one."""
-    try:
-        value = ast.literal_eval(text.strip())
-    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
-        return None
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        return list(value)
-    return None
-
-
 def load_ground_truth(
     path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, strict: bool = True
 ) -> GroundTruth:
@@ -197,14 +161,14 @@ def load_ground_truth(
     queries: dict[str, list[str]] = {}
     first_line: dict[str, int] = {}
     audio: dict[str, None] = {}
-    extra = _Extra()
+    extra = RowExtras()
     fmt: GroundTruthFormat | None = None
     if check_bytes(path, log, max_bytes, what="ground truth") is not None:
         records = CsvFile(path, log).records()
         header = next(records, None)
-        fmt = _detect_format(header.cells) if header else None
+        fmt = detect_format(header.cells) if header else None
         if header is not None:
-            records = _within_header(records, len(header.cells), log)
+            records = within_header(records, len(header.cells), log)
         if header is None:
             log.add("G606", "The ground truth has no rows.")
         elif fmt is None:
@@ -217,11 +181,11 @@ def load_ground_truth(
             )
         else:
             extra.header = [h.strip().lower() for h in header.cells]
-            _read_rows(fmt, records, queries, first_line, audio, log, extra)
+            read_rows(fmt, records, queries, first_line, audio, log, extra)
             if not queries:
                 log.add("G606", "The ground truth holds no query.", line=header.line)
     findings = log.sorted()
-    if strict and any(f.severity == "error" for f in findings):
+    if strict and log.errors:
         raise InputError(f"{path} is not a usable ground truth", findings)
     names = list(audio)
     index = {a: i for i, a in enumerate(names)}
@@ -251,15 +215,6 @@ def load_ground_truth(
     )
 
 
-@dataclass
-class _Extra:
-    """What some formats carry beyond query -> files: the header, grades, query aliases."""
-
-    header: list[str] = field(default_factory=list)
-    grades: dict[str, list[float]] = field(default_factory=dict)
-    aliases: dict[str, str] = field(default_factory=dict)
-
-
 def _read_fast_clotho(path: Path, max_bytes: int) -> GroundTruth | None:
     """A large, clean Clotho captions file read through Arrow (`io/fastread.py`), or None when
     the line-exact reader must decide. Returned only when that reader would find nothing: every
@@ -267,7 +222,7 @@ def _read_fast_clotho(path: Path, max_bytes: int) -> GroundTruth | None:
     if not fastread.worth_arrow(path, max_bytes):
         return None
     header = fastread.read_header(path)
-    if header is None or _detect_format(header) != "clotho":
+    if header is None or detect_format(header) != "clotho":
         return None
     clean = fastread.read_clean_columns(path, header)
     if clean is None:
@@ -293,259 +248,3 @@ def _read_fast_clotho(path: Path, max_bytes: int) -> GroundTruth | None:
         rel_indices=np.repeat(np.arange(n_files, dtype=np.int32), per_row))
     gt.queries_unique = True  # just checked, without building the query index
     return gt
-
-
-def _within_header(records: Iterator[Record], width: int, log: FindingLog) -> Iterator[Record]:
-    """The records, less those with more cells than the header (each a C204 error): an extra
-    cell would otherwise become one more caption, a query nobody wrote."""
-    for rec in records:
-        if len(rec.cells) > width:
-            log.add("C204", f"The line has {len(rec.cells)} cells; the ground truth's header has "
-                    f"{width}.", line=rec.line, column=width + 1,
-                    hint="Quote captions and file names that contain commas; every row of the "
-                    "ground truth has exactly the header's cells.")
-            continue
-        yield rec
-
-
-def _add_pair(
-    query: str,
-    file: str,
-    line: int,
-    column: int,
-    queries: dict[str, list[str]],
-    first_line: dict[str, int],
-    log: FindingLog,
-    fmt: GroundTruthFormat,
-) -> None:
-    files = queries.setdefault(query, [])
-    if query not in first_line:
-        first_line[query] = line
-    if file in files:
-        if fmt not in COMPLETE_AUDIO_FORMATS:
-            log.add(
-                "G603",
-                f"{file!r} is listed twice for one query.",
-                line=line,
-                column=column,
-                hint="It is counted once.",
-            )
-        return
-    if files and fmt in COMPLETE_AUDIO_FORMATS:
-        log.add(
-            "G601",
-            f"The caption {query!r} is also written for {files[0]!r} (line {first_line[query]}).",
-            line=line,
-            column=column,
-            hint="It becomes one query. The 2022-2024 presets count only the last file "
-            "listed for it as relevant (as the official 2022 script does); the 2025 preset "
-            "counts every file.",
-        )
-    files.append(file)
-
-
-def _read_rows(
-    fmt: GroundTruthFormat,
-    records: Iterable[object],
-    queries: dict[str, list[str]],
-    first_line: dict[str, int],
-    audio: dict[str, None],
-    log: FindingLog,
-    extra: _Extra,
-) -> None:
-    seen_files: dict[str, int] = {}
-    if fmt == "captions2023":
-        _read_captions_2023(records, queries, first_line, audio, log, extra)
-        return
-    for rec in records:
-        line, cells = rec.line, rec.cells  # type: ignore[attr-defined]
-        if fmt == "clotho":
-            file = cells[0]
-            if not file.strip():
-                log.add("C206", "The file_name cell is empty: the row's captions have no file.",
-                        line=line, column=1, hint="Give the audio file name of every row.")
-                continue
-            if file in seen_files:
-                log.add(
-                    "G603",
-                    f"{file!r} is listed again (first on line {seen_files[file]}).",
-                    line=line,
-                    column=1,
-                    hint="Its captions are merged.",
-                )
-            seen_files.setdefault(file, line)
-            audio[file] = None
-            captions = cells[1:]
-            if all(c.strip() and c not in queries for c in captions) and len(
-                    set(captions)) == len(captions):
-                for caption in captions:  # the common case: new, distinct, non-empty captions
-                    queries[caption] = [file]
-                    first_line[caption] = line
-                continue
-            for col, caption in enumerate(captions, start=2):
-                if not caption.strip():
-                    log.add("G602", f"Caption {col - 1} of {file!r} is empty.", line=line,
-                            column=col, hint="It is not used as a query.")
-                    continue
-                _add_pair(caption, file, line, col, queries, first_line, log, fmt)
-        elif fmt == "correspondence":
-            if len(cells) < 2 or not cells[0].strip():
-                log.add("G602", "A row has no query.", line=line, column=1)
-                continue
-            files = _parse_file_list(cells[1])
-            if not files or not all(f.strip() for f in files):
-                log.add(
-                    "G604",
-                    f"{cells[1][:80]!r} is not a non-empty list of file names.",
-                    line=line,
-                    column=2,
-                    hint="Write it as a Python list literal: \"['a.wav', 'b.wav']\".",
-                )
-                continue
-            for file in files:
-                audio[file] = None
-                _add_pair(cells[0], file, line, 2, queries, first_line, log, fmt)
-        else:
-            if len(cells) < 2 or not cells[0].strip() or not cells[1].strip():
-                log.add("G602", "A row has an empty query or file name.", line=line)
-                continue
-            if fmt == "graded":
-                _add_graded(cells, line, queries, first_line, audio, log, extra)
-                continue
-            audio[cells[1]] = None
-            _add_pair(cells[0], cells[1], line, 2, queries, first_line, log, fmt)
-
-
-def _add_graded(cells: list[str], line: int, queries: dict[str, list[str]],
-                first_line: dict[str, int], audio: dict[str, None], log: FindingLog,
-                extra: _Extra) -> None:
-    """One `query,file_name,relevance` row: a judged pair with its grade."""
-    query, file = cells[0], cells[1]
-    grade = parse_grade(cells[2]) if len(cells) > 2 else None
-    if grade is None:
-        log.add("G607", f"Relevance {(cells[2] if len(cells) > 2 else '')[:40]!r} is not a "
-                "non-negative number.", line=line, column=3,
-                hint="Write the grade as a number, 0 for judged not relevant.")
-        return
-    files = queries.setdefault(query, [])
-    grades = extra.grades.setdefault(query, [])
-    first_line.setdefault(query, line)
-    audio[file] = None
-    if file in files:
-        before = grades[files.index(file)]
-        if before != grade:
-            log.add("G607", f"{file!r} is graded {cells[2].strip()} here and {before:g} before "
-                    "for the same query.", line=line, column=3,
-                    hint="A judged pair has one grade; remove the conflicting row.")
-        else:
-            log.add("G603", f"{file!r} is listed twice for one query.", line=line, column=2,
-                    hint="It is counted once.")
-        return
-    files.append(file)
-    grades.append(grade)
-
-
-def _read_captions_2023(records: Iterable[object], queries: dict[str, list[str]],
-                        first_line: dict[str, int], audio: dict[str, None], log: FindingLog,
-                        extra: _Extra) -> None:
-    """The 2023 file: one caption per row; `raw_text` is the query, `text` its normalised copy."""
-    f_col, q_col = extra.header.index("fname"), extra.header.index("raw_text")
-    t_col = extra.header.index("text") if "text" in extra.header else None
-    for rec in records:
-        line, cells = rec.line, rec.cells  # type: ignore[attr-defined]
-        if len(cells) <= max(f_col, q_col):
-            log.add("G602", "A row has no caption.", line=line)
-            continue
-        file, query = cells[f_col], cells[q_col]
-        if not file.strip():
-            log.add("C206", "The fname cell is empty: the row's caption has no file.",
-                    line=line, column=f_col + 1, hint="Give the audio file name of every row.")
-            continue
-        audio[file] = None
-        if not query.strip():
-            log.add("G602", f"The raw_text of a caption of {file!r} is empty.", line=line,
-                    column=q_col + 1, hint="It is not used as a query.")
-            continue
-        if t_col is not None and t_col < len(cells) and cells[t_col] != query:
-            extra.aliases.setdefault(cells[t_col], query)
-        _add_pair(query, file, line, q_col + 1, queries, first_line, log, "captions2023")
-
-
-def load_query_set(
-    queries_path: str | Path,
-    *,
-    audio_dir: str | Path | None = None,
-    audio_list: str | Path | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-) -> QuerySet:
-    """Queries from a CSV with a `caption` column (or a Clotho captions CSV) and an audio set."""
-    path = Path(queries_path)
-    log = FindingLog(str(path))
-    queries: dict[str, int] = {}
-    audio: list[str] = []
-    if check_bytes(path, log, max_bytes, what="query file") is not None:
-        records = CsvFile(path, log).records()
-        header = next(records, None)
-        low = [h.strip().lower() for h in header.cells] if header else []
-        if header is not None and _detect_format(header.cells) == "clotho":
-            for rec in records:
-                audio.append(rec.cells[0])
-                for caption in rec.cells[1:]:
-                    if caption.strip():
-                        queries.setdefault(caption, rec.line)
-        elif "caption" in low or "query" in low or "raw_text" in low:
-            name = next(n for n in ("raw_text", "caption", "query") if n in low)
-            col = low.index(name)
-            for rec in records:
-                if col < len(rec.cells) and rec.cells[col].strip():
-                    queries.setdefault(rec.cells[col], rec.line)
-        else:
-            log.add("G605", "The query file has no 'caption' column.",
-                    line=header.line if header else 0,
-                    hint="Give a CSV with a 'caption' column, one query per row.")
-    if not queries and not log.counts:
-        log.add("G606", "The query file holds no query.")
-    findings = log.sorted()
-    if any(f.severity == "error" for f in findings):
-        raise InputError(f"{path} is not a usable query set", findings)
-    listed = load_audio_set(audio_dir, audio_list)
-    return QuerySet(
-        queries=list(queries),
-        audio=audio if listed is None else listed,
-        source=str(path),
-        query_lines=list(queries.values()),
-        findings=findings,
-    )
-
-
-def list_audio_dir(directory: str | Path) -> list[str]:
-    """File names of the audio files directly inside a folder, sorted."""
-    folder = Path(directory)
-    return sorted(
-        p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES
-    )
-
-
-def read_audio_list(path: str | Path) -> list[str]:
-    """Audio file names from a text file (one per line) or a CSV with a `file_name` column."""
-    path = Path(path)
-    log = FindingLog(str(path))
-    if check_bytes(path, log, DEFAULT_MAX_BYTES, what="audio list") is None:
-        raise InputError(f"{path} is not a usable audio list", log.sorted())
-    records = list(CsvFile(path, log).records())
-    if records and [c.strip().lower() for c in records[0].cells][:1] == ["file_name"]:
-        return [r.cells[0] for r in records[1:] if r.cells and r.cells[0]]
-    text = path.read_text(encoding="utf-8-sig")
-    return [ln for ln in text.splitlines() if ln.strip()]
-
-
-def load_audio_set(audio_dir: str | Path | None = None,
-                   audio_list: str | Path | None = None) -> list[str] | None:
-    """The audio set of a folder (`--audio-dir`) or of a list file (`--audio-list`); None when
-    neither is given. The folder wins when both are: the commands that take both refuse that
-    before reading."""
-    if audio_dir is not None:
-        return list_audio_dir(audio_dir)
-    if audio_list is not None:
-        return read_audio_list(audio_list)
-    return None

@@ -17,7 +17,8 @@ from pathlib import Path
 from ..errors import OptionError
 from ..io.csvread import DEFAULT_MAX_BYTES
 from ..io.overlap import overlapped
-from .ground_truth import GroundTruth, QuerySet, load_audio_set, load_ground_truth, load_query_set
+from .ground_truth import GroundTruth, QuerySet, load_ground_truth
+from .query_set import load_audio_set, load_query_set
 from .submission import Submission, load_submission
 
 

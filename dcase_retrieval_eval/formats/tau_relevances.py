@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..findings import Finding, FindingLog
 from ..io.atomic import atomic_writer
 from ..io.csvread import DEFAULT_MAX_BYTES, CsvFile, Record, check_bytes
-from .ground_truth import parse_grade
+from .ground_truth_rows import parse_grade
 
 #: The splits the dataset publishes; each split's three files start with its name.
 SPLITS = ("development", "validation", "evaluation")
