@@ -7,9 +7,11 @@ beside it would be silently ignored: it is refused instead, by its option name.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from click.core import ParameterSource
@@ -17,6 +19,9 @@ from click.core import ParameterSource
 from ..editions import EDITIONS
 from ..errors import InputError
 from .exits import exit_invalid
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 #: The options `score --codabench` honours; any other one given is a usage error.
 CODABENCH_OPTIONS = ("codabench", "edition", "k", "lenient")
@@ -26,6 +31,28 @@ def _fail(exc: InputError) -> NoReturn:
     """Findings and the verdict on standard output (the worker's log), then exit 1; the
     detailed_results.html page has every finding."""
     exit_invalid(str(exc), exc.findings, rest="... {n} more findings: see detailed_results.html")
+
+
+def _progress_console() -> Console:
+    """Where the bundle's progress is drawn: standard error, drawn only on a terminal."""
+    from ..report.console import make_console
+
+    return make_console(stderr=True)
+
+
+@contextmanager
+def _building(out: Path, quiet: bool) -> Iterator[None]:
+    """A transient spinner with the elapsed time while the bundle is built (reading and
+    checking a large ground truth, packing the zip); nothing with --quiet or off a terminal."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = _progress_console()
+    with Progress(SpinnerColumn(), TextColumn("building the Codabench bundle"),
+                  TextColumn(str(out.name), markup=False), TimeElapsedColumn(),
+                  console=console, transient=True,
+                  disable=quiet or not console.is_terminal) as bar:
+        bar.add_task("bundle", total=None)
+        yield
 
 
 def _shown(param: click.Parameter) -> str:
@@ -120,10 +147,12 @@ def codabench_group() -> None:
               help="The development phase's own ground truth (other captions than --gt).")
 @click.option("--dev-seed", type=click.IntRange(min=0), default=2022, show_default=True,
               help="Seed of the --dev-fraction split.")
+@click.option("--quiet", is_flag=True,
+              help="No progress and no summary; errors and notes still go to standard error.")
 def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
                    docker_image: str | None, audio_dir: Path | None, audio_list: Path | None,
                    start: date | None, final_start: date | None, dev_fraction: float | None,
-                   dev_gt: Path | None, dev_seed: int) -> None:
+                   dev_gt: Path | None, dev_seed: int, quiet: bool) -> None:
     """Write a Codabench competition bundle (competition.yaml, scoring program, reference
     data, starting kit) for the ground truth --gt; upload the zip as is."""
     from ..formats.query_set import load_audio_set
@@ -136,21 +165,23 @@ def bundle_command(gt_path: Path, out: Path, title: str | None, edition: str,
     if out.suffix.lower() != ".zip":
         raise click.UsageError(f"--out {out} must name a .zip file (Codabench uploads a zip)")
     try:
-        audio_set = load_audio_set(audio_dir, audio_list)
-        summary = build_bundle(gt_path, out, title=title, edition=edition,
-                               docker_image=docker_image, start=start, final_start=final_start,
-                               audio_set=audio_set, dev_fraction=dev_fraction,
-                               dev_gt=dev_gt, dev_seed=dev_seed)
+        with _building(out, quiet):
+            audio_set = load_audio_set(audio_dir, audio_list)
+            summary = build_bundle(gt_path, out, title=title, edition=edition,
+                                   docker_image=docker_image, start=start,
+                                   final_start=final_start, audio_set=audio_set,
+                                   dev_fraction=dev_fraction, dev_gt=dev_gt, dev_seed=dev_seed)
     except BundleOptionError as exc:
         raise click.UsageError(str(exc)) from None
     except InputError as exc:
         _fail(exc)
     except OSError as exc:
         raise click.UsageError(f"{exc.filename or out}: {exc.strerror or exc}") from None
-    click.echo(f"wrote {summary.path}: edition {summary.edition}, {summary.n_queries} captions, "
-               f"{summary.n_files} audio files; leaderboard columns "
-               f"{', '.join(summary.columns)}; docker image {summary.docker_image}")
-    if summary.n_dev_queries:
+    if not quiet:
+        click.echo(f"wrote {summary.path}: edition {summary.edition}, {summary.n_queries} "
+                   f"captions, {summary.n_files} audio files; leaderboard columns "
+                   f"{', '.join(summary.columns)}; docker image {summary.docker_image}")
+    if summary.n_dev_queries and not quiet:
         click.echo(f"the development phase scores {summary.n_dev_queries} other captions "
                    f"(reference_data_dev/), the final phase {summary.n_queries}")
     if not summary.complete_audio:
