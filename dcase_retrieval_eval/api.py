@@ -25,19 +25,23 @@ def validate(
     k: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     strip_folders: bool = False,
+    only_gt_queries: bool = False,
 ) -> ValidationReport:
     """Every defect of a submission against a ground truth or a query set, in one report.
     Without the ground truth, give `queries` (a CSV with a `caption` column) and the audio set
     (`audio_dir`, a folder of the evaluation files, or `audio_list`, a file naming them), as
     `dcase-eval validate --queries` takes them; with it, the audio set widens the ground
     truth's. `strip_folders`: compare ranked names by their base names (a top-k file whose
-    cells hold paths), with one warning (A407) instead of an error (A406)."""
+    cells hold paths), with one warning (A407) instead of an error (A406). `only_gt_queries`:
+    rows for queries that `against` does not hold are ignored with one warning (Q304) instead
+    of an error each (Q302), for a ground truth that rates a subset of the queries."""
     check_k(k)  # before any file is read
     qs, sub = read_for_validation(submission, against, queries=queries, audio_dir=audio_dir,
                                   audio_list=audio_list, max_bytes=max_bytes)
     if strip_folders:
         sub = without_folders(sub)
-    report, _ = validate_submission(sub, qs, resolve_edition(edition, qs, k).depth)
+    report, _ = validate_submission(sub, qs, resolve_edition(edition, qs, k).depth,
+                                    only_gt_queries=only_gt_queries)
     return report
 
 
@@ -54,19 +58,20 @@ def score(
     strip_folders: bool = False,
     audio_dir: str | Path | None = None,
     audio_list: str | Path | None = None,
+    only_gt_queries: bool = False,
 ) -> ScoreReport:
     """Official metrics with jackknife CIs; raises `InputError` for an invalid submission unless
     `lenient` (then the policy and its counts are in the report). `relevance_threshold`
     (graded ground truth): the grade from which a file counts for mAP and R@k (default 1).
     `audio_dir` / `audio_list`: the whole evaluation set, when the ground truth names only
-    some of its files. `strip_folders`: as for `validate`."""
+    some of its files. `strip_folders`, `only_gt_queries`: as for `validate`."""
     check_k(k)
     truth, sub = read_for_scoring(submission, gt, audio_dir=audio_dir, audio_list=audio_list,
                                   relevance_threshold=relevance_threshold, max_bytes=max_bytes)
     if strip_folders:
         sub = without_folders(sub)
     return score_aligned(sub, truth, resolve_edition(edition, truth, k), lenient=lenient,
-                         confidence=confidence)
+                         confidence=confidence, only_gt_queries=only_gt_queries)
 
 
 __all__ = [

@@ -116,6 +116,8 @@ CATALOGUE: dict[str, CodeInfo] = {
         _c("Q301", "missing-query", E, "A query of the query set has no row."),
         _c("Q302", "unknown-query", E, "A row's query is not in the query set."),
         _c("Q303", "duplicate-query", E, "Two rows have the same query."),
+        _c("Q304", "outside-ground-truth", W, "Rows for queries that the ground truth does not "
+           "hold were ignored, as asked (--only-gt-queries): one warning with their number."),
         _c("A401", "unknown-audio-file", E, "A ranked file is not in the audio set."),
         _c("A402", "repeated-file", E, "A file appears twice in one ranking."),
         _c("A403", "too-few-files", E, "A ranking holds fewer than k files."),

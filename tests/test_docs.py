@@ -119,6 +119,8 @@ def test_example_reports_what_the_page_says(code: str, tmp_path: Path) -> None:
             extra = ["--max-bytes", limit.group(1)]
         if "validated with `--strip-folders`" in SECTIONS[code][1]:
             extra = ["--strip-folders"]
+        if "validated with `--only-gt-queries`" in " ".join(SECTIONS[code][1].split()):
+            extra = ["--only-gt-queries"]
         for name, (lang, body) in files.items():
             (tmp_path / name).write_bytes(materialise(lang, body))
         # the submission: `sub.csv`, or an example's `sub.npz`, `sub.npy` or `sub.run`

@@ -20,6 +20,7 @@ from ..formats.folders import base_name, folder_summary
 from ..formats.ground_truth import AUDIO_SUFFIXES, QuerySet
 from ..formats.score_matrix_npy import UNREADABLE_CODES
 from ..formats.submission import ABSENT, TIE_RULE, Submission
+from .ignored import deeper_rankings, outside_queries
 
 UNKNOWN = -3
 _ROWS_AT_ONCE = 1 << 17  # rows sorted at a time when looking for repeated files
@@ -60,6 +61,8 @@ class Alignment:
     unknown_files: int
     repeated_files: int
     short_rows: int
+    #: rows for queries outside the ground truth, ignored as asked (`only_gt_queries`)
+    outside_rows: int = 0
 
 
 def _normalise(text: str) -> str:
@@ -93,9 +96,14 @@ def _file_hint(name: str, audio: dict[str, int], lowered: dict[str, str],
 
 
 def validate_submission(
-    sub: Submission, qs: QuerySet, depth: int = 10, *, max_per_code: int | None = None
+    sub: Submission, qs: QuerySet, depth: int = 10, *, max_per_code: int | None = None,
+    only_gt_queries: bool = False,
 ) -> tuple[ValidationReport, Alignment]:
-    """Every defect of `sub` against `qs`, and the aligned rankings for scoring."""
+    """Every defect of `sub` against `qs`, and the aligned rankings for scoring.
+
+    `only_gt_queries`: rows whose query `qs` does not hold are ignored with one Q304 warning
+    (instead of a Q302 error each): a full submission scored on a ground truth of a subset of
+    the queries (the TAU graded relevances rate 200 of the 5,225 evaluation captions)."""
     log = FindingLog(sub.path) if max_per_code is None else FindingLog(sub.path, max_per_code)
     log.extend(sub.findings, sub.finding_counts)
     # ground-truth problems (warnings: a strict load raised on errors) belong to the same report
@@ -105,12 +113,12 @@ def validate_submission(
     # k (`--k 1000000000`) must not allocate queries x k
     width = max(1, min(depth, sub.ranks.shape[1]))
     stats = dict(missing_queries=0, extra_rows=0, duplicate_rows=0, unknown_files=0,
-                 repeated_files=0, short_rows=0)
+                 repeated_files=0, short_rows=0, outside_rows=0)
     # a file that could not be read, or a NumPy file without a usable matrix, has no rows to check
     readable = not any(f.code.startswith("F") or f.code in UNREADABLE_CODES
                        for f in sub.findings)
     if readable:
-        aligned = _check_rows(sub, qs, depth, width, log, stats)
+        aligned = _check_rows(sub, qs, depth, width, log, stats, only_gt_queries)
     else:
         aligned = np.full((n_q, width), ABSENT, np.int32)
     report = ValidationReport(
@@ -131,14 +139,17 @@ def validate_submission(
 
 def _check_rows(
     sub: Submission, qs: QuerySet, depth: int, width: int, log: FindingLog,
-    stats: dict[str, int],
+    stats: dict[str, int], only_gt_queries: bool = False,
 ) -> npt.NDArray[np.int32]:
     """Findings about the rows, and the rankings aligned to the query set (queries x `width`,
     in audio-set indices, ABSENT where nothing counts)."""
     row_query = _row_queries(sub, qs)
     # unknown and duplicate query rows
     unknown_rows = np.flatnonzero(row_query < 0)
-    if unknown_rows.size:
+    if unknown_rows.size and only_gt_queries:
+        outside_queries(sub, qs, unknown_rows, log)
+        stats["outside_rows"] = int(unknown_rows.size)
+    elif unknown_rows.size:
         _unknown_queries(sub, qs, unknown_rows, log)
         stats["extra_rows"] = int(unknown_rows.size)
     known = np.flatnonzero(row_query >= 0)
@@ -320,23 +331,7 @@ def _check_files(
         log.add("A403", f"The ranking holds {n} file(s); {depth} are required.", line=line,
                 column=n + 2 if sub.format == "topk" else 0,
                 hint=f"Give exactly {depth} distinct files, best first.")
-    _deeper_rankings(sub, long, depth, cell_count_bad, log)
-
-
-def _deeper_rankings(sub: Submission, long: npt.NDArray[np.intp], depth: int,
-                     cell_count_bad: set[int], log: FindingLog) -> None:
-    """Rankings deeper than the edition's depth are scored at that depth: one warning for the
-    file (not one per row: a top-15 file is one decision, not 5,225 defects), on the first."""
-    lines = [int(sub.lines[r]) for r in long.tolist() if int(sub.lines[r]) not in cell_count_bad]
-    if not lines:
-        return
-    deepest = int(sub.n_given[long].max())
-    rows = f"{len(lines)} ranking(s) hold" if len(lines) > 1 else "The ranking holds"
-    log.add("A404", f"{rows} more than {depth} files (up to {deepest}); each is scored at "
-            f"depth {depth}, and the files after position {depth} are ignored.",
-            line=lines[0], column=depth + 2,
-            hint=f"Nothing to fix for depth {depth}; to score deeper, pass --k {deepest} (or "
-            "the --edition you meant).")
+    deeper_rankings(sub, long, depth, cell_count_bad, log)
 
 
 def _cell_place(sub: Submission, row: int, position: int) -> tuple[int, int]:

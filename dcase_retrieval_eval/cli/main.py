@@ -88,9 +88,12 @@ def main() -> None:
               show_default=True, help="Refuse files larger than this before reading them.")
 @click.option("--strip-folders", is_flag=True,
               help="Compare ranked names by their base names (cells that hold paths).")
+@click.option("--only-gt-queries", is_flag=True,
+              help="Ignore rows whose query the ground truth does not hold (one warning, Q304, "
+              "with their number), for a ground truth of a subset of the queries.")
 def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
              audio_dir: Path | None, audio_list: Path | None, edition: str, k: int | None,
-             fmt: str, max_bytes: int, strip_folders: bool) -> None:
+             fmt: str, max_bytes: int, strip_folders: bool, only_gt_queries: bool) -> None:
     """Check SUBMISSION (a CSV, a score matrix in .npz/.npy, a TREC run, or a team package: a
     zip or a folder) and list every defect."""
     from ..formats.prepare import prepare_query_set, read_for_validation
@@ -106,9 +109,10 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
             "--queries needs the audio set: --audio-dir DIR or --audio-list FILE")
     try:
         if submission.is_dir() or submission.suffix.lower() == ".zip":
-            if strip_folders:
-                raise click.UsageError("--strip-folders applies to one CSV submission, not to "
-                                       "a team package")
+            if strip_folders or only_gt_queries:
+                flag = "--strip-folders" if strip_folders else "--only-gt-queries"
+                raise click.UsageError(f"{flag} applies to one submission file, not to a team "
+                                       "package")
             against = prepare_query_set(gt_path, queries=queries_path, audio_dir=audio_dir,
                                         audio_list=audio_list, max_bytes=max_bytes)
             _validate_package(submission, against, edition, k, fmt, max_bytes)
@@ -118,7 +122,8 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
                                       max_bytes=max_bytes)
         from ..api import validate as run_validate  # the report models load after reading
 
-        report = run_validate(sub, qs, edition=edition, k=k, strip_folders=strip_folders)
+        report = run_validate(sub, qs, edition=edition, k=k, strip_folders=strip_folders,
+                              only_gt_queries=only_gt_queries)
     except InputError as exc:
         exit_invalid(str(exc), exc.findings, fmt="json" if fmt == "json" else "text")
     if fmt == "json":
@@ -156,7 +161,8 @@ def _validate_package(path: Path, against: Any, edition: str, k: int | None, fmt
 @click.option("--audio-list", type=_FILE, help="Widen the audio set to the files listed.")
 @click.option("--relevance-threshold", type=click.FloatRange(min=0), default=None,
               help="Graded ground truth: the grade from which a file counts as relevant for "
-              "mAP and R@k (default 1).")
+              "mAP and R@k (default 1: on 0-100 ratings such as TAU's, any rating above 0; "
+              "docs/formats.md suggests 50 there).")
 @click.option("--per-query", "per_query", type=_OUT, help="Write per-query values to this CSV.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default=None,
               help="Default: the one --output's extension names (.json, .csv, .txt), else "
@@ -171,11 +177,14 @@ def _validate_package(path: Path, against: Any, edition: str, k: int | None, fmt
                    "OUTPUT_DIR); only --edition, --k and --lenient apply.")
 @click.option("--strip-folders", is_flag=True,
               help="Compare ranked names by their base names (cells that hold paths).")
+@click.option("--only-gt-queries", is_flag=True,
+              help="Ignore rows whose query the ground truth does not hold (one warning, Q304, "
+              "with their number), for a ground truth of a subset of the queries.")
 def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | None,
           lenient: bool, audio_dir: Path | None, audio_list: Path | None,
           relevance_threshold: float | None, per_query: Path | None, fmt: str | None,
           output: Path | None, max_bytes: int, codabench: tuple[Path, Path] | None,
-          strip_folders: bool) -> None:
+          strip_folders: bool, only_gt_queries: bool) -> None:
     """Score SUBMISSION (a CSV, a score matrix in .npz/.npy, or a TREC run) against --gt: mAP@k
     and R@1/5/10 with 95% jackknife CIs."""
     if codabench is not None:
@@ -206,7 +215,7 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
         from ..api import score as run_score
 
         report = run_score(sub, gt, edition=edition, k=k, lenient=lenient,
-                           strip_folders=strip_folders)
+                           strip_folders=strip_folders, only_gt_queries=only_gt_queries)
     except InputError as exc:
         refuse(exc, fmt, output)
     if per_query is not None:

@@ -30,11 +30,15 @@ class Policy(BaseModel):
     unknown_files_as_misses: int = 0
     repeated_files_counted_once: int = 0
     short_rankings: int = 0
+    #: rows for queries outside the ground truth, ignored as asked (`only_gt_queries`)
+    outside_rows_ignored: int = 0
     tie_rule: str = TIE_RULE
 
     def describe(self) -> str:
+        outside = (f" {self.outside_rows_ignored} rows for queries outside the ground truth "
+                   "ignored (only its queries scored)." if self.outside_rows_ignored else "")
         if self.mode == "strict":
-            return "strict: the submission is valid; nothing was forgiven."
+            return "strict: the submission is valid; nothing was forgiven." + outside
         return (
             "lenient: "
             f"{self.missing_queries} missing queries scored 0; "
@@ -43,7 +47,7 @@ class Policy(BaseModel):
             f"{self.unknown_files_as_misses} unknown files counted as misses; "
             f"{self.repeated_files_counted_once} repeated files counted once at their first "
             f"position; {self.short_rankings} short rankings scored as given."
-        )
+        ) + outside
 
 
 class PerQuery(BaseModel):
@@ -176,10 +180,12 @@ UNREADABLE = frozenset({"F101", "F102", "F103", "F104", "F105", "C201", "C202", 
 
 def score_aligned(
     sub: Submission, gt: GroundTruth, edition: Edition, *, lenient: bool = False,
-    confidence: float = 0.95, keep_per_query: bool = True,
+    confidence: float = 0.95, keep_per_query: bool = True, only_gt_queries: bool = False,
 ) -> ScoreReport:
-    """Validate, then score; refuses an invalid submission unless `lenient`."""
-    report, alignment = validate_submission(sub, gt, edition.depth)
+    """Validate, then score; refuses an invalid submission unless `lenient`.
+    `only_gt_queries`: rows for queries outside `gt` are ignored (see `validate_submission`)."""
+    report, alignment = validate_submission(sub, gt, edition.depth,
+                                            only_gt_queries=only_gt_queries)
     unreadable = sorted(c for c in report.counts if c in UNREADABLE)
     if unreadable:
         raise InputError(
@@ -195,6 +201,7 @@ def score_aligned(
         unknown_files_as_misses=alignment.unknown_files,
         repeated_files_counted_once=alignment.repeated_files,
         short_rankings=alignment.short_rows,
+        outside_rows_ignored=alignment.outside_rows,
         tie_rule=sub.tie_rule,
     )
     measured = measure(alignment, gt, edition)
