@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.io import wavfile
 from scipy.signal import butter, sosfilt
+
+from dcase_retrieval_eval.io.scratch import live_scratch, make_scratch_dir
 
 from . import SPLITS
 
@@ -310,8 +311,20 @@ def plan_split(rng: Rng, n_clips: int, seconds: tuple[float, float]) -> list[Cli
     return clips
 
 
-def _stale_temporaries(out: Path) -> list[Path]:
-    return [p for p in out.parent.glob(f".{out.name}.synth-*.tmp") if p.is_dir()]
+def _temporary_prefix(out: Path) -> str:
+    """The hidden folder beside OUT_DIR that a run writes into: `.<name>.synth-<pid>-<hex>.tmp`
+    (io/scratch), so that a later run can tell a live run's folder from a dead one's."""
+    return f".{out.name}.synth-"
+
+
+def _refuse_if_owned(out: Path) -> None:
+    """FileExistsError when another running synth is writing OUT_DIR (its temporary folder is
+    left alone; removing it would break that run)."""
+    live = live_scratch(out.parent, _temporary_prefix(out), ".tmp")
+    if live:
+        pid = min(live.values())
+        raise FileExistsError(f"another synth run (pid {pid}) is writing {out}; wait until it "
+                              "has finished, or choose another directory")
 
 
 def synthesize(
@@ -325,8 +338,8 @@ def synthesize(
 
     Everything is written into a temporary folder beside OUT_DIR that is renamed into place at
     the end, so an interrupted run leaves no half challenge (and a rerun never mixes seeds).
-    OUT_DIR must not exist or be empty; temporaries left by a killed run for the same OUT_DIR
-    are removed first.
+    OUT_DIR must not exist or be empty, and no other running synth may be writing it (both are
+    FileExistsError); temporaries of killed runs for the same OUT_DIR are removed first.
     """
     out = Path(out_dir)
     if any(n < 1 for n in clips_per_split):
@@ -343,14 +356,16 @@ def synthesize(
             what = f"already holds {csvs[0]}" if csvs else f"is not empty ({existing[0]!r})"
             raise FileExistsError(f"{out} {what}; choose a new or empty directory")
     out.parent.mkdir(parents=True, exist_ok=True)
-    for stale in _stale_temporaries(out):
-        shutil.rmtree(stale, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.synth-", suffix=".tmp", dir=out.parent))
+    _refuse_if_owned(out)
+    tmp = make_scratch_dir(out.parent, _temporary_prefix(out), ".tmp")  # removes dead ones
     try:
         total_seconds = _write_challenge(tmp, clips_per_split, seed, seconds, on_clip)
         os.chmod(tmp, 0o777 & ~_umask())
         if out.exists():
-            out.rmdir()  # empty (checked above); rename needs the name free or an empty folder
+            if any(out.iterdir()):  # a run that started at the same moment finished first
+                raise FileExistsError(f"{out} was written by another run meanwhile; choose a "
+                                      "new or empty directory")
+            out.rmdir()  # rename needs the name free or an empty folder
         os.replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -105,3 +105,36 @@ def test_a_stale_staging_folder_of_a_dead_run_is_removed_a_live_ones_kept(
         (folder / "per_query" / "x.csv").write_text("half written")
     assert run_cli("rank", uploads, "--gt", gt, "--out", out, *FAST).returncode == 0
     assert not dead.exists() and (live / "per_query" / "x.csv").exists()
+
+
+SYNTH = ("--clips-per-split", "2", "--min-seconds", "0.5", "--max-seconds", "0.5", "--quiet")
+
+
+def _synth_temporaries(out: Path) -> list[Path]:
+    return sorted(p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.synth-"))
+
+
+def test_a_second_synth_leaves_the_running_ones_folder_alone(tmp_path: Path) -> None:
+    out = tmp_path / "challenge"
+    first = PausedRun(tmp_path, "dcase_retrieval_baseline.synth", "_write_challenge",
+                      "synth", out, *SYNTH)
+    first.wait_paused()
+    [live] = _synth_temporaries(out)
+    assert str(first.proc.pid) in live.name
+    second = run_cli("synth", out, *SYNTH, "--seed", "5")
+    assert second.returncode == 2
+    assert f"another synth run (pid {first.proc.pid}) is writing" in second.stderr
+    assert live.is_dir() and (live / "clotho_captions_evaluation.csv").is_file()
+    first.resume()
+    code, _, err = first.finish()
+    assert code == 0, err
+    assert (out / "clotho_captions_evaluation.csv").is_file() and _synth_temporaries(out) == []
+
+
+def test_synth_removes_the_temporary_folder_of_a_dead_run(tmp_path: Path) -> None:
+    out = tmp_path / "challenge"
+    dead = tmp_path / f".challenge.synth-{_dead_pid()}-0123abcd.tmp"
+    (dead / "development").mkdir(parents=True)
+    result = run_cli("synth", out, *SYNTH)
+    assert result.returncode == 0, result.stderr
+    assert not dead.exists() and (out / "development").is_dir()
