@@ -1,7 +1,8 @@
 """A `dcase-eval` run held at a chosen step, for tests of what happens meanwhile (a second run,
 a signal). The toolkit has no test hook: the function named is wrapped from outside, in the
 child process, so that once it has returned it touches a marker file and waits for a go file
-before carrying on."""
+before carrying on. A held run whose test process has ended (a test that failed before resuming
+it) exits instead of waiting forever."""
 
 from __future__ import annotations
 
@@ -18,10 +19,13 @@ import importlib, os, time
 from pathlib import Path
 module = importlib.import_module(os.environ["PAUSE_MODULE"])
 real = getattr(module, os.environ["PAUSE_AT"])
+parent = os.getppid()
 def paused(*args, **kwargs):
     result = real(*args, **kwargs)
     Path(os.environ["PAUSE_MARKER"]).touch()
     while not Path(os.environ["PAUSE_GO"]).exists():
+        if os.getppid() != parent:  # the test process is gone (a failed assertion): stop
+            os._exit(1)
         time.sleep(0.02)
     return result
 setattr(module, os.environ["PAUSE_AT"], paused)
