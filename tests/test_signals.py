@@ -119,3 +119,16 @@ def test_ctrl_c_still_ends_with_130(zipped: tuple[Path, Path, Path], tmp_path: P
     code, _, err = run.finish(timeout=120)
     assert code == 130 and "interrupted" in err
     assert _extractions(tmpdir) == []
+
+
+def test_demo_removes_the_temporary_folder_of_a_killed_demo(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = tmp_path / f"dcase-eval-demo-{gone.pid}-0a1b2c3d"
+    (dead / "systems").mkdir(parents=True)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    result = run_cli("demo")
+    assert result.returncode == 0, result.stderr
+    assert not dead.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("dcase-eval-demo-")]

@@ -19,6 +19,7 @@ from ..api import score, validate
 from ..formats.ground_truth import load_ground_truth
 from ..formats.submission import write_topk_csv
 from ..io.atomic import atomic_writer
+from ..io.scratch import scratch_dir
 from ..report.console import styled
 
 _SOURCES = ["dog", "rain", "car engine", "church bell", "crowd", "stream", "train", "bird",
@@ -77,7 +78,8 @@ def make_challenge(out: Path, n_files: int, seed: int) -> tuple[Path, list[Path]
 
 
 def run_demo(console: Console, out_dir: Path | None, *, seed: int, n_files: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="dcase-eval-demo-") as tmp:
+    # named after this process: a later demo removes it if this one is killed outright
+    with scratch_dir(tempfile.gettempdir(), "dcase-eval-demo-") as tmp:
         out = Path(out_dir) if out_dir is not None else Path(tmp)
         out.mkdir(parents=True, exist_ok=True)
         gt_path, systems = make_challenge(out, n_files, seed)

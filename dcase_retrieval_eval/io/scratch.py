@@ -16,6 +16,7 @@ import re
 import secrets
 import shutil
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from .atomic import pid_alive
@@ -37,6 +38,16 @@ def make_scratch_dir(parent: str | Path, prefix: str, suffix: str = "") -> Path:
         except FileExistsError:
             continue
         return path
+
+
+@contextlib.contextmanager
+def scratch_dir(parent: str | Path, prefix: str, suffix: str = "") -> Iterator[Path]:
+    """`make_scratch_dir` for the length of a block, removed with its content afterwards."""
+    path = make_scratch_dir(parent, prefix, suffix)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def scratch_owners(parent: str | Path, prefix: str, suffix: str = "") -> dict[Path, int]:
