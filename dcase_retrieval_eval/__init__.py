@@ -9,7 +9,10 @@ a similarity matrix in memory as another codebase does; `evaluate` and `evaluate
 give the official metrics (the same `ScoreReport` as `score`) of a similarity matrix or of
 embeddings in memory; `EmbeddingMetric` accumulates a validation loop's embeddings batch by
 batch (`update`, `compute`, `reset`; across processes through torch.distributed).
-Heavy modules (the baseline, torch, gensim) are never imported from here.
+`_EXPORTS` below is the one list of public names: `dcase_retrieval_eval.api` serves the same
+list, so `from dcase_retrieval_eval import X` and `from dcase_retrieval_eval.api import X` give
+the same object. Nothing is imported until a name is used, and heavy modules (the baseline,
+torch, gensim) never are.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+#: every public name -> the module that defines it (imported on first use)
 _EXPORTS = {
     "load_ground_truth": "formats.ground_truth",
     "load_query_set": "formats.query_set",
@@ -28,15 +32,19 @@ _EXPORTS = {
     "write_trec": "formats.trec",
     "load_trec_run": "formats.trec",
     "Submission": "formats.submission",
+    "SubmissionFormat": "formats.submission",
     "validate": "api",
     "score": "api",
-    "prepare_ground_truth": "api",
+    "prepare_ground_truth": "formats.prepare",
     "ScoreReport": "measure.scoring",
     "ValidationReport": "check.validation",
     "Finding": "findings",
     "InputError": "errors",
+    "OptionError": "errors",
     "EDITIONS": "editions",
     "get_edition": "editions",
+    "Edition": "editions",
+    "resolve_edition": "editions",
     "validate_package": "check.package_check",
     "PackageReport": "check.package_check",
     "load_meta": "formats.meta",
@@ -60,6 +68,10 @@ def __getattr__(name: str) -> Any:
     from importlib import import_module
 
     return getattr(import_module(f".{module}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
 
 
 __all__ = sorted(_EXPORTS)

@@ -1,15 +1,23 @@
-"""The public Python API: the same answers as the CLI, which only wraps these functions."""
+"""The public Python API: the same answers as the CLI, which only wraps these functions.
+
+`validate` and `score` are defined here; every other public name of the package is served
+from the same list (`__init__._EXPORTS`), so that this module and the package agree.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import dcase_retrieval_eval as package
+
+from . import _EXPORTS
 from .check.validation import ValidationReport, validate_submission
 from .editions import Edition, check_k, resolve_edition
 from .formats.folders import without_folders
-from .formats.ground_truth import GroundTruth, QuerySet, load_ground_truth
-from .formats.prepare import prepare_ground_truth, read_for_scoring, read_for_validation
-from .formats.submission import Submission, SubmissionFormat, load_submission
+from .formats.ground_truth import GroundTruth, QuerySet
+from .formats.prepare import read_for_scoring, read_for_validation
+from .formats.submission import Submission
 from .io.csvread import DEFAULT_MAX_BYTES
 from .measure.scoring import ScoreReport, score_aligned
 
@@ -74,8 +82,12 @@ def score(
                          confidence=confidence, only_gt_queries=only_gt_queries)
 
 
-__all__ = [
-    "Edition", "GroundTruth", "QuerySet", "ScoreReport", "Submission", "SubmissionFormat",
-    "ValidationReport", "load_ground_truth", "load_submission", "prepare_ground_truth",
-    "resolve_edition", "score", "validate",
-]
+def __getattr__(name: str) -> Any:
+    """The package's other public names (`rank`, `validate_package`, the models...), served
+    from where they live on first use: `__init__._EXPORTS` is the one list of them."""
+    if name in _EXPORTS:
+        return getattr(package, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = sorted(_EXPORTS)
