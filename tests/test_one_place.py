@@ -67,7 +67,4 @@ def test_errors_and_warnings_are_counted_by_the_finding_log_alone() -> None:
                               "if CATALOGUE[c].severity == Severity.WARNING)")
     assert not _severity_compared('style = STYLE[f.severity.value]')
     counting = [name for name, text in _sources().items() if _severity_compared(text)]
-    # temporary: the ground-truth reader moves onto FindingLog as it is split by job; remove
-    # this allowance with that change
-    pending = {"formats/ground_truth.py"}
-    assert [name for name in counting if name not in pending] == ["findings.py"]
+    assert counting == ["findings.py"]
