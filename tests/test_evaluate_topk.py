@@ -124,3 +124,16 @@ def test_a_tensor_off_the_host_gives_the_same_counts(monkeypatch: pytest.MonkeyP
     nan[3, 7] = float("nan")
     with pytest.raises(InputError, match="NaN"):
         rankstats.block_stats(nan, slots, (1,), 10, False)
+
+
+def test_the_jackknife_of_many_metrics_at_once_gives_the_same_floats() -> None:
+    from dcase_retrieval_eval.measure.jackknife import jackknife_mean, jackknife_means
+
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 7, 5225, 100_003):
+        rows = np.stack([rng.random(n), (rng.random(n) < 0.3) * 1.0, 1.0 / rng.integers(1, 11, n)])
+        for confidence in (0.95, 0.9):
+            together = jackknife_means(rows, confidence)
+            alone = [jackknife_mean(r, confidence) for r in rows]
+            np.testing.assert_equal([m.model_dump() for m in together],  # NaN equals NaN
+                                    [m.model_dump() for m in alone])

@@ -18,7 +18,7 @@ from ..formats.ground_truth import GroundTruth, QuerySet
 from .conventions.dcase import CONVENTION as DCASE
 from .conventions.spec import Context, Direction, MetricSpec, RankStats, parse_metric
 from .in_memory import in_memory_report, relevance_csr
-from .jackknife import JackknifeStats, jackknife_mean
+from .jackknife import JackknifeStats, jackknife_mean, jackknife_means
 from .named import named_relevance, padded_block, padded_matrix, with_name_warnings
 from .other_conventions import evaluate_other
 from .rankstats import collect, is_tensor, to_numpy
@@ -83,13 +83,23 @@ def evaluate_blocks(blocks: Callable[[int, int], Any], n_queries: int, n_items: 
     no_rel = int((np.bincount(stats.owner[relevant], minlength=n_queries) == 0).sum())
     if no_rel:
         warnings.append(f"{no_rel} queries have no relevant item (they score 0; ranks NaN)")
-    stats_by_name = {name: _summary(result.values[name], spec, confidence)
-                     for name, spec in zip(names, specs, strict=True)}
+    stats_by_name = _summaries(result.values, specs, confidence)
     rel_indptr = np.zeros(n_queries + 1, np.int64)
     rel_indptr[1:] = np.cumsum(np.bincount(stats.owner[relevant], minlength=n_queries))
     return in_memory_report(stats_by_name, result.values, result.hits, depth,
                             (rel_indptr, items[relevant]), ed, conv.name, conv.tie_rule,
                             direction, warnings)
+
+
+def _summaries(values: dict[str, npt.NDArray[np.float64]], specs: list[MetricSpec],
+               confidence: float) -> dict[str, JackknifeStats]:
+    """Each metric's summary (`_summary`), the means over every query in one jackknife pass."""
+    plain = [s.name for s in specs
+             if s.kind != "median_rank" and not np.isnan(values[s.name]).any()]
+    done = dict(zip(plain, jackknife_means(np.stack([values[n] for n in plain]), confidence),
+                    strict=True)) if plain else {}
+    return {s.name: done[s.name] if s.name in done else _summary(values[s.name], s, confidence)
+            for s in specs}
 
 
 def _summary(values: npt.NDArray[np.float64], spec: MetricSpec,

@@ -13,8 +13,10 @@ Memory: one block of rows plus at most three boolean arrays of the block's shape
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -130,8 +132,50 @@ def block_stats(block: Block, slots: npt.NDArray[np.int64], cuts: tuple[int, ...
     `slots` (rows x width): the judged item indices of each row, -1 padding. Returns `above`,
     `tied_before`, `tied` (rows x width, undefined at padding) and the ties across each cut-off
     below the number of items (rows x cuts). The counts are exact for every item placed within
-    `depth`; with `full` for every item, else an item placed beyond gets above = depth + 1 (a
-    lower bound) and zero ties."""
+    `depth`; with `full` for every item, else an item placed beyond gets a lower bound of at
+    least `depth` for `above` and zero ties. A large host block is cut into row slices counted
+    side by side on the CPUs (NumPy releases the GIL in its loops; the slices' temporaries
+    together are the block's)."""
+    if is_tensor(block) and block.device.type in HOST_DEVICES:
+        block = block.float() if str(block.dtype) == "torch.bfloat16" else block
+        block = block.detach().numpy()  # exact: NumPy has no bfloat16
+    rows = int(block.shape[0])
+    parts = min(_workers(), rows)
+    if is_tensor(block) or parts < 2 or rows * int(block.shape[1]) < PARALLEL_CELLS:
+        return _block_stats(block, slots, cuts, depth, full)
+    edges = [rows * i // parts for i in range(parts + 1)]
+    done = list(_pool().map(lambda i: _block_stats(block[edges[i]:edges[i + 1]],
+                                                   slots[edges[i]:edges[i + 1]], cuts, depth,
+                                                   full), range(parts)))
+    a, b, t, ties = (np.concatenate([d[j] for d in done]) for j in range(4))
+    return a, b, t, ties
+
+
+#: a host block of at least this many cells is counted in row slices on several CPUs
+PARALLEL_CELLS = 1 << 20
+_POOL: list[ThreadPoolExecutor] = []
+
+
+def _workers() -> int:
+    """The CPUs this process may run on, at most four."""
+    try:
+        return min(4, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return min(4, os.cpu_count() or 1)
+
+
+def _pool() -> ThreadPoolExecutor:
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=_workers(),
+                                        thread_name_prefix="dcase-eval-rank"))
+    return _POOL[0]
+
+
+def _block_stats(block: Block, slots: npt.NDArray[np.int64], cuts: tuple[int, ...],
+                 depth: int, full: bool,
+                 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64],
+                            npt.NDArray[np.bool_]]:
+    """`block_stats` of one block or row slice, in the calling thread."""
     rows, n_items = (int(d) for d in block.shape)
     live_cuts = tuple(k for k in cuts if 0 < k < n_items)
     need = min(n_items, max([depth, *(k + 1 for k in live_cuts)]))

@@ -107,6 +107,10 @@ def judged_counts(cand: Candidates, own: npt.NDArray[np.floating], slots: IntArr
     vals, cols, mine = cand.values[:, None, :], cand.columns[:, None, :], own[:, :, None]
     above = np.count_nonzero(vals > mine, axis=2).astype(np.int64)
     equal = vals == mine
-    before = np.count_nonzero(equal & (cols < slots[:, :, None]), axis=2).astype(np.int64)
     tied = np.count_nonzero(equal & (cols < cand.n_items), axis=2).astype(np.int64) - 1
+    before = np.zeros_like(tied)
+    some = np.flatnonzero((tied > 0).any(axis=1))  # only rows with equal scores have any
+    if some.size:
+        before[some] = np.count_nonzero(equal[some] & (cols[some] < slots[some, :, None]),
+                                        axis=2)
     return above, before, tied, known

@@ -73,7 +73,9 @@ class Dcase:
         recall = recall_at_each(hits, n_rel, sorted({m.k for m in metrics
                                                      if m.kind == "R" and m.k is not None}))
         values: dict[str, npt.NDArray[np.float64]] = {}
-        first = first_relevant_rank(stats)
+        first = (first_relevant_rank(stats)
+                 if any(m.kind in ("MRR", "mean_rank", "median_rank") for m in metrics)
+                 else np.zeros(0))
         for m in metrics:
             k = m.k or depth
             h = hits[:, :k]
