@@ -20,6 +20,7 @@ from ..formats.ground_truth import load_ground_truth
 from ..formats.submission import write_topk_csv
 from ..io.atomic import atomic_writer
 from ..io.scratch import scratch_dir
+from ..measure.jackknife import CI_NOTE
 from ..report.console import styled
 
 _SOURCES = ["dog", "rain", "car engine", "church bell", "crowd", "stream", "train", "bird",
@@ -106,5 +107,6 @@ def run_demo(console: Console, out_dir: Path | None, *, seed: int, n_files: int)
                           f"{m['mAP@10'].ci_high:.3f}]",
                           *(f"{m[k].value:.3f}" for k in ("R@1", "R@5", "R@10")))
         console.print(table)
+        console.print(styled(CI_NOTE, "dim"))
         console.print(f"Chance level: R@10 = {10 / len(gt.audio):.3f}. Check a file yourself: "
                       "dcase-eval validate SUBMISSION --gt GT.csv")

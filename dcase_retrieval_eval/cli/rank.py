@@ -34,6 +34,7 @@ def _summary(console: Console, board: object) -> None:
     from rich.text import Text
 
     from ..challenge.leaderboard import Leaderboard
+    from ..measure.jackknife import CI_NOTE
     from ..report.leaderboard_formats import num, pvalue
 
     assert isinstance(board, Leaderboard)
@@ -48,6 +49,7 @@ def _summary(console: Console, board: object) -> None:
                       pvalue(s.vs_best.p_adjusted) if s.vs_best else "best",
                       "best group" if s.in_best_group else "")
     console.print(table)
+    console.print(Text(CI_NOTE, style="dim"))
     for r in board.rejected:
         console.print(Text(f"not ranked: {r.team} {r.label} ({r.source}): {r.reason}"
                            + (f" [{r.codes_text}]" if r.codes else ""), style="yellow"))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..editions import Edition
 from ..formats.submission_header import FILE_COLUMN_PREFIXES
+from ..measure.jackknife import CI_NOTE
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ caption's relevant files found in its top k, averaged over captions.
 
 Each metric comes with its **95% confidence interval** (columns `CI low` and `CI high`): the
 jackknife normal-approximation interval over captions, as in the DCASE results tables. Two
-systems whose intervals overlap widely are not reliably different.
+systems whose intervals overlap widely are not reliably different. {CI_NOTE}
 
 Edition {f.edition.name}: {f.edition.description}
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from html import escape
 
 from ..findings import CATALOGUE, Finding
-from ..measure.jackknife import JackknifeStats
+from ..measure.jackknife import CI_NOTE, JackknifeStats
 
 _STYLE = ("body{font-family:sans-serif}table{border-collapse:collapse;margin:.5em 0}"
           "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}"
@@ -75,6 +75,7 @@ def scores_page(summary: str, metrics: Mapping[str, JackknifeStats],
     body = (f"<p>{escape(summary)}</p>"
             "<table><thead><tr><th>metric</th><th>value</th><th>95% jackknife CI</th>"
             f"<th>std err</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<p class=\"note\">{escape(CI_NOTE)}</p>"
             f"<h2>Findings</h2>{counts_table(findings, counts)}{findings_table(findings)}")
     if versions:
         listed = ", ".join(f"{escape(k)} {escape(v)}" for k, v in versions.items())

@@ -23,6 +23,13 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
 
+#: The one footnote of every printed interval: the bounds are the normal approximation's, kept
+#: raw (never clipped to [0, 1]) so that they equal the official astropy numbers; JSON and CSV
+#: outputs hold them as computed.
+CI_NOTE = ("Confidence intervals are the jackknife's normal approximation (as astropy computes "
+           "it, kept for parity with the official numbers), not clipped to [0, 1]: a bound can "
+           "fall just outside.")
+
 #: NormalDist().inv_cdf(0.975), to the last bit (a test checks it)
 Z_95 = 1.9599639845400536
 

@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from ..measure.jackknife import CI_NOTE
 from .leaderboard_formats import (
-    CI_NOTE,
     baseline_label,
     header_note,
     lenient_notes,

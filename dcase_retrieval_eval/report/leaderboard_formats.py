@@ -11,6 +11,8 @@ import math
 import re
 from typing import TYPE_CHECKING
 
+from ..measure.jackknife import CI_NOTE
+
 if TYPE_CHECKING:
     from ..challenge.leaderboard import Leaderboard, SystemResult
 
@@ -97,9 +99,6 @@ def _vs_best_md(s: SystemResult) -> str:
             f"p_Holm {pvalue(c.p_adjusted)}{mark}")
 
 
-CI_NOTE = ("Confidence intervals are the jackknife's normal approximation (as astropy computes "
-           "it, kept for parity with the official numbers), not clipped to [0, 1]: a bound can "
-           "fall just outside.")
 LENIENT_MARK = "†"
 
 
@@ -221,8 +220,8 @@ def _tex_table(board: Leaderboard, rows: list[SystemResult], team_view: bool, ca
 def to_latex(board: Leaderboard) -> str:
     """Two booktabs tables; bold rows are not significantly different from the best."""
     note = (f" Bold: not significantly different from the best system ({board.test} test, "
-            f"Holm, $\\alpha={board.alpha}$). 95\\% jackknife CIs in brackets "
-            "(normal approximation, not clipped to [0, 1]).")
+            f"Holm, $\\alpha={board.alpha}$). 95\\% jackknife CIs in brackets. "
+            f"{tex_escape(CI_NOTE)}")
     note += "".join(rf" $^\dagger$Lenient scoring: {tex_escape(n)}" for n in lenient_notes(board))
     lines = [*(f"% {' '.join(line.split())}" for line in provenance_lines(board)),
              "% Requires \\usepackage{booktabs} (and UTF-8 input for non-ASCII names).", ""]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ..measure.jackknife import CI_NOTE
 from .leaderboard_formats import md_escape, num, tex_escape
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def table2_latex(p: PaperTables) -> str:
             row += [num(s.value, 3), _ci(s.ci_low, s.ci_high)]
         rows.append(row)
     return _tabular(cols, head, rows, "Evaluation results with 95\\% confidence intervals for "
-                    "the top system of each team.", "tab:results")
+                    f"the top system of each team. {tex_escape(CI_NOTE)}", "tab:results")
 
 
 def table3_latex(p: PaperTables) -> str:
@@ -106,7 +107,8 @@ def dev_eval_latex(p: PaperTables) -> str:
     rows = [[str(r.rank), tex_escape(r.label), num(r.development, 3), num(r.evaluation, 3),
              _ci(r.ci_low, r.ci_high), "$\\ast$" if r.flagged else ""] for r in p.dev_eval]
     return _tabular("rlrrcc", head, rows, "Development (self-reported) against evaluation "
-                    f"{metric}; $\\ast$: the development figure lies outside the evaluation CI.",
+                    f"{metric}; $\\ast$: the development figure lies outside the evaluation CI. "
+                    f"{tex_escape(CI_NOTE)}",
                     "tab:dev-eval")
 
 
@@ -175,4 +177,5 @@ def to_markdown(p: PaperTables) -> str:
     for r in p.dev_eval:
         out.append(f"| {r.rank} | {e(r.label)} | {num(r.development, 3)} | "
                    f"{num(r.evaluation, 3)} {_ci(r.ci_low, r.ci_high)} | {verdict(r)} |")
+    out += ["", e(CI_NOTE)]  # once, under the last table with intervals
     return "\n".join(out) + "\n"

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from ..check.validation import ValidationReport
 from ..findings import Finding, FindingLog
+from ..measure.jackknife import CI_NOTE
 from ..measure.scoring import ScoreReport
 
 if TYPE_CHECKING:  # the package models load yaml (meta files): not for a single file's table
@@ -116,6 +117,7 @@ def print_score(console: Console, report: ScoreReport) -> None:
         table.add_row(label, f"{m.value:.4f}", f"[{m.ci_low:.4f}, {m.ci_high:.4f}]",
                       f"{m.std_err:.4f}")
     console.print(table)
+    console.print(CI_NOTE, style="dim")
     console.print(f"policy: {report.policy.describe()}")
     console.print(f"ties: {report.policy.tie_rule}", style="dim")
 
