@@ -7,19 +7,21 @@ from the same list (`__init__._EXPORTS`), so that this module and the package ag
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dcase_retrieval_eval as package
 
 from . import _EXPORTS
-from .check.validation import ValidationReport, validate_submission
 from .editions import Edition, check_k, resolve_edition
 from .formats.folders import without_folders
 from .formats.ground_truth import GroundTruth, QuerySet
 from .formats.prepare import read_for_scoring, read_for_validation
 from .formats.submission import Submission
 from .io.csvread import DEFAULT_MAX_BYTES
-from .measure.scoring import ScoreReport, score_aligned
+
+if TYPE_CHECKING:  # the report models load after the inputs are read (tests/test_imports.py)
+    from .check.validation import ValidationReport
+    from .measure.scoring import ScoreReport
 
 
 def validate(
@@ -48,6 +50,8 @@ def validate(
                                   audio_list=audio_list, max_bytes=max_bytes)
     if strip_folders:
         sub = without_folders(sub)
+    from .check.validation import validate_submission
+
     report, _ = validate_submission(sub, qs, resolve_edition(edition, qs, k).depth,
                                     only_gt_queries=only_gt_queries)
     return report
@@ -67,19 +71,34 @@ def score(
     audio_dir: str | Path | None = None,
     audio_list: str | Path | None = None,
     only_gt_queries: bool = False,
+    per_query: str | Path | None = None,
 ) -> ScoreReport:
     """Official metrics with jackknife CIs; raises `InputError` for an invalid submission unless
     `lenient` (then the policy and its counts are in the report). `relevance_threshold`
     (graded ground truth): the grade from which a file counts for mAP and R@k (default 1).
     `audio_dir` / `audio_list`: the whole evaluation set, when the ground truth names only
-    some of its files. `strip_folders`, `only_gt_queries`: as for `validate`."""
+    some of its files. `strip_folders`, `only_gt_queries`: as for `validate`. `per_query`: a
+    CSV to write each query's values to (as `dcase-eval score --per-query`); it may not be an
+    input (`OutputError`)."""
     check_k(k)
+    if per_query is not None:
+        from .io.atomic import guard_outputs
+
+        guard_outputs(files=[per_query], inputs=[p for p in (submission, gt, audio_dir, audio_list)
+                                                 if isinstance(p, str | Path)])
     truth, sub = read_for_scoring(submission, gt, audio_dir=audio_dir, audio_list=audio_list,
                                   relevance_threshold=relevance_threshold, max_bytes=max_bytes)
     if strip_folders:
         sub = without_folders(sub)
-    return score_aligned(sub, truth, resolve_edition(edition, truth, k), lenient=lenient,
-                         confidence=confidence, only_gt_queries=only_gt_queries)
+    from .measure.scoring import score_aligned
+
+    report = score_aligned(sub, truth, resolve_edition(edition, truth, k), lenient=lenient,
+                           confidence=confidence, only_gt_queries=only_gt_queries)
+    if per_query is not None:
+        from .report.per_query import write_per_query
+
+        write_per_query(Path(per_query), report, truth)
+    return report
 
 
 def __getattr__(name: str) -> Any:

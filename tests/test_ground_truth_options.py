@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from dcase_retrieval_eval import InputError, rank, score, validate
+from dcase_retrieval_eval.errors import OutputError
 from dcase_retrieval_eval.report.tabular import score_json
 
 from .conftest import run_cli
@@ -146,3 +147,18 @@ def test_the_ground_truth_is_assembled_in_one_module() -> None:
     # the audio set of --audio-dir / --audio-list is read by one function
     readers = {*_calls("list_audio_dir"), *_calls("read_audio_list")}
     assert len(readers) == 1, readers
+
+
+def test_score_writes_the_per_query_file_as_the_cli(data: dict[str, Path],
+                                                    tmp_path: Path) -> None:
+    by_api, by_cli = tmp_path / "api.csv", tmp_path / "cli.csv"
+    score(data["sub"], data["gt"], k=10, audio_dir=data["audio_dir"], per_query=by_api)
+    proc = run_cli("score", data["sub"], "--gt", data["gt"], *K, "--audio-dir",
+                   data["audio_dir"], "--per-query", by_cli, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert by_api.read_bytes() == by_cli.read_bytes()
+    assert by_api.read_text(encoding="utf-8").count("\n") == len(QUERIES) + 1
+    before = data["gt"].read_bytes()
+    with pytest.raises(OutputError):
+        score(data["sub"], data["gt"], k=10, per_query=data["gt"])
+    assert data["gt"].read_bytes() == before

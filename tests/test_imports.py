@@ -22,9 +22,9 @@ HEAVY = ["rich", "pyarrow", "scipy", "yaml", "jinja2", "pandas", "pygments", "to
 ORGANIZER = ["dcase_retrieval_eval.formats.meta", "dcase_retrieval_eval.formats.package",
              "dcase_retrieval_eval.challenge", "dcase_retrieval_eval.report.html",
              "dcase_retrieval_eval.hosting"]
-#: what reading a submission does not need: the report models and the scoring
-AFTER_READING = ["dcase_retrieval_eval.check.validation", "dcase_retrieval_eval.measure.scoring",
-                 "dcase_retrieval_eval.api"]
+#: what reading a submission does not need: the report models and the scoring (the commands
+#: call the API, which reads its inputs first and imports these after)
+AFTER_READING = ["dcase_retrieval_eval.check.validation", "dcase_retrieval_eval.measure.scoring"]
 
 _PROBE = r'''
 import json, sys

@@ -96,7 +96,8 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
              fmt: str, max_bytes: int, strip_folders: bool, only_gt_queries: bool) -> None:
     """Check SUBMISSION (a CSV, a score matrix in .npz/.npy, a TREC run, or a team package: a
     zip or a folder) and list every defect."""
-    from ..formats.prepare import prepare_query_set, read_for_validation
+    from ..api import validate as run_validate
+    from ..formats.prepare import prepare_query_set
 
     if gt_path is None and queries_path is None:
         raise click.UsageError("give --gt GT.csv, or --queries Q.csv with --audio-dir/--audio-list")
@@ -117,13 +118,9 @@ def validate(submission: Path, gt_path: Path | None, queries_path: Path | None,
                                         audio_list=audio_list, max_bytes=max_bytes)
             _validate_package(submission, against, edition, k, fmt, max_bytes)
             return
-        qs, sub = read_for_validation(submission, gt_path, queries=queries_path,
-                                      audio_dir=audio_dir, audio_list=audio_list,
-                                      max_bytes=max_bytes)
-        from ..api import validate as run_validate  # the report models load after reading
-
-        report = run_validate(sub, qs, edition=edition, k=k, strip_folders=strip_folders,
-                              only_gt_queries=only_gt_queries)
+        report = run_validate(submission, gt_path, queries=queries_path, audio_dir=audio_dir,
+                              audio_list=audio_list, edition=edition, k=k, max_bytes=max_bytes,
+                              strip_folders=strip_folders, only_gt_queries=only_gt_queries)
     except InputError as exc:
         exit_invalid(str(exc), exc.findings, fmt="json" if fmt == "json" else "text")
     if fmt == "json":
@@ -194,9 +191,9 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
         return
     if submission is None or gt_path is None:
         raise click.UsageError("give SUBMISSION and --gt GT.csv (or --codabench IN OUT)")
-    # only what reading needs comes before it: the scoring models load after
+    # the API reads the inputs before it loads the scoring models
+    from ..api import score as run_score
     from ..errors import OptionError
-    from ..formats.prepare import read_for_scoring
     from ..formats.score_matrix_npy import sidecar_paths
     from ..io.atomic import guard_outputs
     from .score_output import refuse, score_format, write_scores
@@ -205,23 +202,15 @@ def score(submission: Path | None, gt_path: Path | None, edition: str, k: int | 
                                                      *sidecar_paths(submission)])
     fmt = score_format(fmt, output)  # after the guard: replacing an input is the worse mistake
     try:
-        try:
-            gt, sub = read_for_scoring(submission, gt_path, audio_dir=audio_dir,
-                                       audio_list=audio_list,
-                                       relevance_threshold=relevance_threshold,
-                                       max_bytes=max_bytes)
-        except OptionError as exc:  # an option that does not fit the file: not a finding
-            raise click.UsageError(str(exc)) from None
-        from ..api import score as run_score
-
-        report = run_score(sub, gt, edition=edition, k=k, lenient=lenient,
-                           strip_folders=strip_folders, only_gt_queries=only_gt_queries)
+        report = run_score(submission, gt_path, edition=edition, k=k, lenient=lenient,
+                           audio_dir=audio_dir, audio_list=audio_list,
+                           relevance_threshold=relevance_threshold, max_bytes=max_bytes,
+                           strip_folders=strip_folders, only_gt_queries=only_gt_queries,
+                           per_query=per_query)
+    except OptionError as exc:  # an option that does not fit the file: not a finding
+        raise click.UsageError(str(exc)) from None
     except InputError as exc:
         refuse(exc, fmt, output)
-    if per_query is not None:
-        from ..report.per_query import write_per_query
-
-        write_per_query(per_query, report, gt)
     write_scores(report, fmt, output)
 
 
