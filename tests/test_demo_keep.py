@@ -4,19 +4,25 @@ help says what the number counts."""
 from __future__ import annotations
 
 import re
-import tempfile
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import run_cli
 
 
-def test_demo_without_keep_names_no_folder_and_leaves_none() -> None:
-    before = set(Path(tempfile.gettempdir()).glob("dcase-eval-demo-*"))
+def test_demo_without_keep_names_no_folder_and_leaves_none(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo's temporary folder goes into its own TMPDIR, so a demo run by another test at
+    the same time cannot be mistaken for a leftover."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
     proc = run_cli("demo", "--queries", "20")
     assert proc.returncode == 0, proc.stderr
     assert "in a temporary folder, removed at the end (--keep DIR keeps it)" in proc.stdout
     assert "dcase-eval-demo-" not in proc.stdout
-    assert set(Path(tempfile.gettempdir()).glob("dcase-eval-demo-*")) == before
+    assert list(tmp.iterdir()) == []
 
 
 def test_demo_keep_dir_keeps_and_names_it(tmp_path: Path) -> None:
