@@ -4,6 +4,7 @@ were killed outright (SIGKILL: no clean-up possible) are removed by the next run
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 
 from dcase_retrieval_eval.formats.package import EXTRACT_PREFIX
 from dcase_retrieval_eval.io.outlock import LOCK_NAME
+from dcase_retrieval_eval.report.results_dir import RECORD
 
 from .conftest import run_cli
 from .organizer_data import make_challenge
@@ -132,3 +134,28 @@ def test_demo_removes_the_temporary_folder_of_a_killed_demo(
     assert result.returncode == 0, result.stderr
     assert not dead.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("dcase-eval-demo-")]
+
+
+def test_sigterm_while_rank_moves_its_files_into_place_waits_until_all_are(
+        zipped: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    """The moment the staged files are renamed into OUT, signals are held back: a SIGTERM sent
+    after the first rename still lets the run publish its whole set, then ends it (143)."""
+    gt, uploads, tmpdir = zipped
+    out = tmp_path / "out"
+    assert run_cli("rank", uploads, "--gt", gt, "--out", out, *FAST).returncode == 0
+    run = PausedRun(tmp_path, "dcase_retrieval_eval.report.results_dir", "move_into_place",
+                    "rank", uploads, "--gt", gt, "--out", out, *FAST, "--seed", "3",
+                    env={"TMPDIR": str(tmpdir)})
+    run.wait_paused()
+    run.proc.send_signal(signal.SIGTERM)
+    run.resume()
+    code, _, err = run.finish(timeout=120)
+    assert code == 143 and "terminated" in err
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    stamp = f"Generated: {doc['provenance']['generated']}"
+    assert doc["seed"] == 3  # the new run's files, all of them (the old run's stamp differs)
+    assert all(stamp in (out / name).read_text(encoding="utf-8")
+               for name in ("results.md", "results.tex"))
+    recorded = json.loads((out / RECORD).read_text(encoding="utf-8"))["files"]
+    assert all((out / f["path"]).stat().st_size == f["size"] for f in recorded)
+    assert not [p for p in out.iterdir() if p.name.startswith(".staging.")]

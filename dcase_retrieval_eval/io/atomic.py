@@ -10,7 +10,9 @@ renamed over it once complete. The temporary name ends in `.dcase-eval-tmp`, nev
 target's suffix, so a run killed mid-write leaves nothing that a `*.csv` or `*.json` glob would
 publish; the next write into that folder removes such leftovers whose process is gone. The result
 gets the mode a plain `open()` would give (0666 less the umask), or keeps the mode of the file it
-replaces.
+replaces. A set of files staged elsewhere is moved into place with `move_into_place` (a rename,
+or a copy beside the target across file systems) inside `signals_deferred`, so that a SIGTERM or
+Ctrl-C cannot leave half of the set moved.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import errno
 import os
 import re
 import secrets
+import shutil
+import signal
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -234,6 +238,42 @@ def atomic_writer(path: Path, encoding: str = "utf-8") -> Iterator[TextIO]:
         yield fh
         fh.flush()
         os.fsync(fh.fileno())
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """SIGTERM and SIGINT held back for the block (a few renames that belong together), then
+    delivered to the handlers that were in place. The handlers are swapped rather than the
+    signals masked: a process-wide signal reaches any thread that does not mask it (NumPy's
+    BLAS threads), and Python runs its handler in the main thread all the same. Outside the main
+    thread the block runs as is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+    previous = {signum: signal.signal(signum, lambda n, _f: arrived.append(n))
+                for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        for number in dict.fromkeys(arrived):
+            signal.raise_signal(number)
+
+
+def move_into_place(source: Path, target: Path) -> None:
+    """Rename `source` over `target`; across file systems (a subfolder linked to another
+    disk), copy it beside `target` first, so the target is still replaced in one step."""
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        with atomic_path(target) as tmp:
+            shutil.copyfile(source, tmp)
+        with contextlib.suppress(OSError):
+            os.unlink(source)
 
 
 def write_text_atomic(path: Path, text: str) -> None:

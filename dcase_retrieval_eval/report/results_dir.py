@@ -16,7 +16,9 @@ from ..io.atomic import (
     TMP_SUFFIX,
     atomic_writer,
     guard_outputs,
+    move_into_place,
     output_error,
+    signals_deferred,
     write_text_atomic,
 )
 from ..io.outlock import output_lock
@@ -200,14 +202,15 @@ def _publish(out_dir: Path, stage: Path, staged: list[Path]) -> list[Path]:
     entries = [_entry(out_dir, path, stage / rel) for path, rel in zip(final, staged,
                                                                        strict=True)]
     _save_record(out_dir, [*previous, *entries])
-    try:
-        for path, rel in zip(final, staged, strict=True):
-            path.parent.mkdir(exist_ok=True)
-            os.replace(stage / rel, path)  # a rename keeps the size and mtime recorded
-    except OSError as exc:
-        raise output_error(exc, out_dir) from None
-    _remove_stale(out_dir, previous, set(final))
-    _save_record(out_dir, entries)
+    with signals_deferred():  # milliseconds: a SIGTERM or Ctrl-C waits until all are in place
+        try:
+            for path, rel in zip(final, staged, strict=True):
+                path.parent.mkdir(exist_ok=True)
+                move_into_place(stage / rel, path)
+        except OSError as exc:
+            raise output_error(exc, out_dir) from None
+        _remove_stale(out_dir, previous, set(final))
+        _save_record(out_dir, [_entry(out_dir, path, path) for path in final])
     return final
 
 
