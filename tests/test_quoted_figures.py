@@ -19,7 +19,9 @@ MEASURED = re.compile(
     r"|under\s+|up to\s+)?\d[\d,]*(?:\.\d+)?\s?(?:ms|s|min|minutes|seconds|h|hours)\b"
     r"|\bpeak (?:memory|RSS|resident)[^.|]{0,40}?\d[\d,.]*\s?(?:KB|MB|MiB|GB|GiB)\b"
     r"|\b\d[\d,]*(?:\.\d+)?\s?(?:ms|s|min)\s+of\s+(?:wall|training|tests)\b"
-    r"|\bspeed-?up of\s+\d",
+    r"|\bspeed-?up of\s+\d"
+    r"|\b(?:about|roughly|around|under|within)\s+(?:a|one|\d[\d,]*(?:\.\d+)?)\s?"
+    r"(?:ms|s|min|minutes?|seconds?|hours?)\s+(?:to|on|per|for)\b",
     re.IGNORECASE)
 
 
@@ -44,6 +46,8 @@ def test_the_pattern_sees_the_figures_that_were_quoted_twice() -> None:
     assert measured_figures("the tests, some 290\ntimes faster than a loop") == ["290 times faster"]
     assert measured_figures("feature extraction at about 1,400x real time") == ["1,400x real time"]
     assert measured_figures("in 21 min 49 s of wall time, peak memory 1.1 GB")
+    assert measured_figures("45 minutes of audio, about 10 s to generate") == ["about 10 s to"]
+    assert measured_figures("an epoch well under a minute on two cores") == ["under a minute on"]
     assert measured_figures("clips of 8 s, a 30 s crop, 64 MB in flight, 10x chance") == []
 
 
