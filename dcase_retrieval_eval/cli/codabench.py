@@ -128,7 +128,7 @@ def codabench_group() -> None:
 @click.option("--docker-image", default=None,
               help="Image holding this package, pushed where the Codabench workers can pull "
                    "it (required: the worker pulls it before every submission), e.g. "
-                   "docker.io/USER/dcase-retrieval-eval:0.1.0.")
+                   "docker.io/yourname/dcase-retrieval-eval:0.1.0.")
 @click.option("--audio-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=None, help="The evaluation audio folder: every file in it is a valid "
                                  "answer (needed when the ground truth lists fewer files).")

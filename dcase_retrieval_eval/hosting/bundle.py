@@ -65,7 +65,20 @@ class BundleOptionError(ValueError):
 NO_IMAGE = ("--docker-image is required: Codabench's compute worker pulls the competition's "
             "image before every submission, so a local tag fails them all ('Pull ... "
             "failed'). Build docker/Dockerfile, push it to a registry the workers can reach, "
-            "and give that name, e.g. --docker-image docker.io/USER/dcase-retrieval-eval:0.1.0")
+            "and give that name, e.g. --docker-image docker.io/yourname/dcase-retrieval-eval:0.1.0")
+
+
+def _lower_repository(image: str) -> str:
+    """`image` with its repository path in lower case, the registry and the tag kept: tells a
+    reference refused only for its capitals (`docker.io/Me/x:0.1`) from a malformed one."""
+    name, _, digest = image.partition("@")
+    parts = name.split("/")
+    first = 1 if len(parts) > 1 and ("." in parts[0] or ":" in parts[0]
+                                     or parts[0] == "localhost") else 0
+    last, colon, tag = parts[-1].partition(":")
+    path = [*parts[first:-1], last]
+    lowered = "/".join([*parts[:first], *(p.lower() for p in path)]) + colon + tag
+    return lowered + ("@" + digest if digest else "")
 
 
 def check_docker_image(image: str | None) -> str:
@@ -76,8 +89,11 @@ def check_docker_image(image: str | None) -> str:
     if image is None:
         raise BundleOptionError(NO_IMAGE)
     if not _IMAGE.match(image):
-        raise BundleOptionError(f"--docker-image {image!r} is not a Docker image reference "
-                                "(e.g. docker.io/USER/dcase-retrieval-eval:0.1.0)")
+        why = ""
+        if _IMAGE.match(_lower_repository(image)):
+            why = ": Docker repository names are lower case (the registry and the tag may not be)"
+        raise BundleOptionError(f"--docker-image {image!r} is not a Docker image reference"
+                                f"{why} (e.g. docker.io/yourname/dcase-retrieval-eval:0.1.0)")
     if len(image) > MAX_IMAGE:
         raise BundleOptionError(f"--docker-image is {len(image)} characters long; Codabench "
                                 f"stores at most {MAX_IMAGE}: push the image under a shorter "
@@ -86,7 +102,7 @@ def check_docker_image(image: str | None) -> str:
         raise BundleOptionError(
             f"--docker-image {image!r} has no registry or namespace: a worker would pull "
             f"docker.io/library/{image}, an official image that does not hold this scorer. "
-            "Push the image you built under your own name (docker.io/USER/...) and give that")
+            "Push the image you built under your own name (docker.io/yourname/...) and give that")
     return image
 
 
