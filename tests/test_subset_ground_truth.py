@@ -119,3 +119,31 @@ def test_the_threshold_on_ratings_changes_map_not_ndcg(files: dict[str, Path]) -
     assert "it makes every clip rated above 0 relevant" in text
     assert "For TAU we suggest `--relevance-threshold 50`" in text
     assert "`score --only-gt-queries`" in text
+
+
+def test_rank_scores_full_submissions_on_the_subset(files: dict[str, Path],
+                                                    tmp_path: Path) -> None:
+    from dcase_retrieval_eval import load_ground_truth
+
+    from .organizer_data import write_system
+
+    gt = load_ground_truth(files["graded"])
+    full = files["full"].read_text(encoding="utf-8")
+    uploads = tmp_path / "uploads"
+    for team in ("Alpha_UA", "Beta_UB"):
+        output = write_system(uploads / team, gt, f"{team}_task6b_1", 0.5, seed=1)
+        output.write_text(full, encoding="utf-8")  # all 100 queries, as a team submits them
+    args = ["rank", uploads, "--gt", files["graded"], "--audio-list", files["audio"],
+            "--rounds", "200", "--bootstrap-rankings", "0", "--quiet"]
+    proc = run_cli(*args, "--out", tmp_path / "strict")
+    doc = json.loads((tmp_path / "strict" / "results.json").read_text(encoding="utf-8"))
+    assert proc.returncode == 1 and "no system could be ranked" in proc.stderr
+    assert doc["systems"] == []
+    assert all(r["codes"] == {"Q302": 80} for r in doc["rejected"])
+    proc = run_cli(*args, "--out", tmp_path / "subset", "--only-gt-queries")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((tmp_path / "subset" / "results.json").read_text(encoding="utf-8"))
+    assert len(doc["systems"]) == 2 and doc["rejected"] == []
+    assert doc["n_queries"] == N_JUDGED and doc["only_gt_queries"] is True
+    md = " ".join((tmp_path / "subset" / "results.md").read_text(encoding="utf-8").split())
+    assert "20 queries (only the ground truth's queries: rows for other queries ignored)" in md

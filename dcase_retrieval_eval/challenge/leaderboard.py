@@ -136,6 +136,8 @@ class Leaderboard(BaseModel):
     alpha: float
     all_pairs: bool
     confidence: float = 0.95
+    #: rows for queries outside the ground truth were ignored (a ground truth of a subset)
+    only_gt_queries: bool = False
     tie_rule: str = TIE_RULE_TEXT
     systems: list[SystemResult]
     comparisons: list[Comparison]

@@ -46,12 +46,13 @@ FIRST_SHOWN = 3
 
 def _score_all(cands: list[Candidate], gt: GroundTruth, edition: Edition, lenient: bool,
                confidence: float, bar: Bar, rejected: list[Rejected],
+               only_gt_queries: bool = False,
                ) -> Iterator[tuple[Candidate, ScoreReport]]:
     bar.start("scoring", len(cands))
     for c in cands:
         try:
             yield c, score_aligned(c.submission, gt, edition, lenient=lenient,
-                                   confidence=confidence)
+                                   confidence=confidence, only_gt_queries=only_gt_queries)
         except InputError as exc:
             log = FindingLog.of(exc.findings)
             # the page says how the organizer ranked, not how a caller would score leniently
@@ -95,6 +96,7 @@ def rank(
     relevance_threshold: float | None = None,
     audio_dir: str | Path | None = None,
     audio_list: str | Path | None = None,
+    only_gt_queries: bool = False,
 ) -> Leaderboard:
     """Score, order and compare every usable system of `submissions` against `gt`.
 
@@ -107,7 +109,8 @@ def rank(
     `paper.DEFAULT_CHARACTERISTICS`, the paper's Table 4).
     `relevance_threshold`: graded ground truth only, the grade from which a file is relevant.
     `audio_dir` / `audio_list`: the whole evaluation set, when the ground truth names only some
-    of its files (as for `score`).
+    of its files (as for `score`). `only_gt_queries`: rows for queries outside `gt` are
+    ignored (a ground truth of a subset of the queries, as for `score`); the settings say so.
     """
     check_k(k)
     if isinstance(characteristics, str) or not (
@@ -130,7 +133,8 @@ def rank(
     cands, rejected = collect(submissions, max_bytes=max_bytes, limits=limits, bar=bar,
                               task=label_task(edition, ed))
     cands = dedupe(cands, rejected)
-    scored = list(_score_all(cands, truth, ed, lenient, confidence, bar, rejected))
+    scored = list(_score_all(cands, truth, ed, lenient, confidence, bar, rejected,
+                             only_gt_queries))
     main = ed.main_metric
     scored.sort(key=lambda cs: (-cs[1].metrics[main].value, cs[0].label))
     labels = [c.label for c, _ in scored]
@@ -145,7 +149,8 @@ def rank(
         edition=ed.name, main_metric=main, metric_names=_metric_names(ed),
         n_queries=truth.n_queries, ground_truth=truth.source, test=test, rounds=rounds,
         seed=seed, alpha=alpha, all_pairs=all_pairs, confidence=confidence,
-        tie_rule=TIE_RULE_TEXT, systems=results, comparisons=comparisons, rejected=rejected,
+        only_gt_queries=only_gt_queries, tie_rule=TIE_RULE_TEXT, systems=results,
+        comparisons=comparisons, rejected=rejected,
         hardest_queries=_hardest(matrix, truth), zero_for_all=_zero_for_all(matrix),
         provenance=provenance_of(truth, ed.name),
         robustness=_robustness(matrix, scored, ed, bootstrap_rankings, seed, bar),

@@ -88,13 +88,16 @@ def _summary(console: Console, board: object) -> None:
 @click.option("--characteristics", default=None, metavar="K1,K2,...",
               help="Meta system.description keys for Table 4 and the statistics "
               "[default: audio_modelling,caption_modelling,loss_function].")
+@click.option("--only-gt-queries", is_flag=True,
+              help="Ignore rows whose query the ground truth does not hold, for a ground truth "
+              "of a subset of the queries (as score --only-gt-queries).")
 @click.option("--quiet", is_flag=True, help="No progress bar and no table.")
 def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, k: int | None,
                  audio_dir: Path | None, audio_list: Path | None,
                  relevance_threshold: float | None, test: str, rounds: int, seed: int,
                  alpha: float, all_pairs: bool, lenient: bool, max_bytes: int,
                  bootstrap_rankings: int, baseline: str | None, characteristics: str | None,
-                 quiet: bool) -> None:
+                 only_gt_queries: bool, quiet: bool) -> None:
     """Rank SUBMISSIONS (a folder of team packages, or a manifest CSV system,team,path) and
     write results.json/.csv/.md/.tex, index.html and per-query CSVs into --out."""
     from ..challenge.collect import input_paths
@@ -129,7 +132,7 @@ def rank_command(submissions: Path, gt_path: Path, out_dir: Path, edition: str, 
                              rounds=rounds, seed=seed, alpha=alpha, all_pairs=all_pairs,
                              lenient=lenient, max_bytes=max_bytes, progress=bar or False,
                              bootstrap_rankings=bootstrap_rankings, baseline=baseline,
-                             characteristics=keys)
+                             characteristics=keys, only_gt_queries=only_gt_queries)
             written = write_results(board, out_dir, inputs)
     except UnknownBaseline as exc:
         raise click.UsageError(str(exc)) from None

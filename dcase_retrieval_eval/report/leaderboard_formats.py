@@ -155,7 +155,10 @@ def settings_text(board: Leaderboard) -> str:
     test = ("paired randomization (sign-flip)" if board.test == "randomization"
             else "paired bootstrap")
     pairs = "all pairs" if board.all_pairs else "the best system against each other"
-    return (f"Edition {board.edition}, {board.n_queries} queries, ranked by {board.main_metric}; "
+    subset = (" (only the ground truth's queries: rows for other queries ignored)"
+              if board.only_gt_queries else "")
+    return (f"Edition {board.edition}, {board.n_queries} queries{subset}, ranked by "
+            f"{board.main_metric}; "
             f"{int(board.confidence * 100)}% jackknife CIs. Significance: {test} test, "
             f"{board.rounds} rounds, seed {board.seed}, {pairs}, Holm-corrected at "
             f"alpha = {board.alpha}. Ties: {board.tie_rule}.")
