@@ -143,6 +143,9 @@ def check_k(k: object) -> None:
 
 def get_edition(name: str, k: int | None = None) -> Edition:
     check_k(k)
+    if not isinstance(name, str):  # "unknown edition 2022; choose from 2022, ..." misleads
+        raise TypeError(f"edition is a name (str) such as '2022' or an Edition, not "
+                        f"{type(name).__name__} {name!r}")
     try:
         edition = EDITIONS[name]
     except KeyError:

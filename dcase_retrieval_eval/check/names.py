@@ -42,9 +42,11 @@ class NameCheck:
 def _as_names(names: Any, label: str, length: int, side: str,
               log: FindingLog) -> list[str] | None:
     """`names` as a list of str, or None after an M510 / M512 finding."""
-    if isinstance(names, str | bytes) or not hasattr(names, "__len__"):
-        log.add("M512", f"{label} is a {type(names).__name__}, not a list of names.",
-                hint=f"Give one name (str) per {side} of the matrix.")
+    if isinstance(names, str | bytes | set | frozenset) or not hasattr(names, "__len__"):
+        unordered = isinstance(names, set | frozenset)
+        log.add("M512", f"{label} is a {type(names).__name__}, not a list of names"
+                + (" (a set has no order: its names cannot follow the matrix)." if unordered
+                   else "."), hint=f"Give one name (str) per {side} of the matrix, in order.")
         return None
     values = names.tolist() if isinstance(names, np.ndarray) else list(names)
     if len(values) != length:

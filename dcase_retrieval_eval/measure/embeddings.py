@@ -13,17 +13,33 @@ import numpy.typing as npt
 
 from ..editions import Edition
 from ..errors import InputError
+from .arguments import (
+    check_confidence,
+    check_flag,
+    clip_indices,
+    direction_list,
+    embedding_array,
+    memory_budget_bytes,
+    metric_names,
+    same_kind,
+)
 from .conventions.spec import Direction
 from .evaluate import DEFAULT_MEMORY_BUDGET, _dtype_size, evaluate_blocks, rows_per_block
-from .rankstats import is_tensor, to_numpy
+from .rankstats import is_tensor
 from .scoring import ScoreReport
 
 
 def _normalized(x: Any) -> Any:
-    """Rows scaled to unit L2 norm (cosine similarity); a zero row stays zero."""
+    """Rows scaled to unit L2 norm (cosine similarity); a zero row stays zero. Each row is
+    first divided by its largest magnitude, so that no sum of squares overflows (float16
+    rows from about 256, any row near the float maximum) into a zero row."""
     if is_tensor(x):
+        top = x.abs().amax(dim=1, keepdim=True)
+        x = x / top.masked_fill(top == 0, 1)
         return x / x.norm(dim=1, keepdim=True).clamp_min(1e-12)
     arr = np.asarray(x)
+    top = np.max(np.abs(arr), axis=1, keepdims=True) if arr.shape[1] else np.ones((len(arr), 1))
+    arr = arr / np.where(top > 0, top, 1).astype(arr.dtype)
     norms = np.linalg.norm(arr, axis=1, keepdims=True)
     return arr / np.maximum(norms, 1e-12).astype(arr.dtype)
 
@@ -63,14 +79,17 @@ def evaluate_embeddings(text_emb: Any, audio_emb: Any, caption_to_clip: Any, *,
     arrays or torch tensors; `caption_to_clip[i]`: the clip index of caption i (text-to-audio:
     its one relevant clip; audio-to-text: a clip's captions are its relevant set).
     `normalize`: cosine similarity (rows scaled to unit norm); else the dot product."""
-    c2c = to_numpy(caption_to_clip).astype(np.int64).ravel()
+    text_emb, audio_emb = same_kind(embedding_array(text_emb, "text_emb"),
+                                    embedding_array(audio_emb, "audio_emb"))
     n_text, n_audio = int(text_emb.shape[0]), int(audio_emb.shape[0])
-    if c2c.size != n_text:
-        raise InputError(f"caption_to_clip has {c2c.size} entries for {n_text} captions")
-    if c2c.size and (c2c.min() < 0 or c2c.max() >= n_audio):
-        raise InputError(f"caption_to_clip indices must lie in [0, {n_audio})")
+    c2c = clip_indices(caption_to_clip, n_text, n_audio)
     if int(text_emb.shape[1]) != int(audio_emb.shape[1]):
         raise InputError("text and audio embeddings differ in dimension")
+    check_flag(normalize, "normalize")
+    directions = direction_list(directions)
+    metrics = metric_names(metrics)
+    check_confidence(confidence)
+    memory_budget = memory_budget_bytes(memory_budget)
     text = _normalized(text_emb) if normalize else text_emb
     audio = _normalized(audio_emb) if normalize else audio_emb
     out: dict[str, ScoreReport] = {}

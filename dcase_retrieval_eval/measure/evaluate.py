@@ -15,6 +15,13 @@ import numpy.typing as npt
 from ..editions import Edition, get_edition
 from ..errors import InputError
 from ..formats.ground_truth import GroundTruth, QuerySet
+from .arguments import (
+    check_confidence,
+    check_threshold,
+    memory_budget_bytes,
+    metric_names,
+    score_array,
+)
 from .conventions.dcase import CONVENTION as DCASE
 from .conventions.spec import Context, Direction, MetricSpec, RankStats, parse_metric
 from .in_memory import in_memory_report, relevance_csr
@@ -47,8 +54,11 @@ def _dtype_size(sim: Any) -> int:
 def evaluate_blocks(blocks: Callable[[int, int], Any], n_queries: int, n_items: int,
                     relevance: Any, *, edition: str | Edition, direction: Direction,
                     convention: str, metrics: Sequence[str] | None, confidence: float,
-                    block_rows: int, relevance_threshold: float = 1.0) -> ScoreReport:
-    """The report of a similarity matrix given as row blocks `blocks(lo, hi)`."""
+                    block_rows: int, relevance_threshold: float = 1.0,
+                    scored_items: int | None = None) -> ScoreReport:
+    """The report of a similarity matrix given as row blocks `blocks(lo, hi)`. `scored_items`:
+    the columns holding scores when others are appended (a named matrix's -inf columns, tied by
+    construction: no cut-off among them is a tie to warn about)."""
     if direction not in ("text-to-audio", "audio-to-text"):
         raise ValueError("direction is 'text-to-audio' or 'audio-to-text'")
     if n_queries < 1 or n_items < 1:
@@ -56,7 +66,7 @@ def evaluate_blocks(blocks: Callable[[int, int], Any], n_queries: int, n_items: 
     ed = edition if isinstance(edition, Edition) else get_edition(edition)
     if convention != "dcase":
         return evaluate_other(to_numpy(blocks(0, n_queries)), relevance, ed, direction,
-                              convention, metrics, confidence)
+                              convention, metrics, confidence, relevance_threshold)
     conv = DCASE
     ctx = Context(edition=ed, direction=direction)
     specs = conv.default_metrics(ctx) if metrics is None else [parse_metric(m) for m in metrics]
@@ -66,14 +76,16 @@ def evaluate_blocks(blocks: Callable[[int, int], Any], n_queries: int, n_items: 
     depth = max([s.k for s in specs if s.k is not None] + [1])
     indptr, items, grades, relevant = relevance_csr(relevance, n_queries, n_items,
                                                     relevance_threshold)
-    cuts = tuple(sorted({s.k for s in specs if s.k is not None and s.k < n_items}))
+    scored = n_items if scored_items is None else scored_items
+    cuts = tuple(sorted({s.k for s in specs if s.k is not None and s.k < scored}))
     full = any(s.kind in ("mean_rank", "median_rank") for s in specs)
+    reach = min(depth, n_items)  # no ranking is deeper than its items, whatever k is asked
     above, before, tied, ties = collect(blocks, n_queries, block_rows, indptr, items, cuts,
-                                        depth, full)
+                                        reach, full)
     boundary = np.asarray(ties.any(axis=1), bool) if ties.shape[1] else np.zeros(n_queries, bool)
     stats = RankStats(indptr=indptr, items=items, grades=grades, relevant=relevant,
                       above=above, tied_before=before, tied=tied, boundary_tie=boundary,
-                      n_items=n_items, depth=depth, complete=full)
+                      n_items=n_items, depth=reach, complete=full)
     result = conv.compute(stats, specs, ctx)
     warnings = list(result.warnings)
     per_cut = [f"top-{k}: {int(n)}" for k, n in zip(cuts, ties.sum(axis=0), strict=True) if n]
@@ -138,14 +150,16 @@ def evaluate(sim: Any, relevance: Any, edition: str | Edition = "2022",
     "AP@10", "R@5", "nDCG@10", "RR@10", "P@10", "Success@5", "mean_rank", "median_rank";
     None: the convention's defaults for the edition. `relevance_threshold`: the grade from
     which an item counts as relevant (default 1; a GroundTruth's own threshold)."""
-    if len(getattr(sim, "shape", ())) != 2:
-        raise InputError("the similarity matrix must be 2-D (queries x items)")
+    sim = score_array(sim, "sim")
+    if len(sim.shape) != 2:
+        raise InputError("the similarity matrix must be 2-D (queries x items), not of shape "
+                         f"{tuple(int(d) for d in sim.shape)}")
     if direction not in ("text-to-audio", "audio-to-text"):
         raise ValueError("direction is 'text-to-audio' or 'audio-to-text'")
-    if not is_tensor(sim):
-        sim = np.asarray(sim)
-        if not np.issubdtype(sim.dtype, np.floating):
-            sim = sim.astype(np.float64)
+    metrics = metric_names(metrics)
+    check_confidence(confidence)
+    check_threshold(relevance_threshold)
+    memory_budget = memory_budget_bytes(memory_budget)
     n_q, n_items = (int(d) for d in sim.shape)
     named = None
     threshold = 1.0 if relevance_threshold is None else relevance_threshold
@@ -168,5 +182,6 @@ def evaluate(sim: Any, relevance: Any, edition: str | Edition = "2022",
     report = evaluate_blocks(lambda lo, hi: padded_block(sim[lo:hi], n_pad), n_q,
                              n_items + n_pad, relevance, edition=edition, direction=direction,
                              convention=convention, metrics=metrics, confidence=confidence,
-                             block_rows=block, relevance_threshold=threshold)
+                             block_rows=block, relevance_threshold=threshold,
+                             scored_items=n_items)
     return report if named is None else with_name_warnings(report, named.check)

@@ -27,6 +27,10 @@ from .conventions.spec import Direction
 from .rankstats import is_tensor, to_numpy
 from .scoring import ScoreReport
 
+#: filler columns at most (each is scored for every row): a deeper cut-off is refused when a
+#: judged audio file has no column, since it would have to be placed below every filler
+MAX_FILLERS = 100_000
+
 
 class PairsCsr:
     """Judged (row, column, grade) triples as the CSR object `relevance_csr` reads (`tocsr`,
@@ -91,6 +95,11 @@ def named_relevance(gt: GroundTruth, query_names: Any, item_names: Any,
     if t2a:  # judged clips without a column: appended columns, below every scored item
         lost = np.unique(audio[audio_at[audio] < 0])
         fillers = max(0, deepest - shape[1]) if lost.size else 0
+        if fillers > MAX_FILLERS:
+            raise ValueError(f"a cut-off of {deepest} reaches {fillers:,} positions past the "
+                             f"{shape[1]} columns, and {lost.size} judged audio file(s) have no "
+                             "column (M504): ask a cut-off of at most "
+                             f"{shape[1] + MAX_FILLERS} or give every file a column")
         audio_at[lost] = shape[1] + fillers + np.arange(lost.size)
         n_pad = fillers + int(lost.size)
         rows, cols = caption_at[query], audio_at[audio]

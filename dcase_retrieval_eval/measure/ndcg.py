@@ -64,7 +64,7 @@ def ideal_dcg(judged_indptr: npt.NDArray[np.int64], grades: FloatArray, k: int) 
     order = np.lexsort((-grades, owner))  # by query, then grade descending
     place = np.arange(owner.size, dtype=np.int64) - judged_indptr[owner[order]]
     keep = place < k
-    weights = grades[order][keep] * discounts(k)[place[keep]]
+    weights = grades[order][keep] * discounts(min(k, int(counts.max(initial=0))))[place[keep]]
     ideal: FloatArray = np.bincount(owner[order][keep], weights=weights,
                                     minlength=n).astype(np.float64)
     return ideal
@@ -73,6 +73,6 @@ def ideal_dcg(judged_indptr: npt.NDArray[np.int64], grades: FloatArray, k: int) 
 def ndcg_at(gains: FloatArray, ideal: FloatArray, k: int) -> FloatArray:
     """nDCG@k per query from the gain matrix and the ideal DCG@k."""
     g = gains[:, :k]
-    dcg = g @ discounts(k)[: g.shape[1]]
+    dcg = g @ discounts(g.shape[1])  # g is at most k wide
     out: FloatArray = np.divide(dcg, ideal, out=np.zeros_like(dcg), where=ideal > 0)
     return out

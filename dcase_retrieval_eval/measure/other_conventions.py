@@ -21,7 +21,7 @@ from .scoring import ScoreReport
 
 def evaluate_other(sim: npt.NDArray[np.floating], relevance: object, ed: Edition,
                    direction: Direction, convention: str, metrics: Sequence[str] | None,
-                   confidence: float) -> ScoreReport:
+                   confidence: float, relevance_threshold: float = 1.0) -> ScoreReport:
     conv = CONVENTIONS.get(convention)
     if conv is None:
         raise ValueError(f"unknown convention {convention!r}; choose from dcase, "
@@ -29,7 +29,7 @@ def evaluate_other(sim: npt.NDArray[np.floating], relevance: object, ed: Edition
     if not np.isfinite(sim).all():
         raise InputError("the similarity matrix holds NaN or infinite scores; they have no rank")
     n_q, n_items = sim.shape
-    indptr, items, _, relevant = relevance_csr(relevance, n_q, n_items)
+    indptr, items, _, relevant = relevance_csr(relevance, n_q, n_items, relevance_threshold)
     owner = np.repeat(np.arange(n_q), np.diff(indptr))[relevant]
     rel_indptr = np.zeros(n_q + 1, np.int64)
     rel_indptr[1:] = np.cumsum(np.bincount(owner, minlength=n_q))

@@ -22,7 +22,16 @@ import numpy.typing as npt
 
 from ..editions import Edition
 from ..errors import InputError
-from .conventions.spec import Direction
+from .arguments import (
+    check_confidence,
+    check_flag,
+    direction_list,
+    embedding_array,
+    memory_budget_bytes,
+    metric_names,
+    same_kind,
+)
+from .conventions.spec import Direction, parse_metric
 from .embeddings import evaluate_embeddings
 from .evaluate import DEFAULT_MEMORY_BUDGET
 from .rankstats import is_tensor, to_numpy
@@ -54,12 +63,33 @@ def _take(x: Any, index: npt.NDArray[np.int64]) -> Any:
 
 
 def _ids(values: Any, name: str, n: int) -> npt.NDArray[Any]:
-    ids = np.asarray(to_numpy(values) if is_tensor(values) else list(values))
-    if ids.ndim != 1 or ids.size != n:
+    """One id per sample, all integers or all strings (NumPy would turn `[1, "a"]` into two
+    strings, so that the clip 1 and the clip "1" became one)."""
+    if isinstance(values, str | bytes) or not (is_tensor(values) or hasattr(values, "__len__")):
+        raise TypeError(f"{name} is a list of one id per sample, not {type(values).__name__}")
+    if not is_tensor(values) and not isinstance(values, np.ndarray):
+        values = list(values)
+        if len({isinstance(v, str) for v in values}) > 1:
+            raise InputError(f"{name} mixes strings and other ids; give all integers or all "
+                             "strings")
+    try:
+        ids = np.asarray(to_numpy(values) if is_tensor(values) else values)
+    except ValueError:  # ragged nesting
+        ids = np.asarray(None, dtype=object)
+    if ids.size == 0 and n == 0:
+        return ids.astype(np.int64)
+    if ids.ndim != 1:
+        raise InputError(f"{name} is a flat list of one id per sample ({n} samples), not of "
+                         f"shape {ids.shape}")
+    if ids.size != n:
         raise InputError(f"{name} holds {ids.size} ids for {n} samples (one per sample)")
     if not (np.issubdtype(ids.dtype, np.integer) or ids.dtype.kind == "U"):
         raise InputError(f"{name} must be integers or strings, not {ids.dtype}")
     return ids
+
+
+def _kind(ids: npt.NDArray[Any]) -> str:
+    return "strings" if ids.dtype.kind == "U" else "integers"
 
 
 class EmbeddingMetric:
@@ -77,8 +107,15 @@ class EmbeddingMetric:
                  metrics: Sequence[str] | None = None, confidence: float = 0.95,
                  memory_budget: int = DEFAULT_MEMORY_BUDGET, sync: bool = True,
                  process_group: Any = None) -> None:
+        check_flag(normalize, "normalize")
+        check_flag(sync, "sync")
+        check_confidence(confidence)
+        memory_budget_bytes(memory_budget)
+        metrics = metric_names(metrics)
+        for name in metrics or ():
+            parse_metric(name)  # a misspelt metric fails here, not after the epoch
         self.options: dict[str, Any] = dict(
-            normalize=normalize, directions=tuple(directions), edition=edition,
+            normalize=normalize, directions=direction_list(directions), edition=edition,
             convention=convention, metrics=metrics, confidence=confidence,
             memory_budget=memory_budget)
         self.sync = sync
@@ -97,8 +134,8 @@ class EmbeddingMetric:
         """Add a batch: `text_emb` and `audio_emb` (samples x d; NumPy arrays or torch tensors,
         kept on their device, detached), `clip_ids` (the clip of each sample: integers or
         names) and optionally `caption_ids` (one id per caption)."""
-        if len(getattr(text_emb, "shape", ())) != 2 or len(getattr(audio_emb, "shape", ())) != 2:
-            raise InputError("text_emb and audio_emb are 2-D (samples x dimension)")
+        text_emb, audio_emb = same_kind(embedding_array(text_emb, "text_emb"),
+                                        embedding_array(audio_emb, "audio_emb"))
         n = int(text_emb.shape[0])
         if int(audio_emb.shape[0]) != n or int(text_emb.shape[1]) != int(audio_emb.shape[1]):
             raise InputError(f"text_emb {tuple(text_emb.shape)} and audio_emb "
@@ -108,8 +145,18 @@ class EmbeddingMetric:
             raise ValueError("give caption_ids with every batch or with none")
         if self._text and is_tensor(text_emb) != is_tensor(self._text[0]):
             raise ValueError("give every batch as torch tensors or every batch as NumPy arrays")
+        if self._text and int(text_emb.shape[1]) != int(self._text[0].shape[1]):
+            raise InputError(f"text_emb has dimension {int(text_emb.shape[1])}, the earlier "
+                             f"batches {int(self._text[0].shape[1])}")
         captions = None if caption_ids is None else _ids(caption_ids, "caption_ids", n)
         clips = _ids(clip_ids, "clip_ids", n)
+        for label, ids, seen in (("clip_ids", clips, self._clips),
+                                 ("caption_ids", captions, self._captions)):
+            if ids is not None and n and seen and _kind(ids) != _kind(seen[0]):
+                raise InputError(f"{label} are {_kind(ids)} in this batch and {_kind(seen[0])} "
+                                 "in the earlier ones; give one kind of id")
+        if n == 0:
+            return  # an empty batch adds nothing
         self._text.append(text_emb.detach() if is_tensor(text_emb) else np.asarray(text_emb))
         self._audio.append(audio_emb.detach() if is_tensor(audio_emb)
                            else np.asarray(audio_emb))

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..metrics import average_precision, hit_matrix, recall_at_each
-from ..ndcg import gain_matrix, ideal_dcg, ndcg_at
+from ..ndcg import gain_matrix, ideal_dcg, ndcg_at, per_query_scaled
 from .spec import Context, MetricSpec, RankStats, StatsResult
 
 TIE_RULE = "score descending, then item index ascending (stable; relevance never consulted)"
@@ -56,7 +56,7 @@ class Dcase:
     def compute(self, stats: RankStats, metrics: list[MetricSpec],
                 ctx: Context) -> StatsResult:
         ks = [m.k for m in metrics if m.k is not None]
-        depth = max([*ks, 1])
+        depth = min(max([*ks, 1]), stats.n_items)  # a deeper k has nothing more to rank
         ranks = ranking_matrix(stats, depth)
         rel = stats.relevant
         rel_indptr = np.zeros(stats.n_queries + 1, np.int64)
@@ -90,9 +90,9 @@ class Dcase:
             elif m.kind == "MRR":
                 values[m.name] = np.where(first <= k, 1.0 / np.nan_to_num(first, nan=1.0), 0.0)
             elif m.kind == "nDCG":
-                gains = gain_matrix(ranks, stats.indptr, stats.items, stats.grades,
-                                    stats.n_items)
-                values[m.name] = ndcg_at(gains, ideal_dcg(stats.indptr, stats.grades, k), k)
+                grades = per_query_scaled(stats.indptr, stats.grades)  # finite for any grades
+                gains = gain_matrix(ranks, stats.indptr, stats.items, grades, stats.n_items)
+                values[m.name] = ndcg_at(gains, ideal_dcg(stats.indptr, grades, k), k)
             else:
                 if not stats.complete:
                     raise ValueError(f"{m.name} needs complete rank statistics")
