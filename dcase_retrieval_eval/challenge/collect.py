@@ -40,6 +40,9 @@ from .progress import Bar
 
 #: Package-level codes that make a whole package unusable for ranking.
 PACKAGE_FATAL = ("P701", "P705", "P706", "P707", "P714")
+#: The errors of a meta file, named in the reason of a system left out for its meta: not the
+#: package's warnings (P721 unknown key, P726 misplaced file, P727 no report, P728 other task).
+META_ERRORS = ("P702", "P704", "P710", "P720", "P722", "P723", "P724", "P725")
 MANIFEST_HEADER = ["system", "team", "path"]
 #: the `_<task>` that ends a DCASE package name (`Doe_UniX_task6b.zip`)
 _PACKAGE_TASK = re.compile(r"_task[0-9]+[a-z]?$", re.IGNORECASE)
@@ -114,8 +117,7 @@ def _read_package(path: Path, max_bytes: int, limits: ZipLimits | None, task: st
             elif label not in pkg.outputs:
                 reason = "no system output (P703)"
             elif meta is None:
-                codes = sorted(c for c in pkg.log.counts
-                               if c in ("P702", "P710") or c.startswith(("P704", "P72")))
+                codes = sorted(c for c in pkg.log.counts if c in META_ERRORS)
                 reason = f"missing or invalid meta-information ({'/'.join(codes) or 'P702'})"
             if reason:
                 rejected.append(Rejected(label=label, team=team, source=source, reason=reason,
