@@ -138,3 +138,17 @@ def test_synth_removes_the_temporary_folder_of_a_dead_run(tmp_path: Path) -> Non
     result = run_cli("synth", out, *SYNTH)
     assert result.returncode == 0, result.stderr
     assert not dead.exists() and (out / "development").is_dir()
+
+
+def test_an_output_on_a_file_system_without_locks_is_still_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Some network mounts refuse flock (ENOLCK): the run goes ahead unlocked, not refused."""
+    import errno
+    import fcntl
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with output_lock(tmp_path / "out") as folder:
+        assert (folder / LOCK_NAME).is_file()

@@ -6,12 +6,14 @@ beside the other's page and tables) and each keep a record of its own files only
 ends) from before its work until its files are in place; a second run refuses at once, as a
 usage error naming the holder's pid, rather than waiting for a ranking that may take minutes.
 Within one process the lock is re-entrant (the command and the writer it calls both take it).
-The lock file stays: removing it would let two runs lock two different files of one name.
+The lock file stays: removing it would let two runs lock two different files of one name. On a
+file system without locks (some network mounts) a run goes ahead unlocked, as before.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import threading
@@ -22,6 +24,8 @@ from ..errors import OutputError
 from .atomic import output_error
 
 LOCK_NAME = ".dcase-eval.lock"
+#: what flock says on a file system that has no locks (some network mounts)
+_NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS}
 _held: dict[Path, int] = {}
 _held_guard = threading.Lock()
 
@@ -55,6 +59,8 @@ def _acquire(folder: Path) -> int:
             raise OutputBusy(f"another dcase-eval run{who} is writing {folder}; wait until it "
                              "has finished, or choose another output folder") from None
         except OSError as exc:
+            if exc.errno in _NO_LOCKS:  # a file system without locks: run as before, unlocked
+                return fd
             os.close(fd)
             raise output_error(exc, lock) from None
         try:  # the file locked must still be the one of that name
