@@ -314,6 +314,14 @@ def _check_place(log: FindingLog, display: str, label: str) -> str | None:
     return foreign
 
 
+def _report_name(path: Path) -> str:
+    """The report file DCASE asks for, named after the package (`Doe_UniX_task6b.zip` ->
+    `Doe_UniX_task6b.technical_report.pdf`), shown safely."""
+    name = path.name or path.resolve().name  # `validate .` inside the package
+    stem = name[:-4] if name.lower().endswith(".zip") else name
+    return shown_text(f"{stem}.technical_report.pdf")
+
+
 @contextlib.contextmanager
 def open_package(path: str | Path, limits: ZipLimits | None = None) -> Iterator[OpenedPackage]:
     """Make a package (zip or folder) readable; temporary files are removed on exit."""
@@ -336,8 +344,8 @@ def open_package(path: str | Path, limits: ZipLimits | None = None) -> Iterator[
         if pkg.outputs and not pkg.reports and not pkg.log.has("P706"):
             pkg.log.add("P727", "The package holds no technical report (a PDF); DCASE asks "
                         "for one per package, describing its systems.",
-                        hint="Add the report, e.g. Doe_UniX_task6b_technical_report.pdf, at the "
-                        "top of the package.")
+                        hint=f"Add the report at the top of the package, e.g. "
+                        f"{_report_name(path)}.")
         if len(pkg.outputs) > MAX_SYSTEMS:
             pkg.log.add("P701", f"The package holds {len(pkg.outputs)} systems; at most "
                         f"{MAX_SYSTEMS} are accepted.", hint="Submit at most four systems.")
