@@ -3,7 +3,10 @@ README, the organizer's guide and the messages that quote an example, run on gen
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -51,3 +54,66 @@ def test_capitals_in_the_repository_are_named_as_the_reason(tmp_path: Path) -> N
                          "--docker-image", "docker.io/yourname/dcase-retrieval-eval:0.1.0",
                          "--quiet")
     assert code == 0 and (tmp_path / "b.zip").is_file(), out + err
+
+
+def _shell_block(page: Path, after: str) -> list[list[str]]:
+    """The commands of the first fenced block after the sentence `after`, split into words."""
+    text = page.read_text("utf-8")
+    block = re.search(r"```[^\n]*\n(.*?)```", text[text.index(after):], re.S)
+    assert block, after
+    return [line.split() for line in block.group(1).splitlines() if line.strip()]
+
+
+def _run_shell(commands: list[list[str]], cwd: Path, skip: str = "") -> tuple[int, str, str]:
+    """Run the few shell commands the guide uses (unzip, mkdir -p, cp -r, cat, dcase-eval) in
+    `cwd`, a word with a `/` being a path, leaving out the command holding `skip`; the last
+    dcase-eval's result is returned."""
+    result = (0, "", "")
+    for words in commands:
+        if skip and skip in words:
+            continue
+        name, args = words[0], words[1:]
+        if name == "unzip":
+            with zipfile.ZipFile(cwd / args[0]) as zf:
+                zf.extractall(cwd / args[args.index("-d") + 1])
+        elif name == "mkdir":
+            for folder in args[1:]:
+                (cwd / folder).mkdir(parents=True, exist_ok=True)
+        elif name == "cp":
+            shutil.copytree(cwd / args[1], cwd / args[2])
+        elif name == "cat":
+            continue  # the test reads the file itself
+        else:
+            assert name == "dcase-eval", words
+            result = cli(*[cwd / a if "/" in a else a for a in args])
+    return result
+
+
+GUIDE = ROOT / "docs" / "organizer-guide.md"
+TRY_BUNDLE = "To try the bundle without Codabench"
+
+
+def test_the_guides_bundle_trial_scores_the_example(tmp_path: Path) -> None:
+    gt_path, _ = make_challenge(tmp_path / "c", n_files=20, seed=1)
+    code, out, err = cli("codabench", "bundle", "--gt", gt_path, "--out",
+                         tmp_path / "competition.zip", "--docker-image",
+                         "docker.io/yourname/dcase-retrieval-eval:0.1.0", "--quiet")
+    assert code == 0, out + err
+    code, out, err = _run_shell(_shell_block(GUIDE, TRY_BUNDLE), tmp_path)
+    assert code == 0, out + err
+    scores = json.loads((tmp_path / "run" / "output" / "scores.json").read_text("utf-8"))
+    assert 0 <= scores["map_at_10"] <= 1
+
+
+def test_a_trial_without_the_reference_data_says_what_the_organizer_must_do(
+        tmp_path: Path) -> None:
+    gt_path, _ = make_challenge(tmp_path / "c", n_files=20, seed=1)
+    assert cli("codabench", "bundle", "--gt", gt_path, "--out", tmp_path / "competition.zip",
+               "--docker-image", "docker.io/yourname/dcase-retrieval-eval:0.1.0",
+               "--quiet")[0] == 0
+    code, out, err = _run_shell(_shell_block(GUIDE, TRY_BUNDLE), tmp_path,
+                                skip="bundle/reference_data")
+    assert code == 1
+    page = (tmp_path / "run" / "output" / "detailed_results.html").read_text("utf-8")
+    assert "ref is missing" in page and "reference_data/" in page
+    assert "Upload a zip" not in page  # a participant's hint, not the organizer's

@@ -90,7 +90,9 @@ def _reject(output_dir: Path, message: str, findings: list[Finding],
 
 
 def _reference(input_dir: Path, output_dir: Path) -> GroundTruth:
-    path, findings = pick_csv(input_dir / "ref", "ref", "reference ground truth")
+    path, findings = pick_csv(input_dir / "ref", "ref", "reference ground truth", hint=(
+        "Give the task the bundle's reference_data/ (dcase-eval codabench bundle writes the "
+        "ground truth there)."))
     if path is None:
         raise _reject(output_dir, "The reference data is unusable: the competition's organizers "
                       "must fix the bundle.", findings)

@@ -103,19 +103,21 @@ def _scan_findings(scan: FolderScan, label: str) -> list[Finding]:
 
 
 def pick_csv(root: Path, label: str, what: str, *, ignore: tuple[str, ...] = (),
+             hint: str = "Upload a zip holding one CSV file.",
              ) -> tuple[Path | None, list[Finding]]:
     """The one CSV of an upload folder, or every reason why there is none.
 
     `label` names the folder in findings (`res`, `ref`); `what` is what it should hold. Exactly
     one `<label>.output.csv` wins over other CSVs, as in a team package. `ignore`: files at the
     top of the folder that are not the participant's (the worker's own `metadata`, which it
-    writes beside the submission in input/res).
+    writes beside the submission in input/res). `hint`: what to do when the CSV is missing,
+    said to whoever made the folder (the participant for `res`, the organizer for `ref`).
     """
     if not root.is_dir() or root.is_symlink():
         state = "is a link" if root.is_symlink() else (
             "is not a folder" if root.exists() else "is missing")
         return None, [make_finding("H801", f"{label} {state}: it should hold the {what}.",
-                                   file=label, hint="Upload a zip holding one CSV file.")]
+                                   file=label, hint=hint)]
     scan = scan_folder(root)
     scan.files = [f for f in scan.files if f not in ignore]
     findings = _scan_findings(scan, label)
@@ -139,7 +141,7 @@ def pick_csv(root: Path, label: str, what: str, *, ignore: tuple[str, ...] = (),
     elif scan.files:
         findings.append(make_finding(
             "H801", f"{label} holds no CSV file, only {_names(scan.files)}; it should hold the "
-            f"{what}.", file=label, hint="Upload a zip holding one CSV file."))
+            f"{what}.", file=label, hint=hint))
     elif scan.hidden:
         findings.append(make_finding(
             "H801", f"{label} holds only hidden files ({_names(scan.hidden)}); it should hold "
@@ -148,9 +150,9 @@ def pick_csv(root: Path, label: str, what: str, *, ignore: tuple[str, ...] = (),
     elif not findings:
         findings.append(make_finding(
             "H801", f"{label} is empty; it should hold the {what}.", file=label,
-            hint="Upload a zip holding one CSV file."))
+            hint=hint))
     else:
         findings.append(make_finding(
             "H801", f"{label} holds no usable CSV file; it should hold the {what}.", file=label,
-            hint="Upload a zip holding one CSV file."))
+            hint=hint))
     return None, findings
