@@ -3,18 +3,22 @@ README, the organizer's guide and the messages that quote an example, run on gen
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from dcase_retrieval_eval import load_ground_truth
 from dcase_retrieval_eval.cli.demo import make_challenge
 from dcase_retrieval_eval.hosting.bundle import NO_IMAGE, check_docker_image
 
 from .conftest import ROOT, cli
+from .organizer_data import make_challenge as organizer_challenge
 
 PAGES = [ROOT / "README.md", ROOT / "docs" / "organizer-guide.md", ROOT / "docker" / "Dockerfile"]
 #: an image name given to --docker-image, `docker build -t`, `docker run` or `docker push`
@@ -117,3 +121,50 @@ def test_a_trial_without_the_reference_data_says_what_the_organizer_must_do(
     page = (tmp_path / "run" / "output" / "detailed_results.html").read_text("utf-8")
     assert "ref is missing" in page and "reference_data/" in page
     assert "Upload a zip" not in page  # a participant's hint, not the organizer's
+
+
+def _python_blocks(page: Path) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", page.read_text("utf-8"), re.S)
+
+
+def test_the_readmes_python_runs_as_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    gt_path, systems = make_challenge(tmp_path, n_files=20, seed=3)
+    shutil.copy(gt_path, tmp_path / "captions.csv")
+    shutil.copy(next(p for p in systems if p.name.startswith("strong")),
+                tmp_path / "submission.csv")
+    gt = load_ground_truth(gt_path)  # and the participants' query file and audio folder
+    with open(tmp_path / "queries.csv", "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["caption"], *([q] for q in gt.queries)])
+    (tmp_path / "audio").mkdir()
+    for name in gt.audio:
+        (tmp_path / "audio" / name).write_bytes(b"")
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    files, api = _python_blocks(ROOT / "README.md")
+    scope: dict[str, object] = {}
+    exec(files, scope)  # the README's own example
+    value, low = map(float, capsys.readouterr().out.split())
+    assert 0 < low < value <= 1
+    assert scope["report"].valid  # type: ignore[attr-defined]
+    caption_to_clip = np.repeat(np.arange(8), 5)
+    exec(api, {"text_emb": rng.normal(size=(40, 6)), "audio_emb": rng.normal(size=(8, 6)),
+               "caption_to_clip": caption_to_clip})
+    shown = capsys.readouterr().out.strip()
+    comment = re.search(r"# (text-to-audio n=)\d+(: mAP@10 )", api)
+    assert comment and shown.startswith(f"{comment.group(1)}40{comment.group(2)}"), shown
+    assert "\n" not in shown  # one line, as the README says
+
+
+def test_the_guides_python_runs_as_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    gt_path, uploads = organizer_challenge(
+        tmp_path, {"Doe_UniX": [("Doe_UniX_task6b_1", 0.8)],
+                   "Xie_TAU": [("Xie_TAU_task6b_1", 0.3)]}, n_files=20)
+    shutil.move(gt_path, tmp_path / "eval_gt.csv")
+    monkeypatch.chdir(tmp_path)
+    (block,) = _python_blocks(GUIDE)
+    exec(block.replace("rounds=10_000", "rounds=99"), {})  # the guide's example, fewer rounds
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:3] == ["1", "Doe_UniX", "Doe_UniX_task6b_1"], lines
+    assert (tmp_path / "results" / "index.html").is_file()
