@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shlex
 import shutil
 import zipfile
 from pathlib import Path
@@ -168,3 +169,14 @@ def test_the_guides_python_runs_as_shown(tmp_path: Path, monkeypatch: pytest.Mon
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:3] == ["1", "Doe_UniX", "Doe_UniX_task6b_1"], lines
     assert (tmp_path / "results" / "index.html").is_file()
+
+
+def test_the_kept_demos_closing_command_can_be_pasted(tmp_path: Path) -> None:
+    kept = tmp_path / "my demo [kept]"  # a space and brackets: quoted, not read as markup
+    code, out, err = cli("demo", "--keep", kept, "--queries", "20")
+    assert code == 0, out + err
+    command = out.split("Check a file yourself: ", 1)[1].strip()
+    words = shlex.split(command)
+    assert words[:2] == ["dcase-eval", "validate"], command
+    code, out, err = cli(*words[1:])
+    assert code == 1 and "broken.output.csv: INVALID" in " ".join(out.split()), out + err

@@ -8,6 +8,7 @@ upload with typical defects. Nothing here depends on the organizers' files.
 from __future__ import annotations
 
 import csv
+import shlex
 import tempfile
 from pathlib import Path
 
@@ -108,5 +109,9 @@ def run_demo(console: Console, out_dir: Path | None, *, seed: int, n_files: int)
                           *(f"{m[k].value:.3f}" for k in ("R@1", "R@5", "R@10")))
         console.print(table)
         console.print(styled(CI_NOTE, "dim"))
+        # a kept folder's own files make a command to paste; a removed one's would not exist
+        check = (f"dcase-eval validate {shlex.quote(str(systems[-1]))} --gt "
+                 f"{shlex.quote(str(gt_path))}" if out_dir is not None
+                 else "dcase-eval validate SUBMISSION --gt GT.csv")
         console.print(f"Chance level: R@10 = {10 / len(gt.audio):.3f}. Check a file yourself: "
-                      "dcase-eval validate SUBMISSION --gt GT.csv")
+                      f"{check}", soft_wrap=True, markup=False)
