@@ -137,3 +137,14 @@ def test_the_jackknife_of_many_metrics_at_once_gives_the_same_floats() -> None:
             alone = [jackknife_mean(r, confidence) for r in rows]
             np.testing.assert_equal([m.model_dump() for m in together],  # NaN equals NaN
                                     [m.model_dump() for m in alone])
+
+
+def test_a_large_block_counted_in_slices_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    block, slots = _case(64, 2500, np.float32, "some", seed=12)
+    one = rankstats.block_stats(block, slots, (1, 5, 10), 10, False)
+    monkeypatch.setattr(rankstats, "PARALLEL_CELLS", 1)
+    monkeypatch.setattr(rankstats, "_workers", lambda: 3)
+    sliced = rankstats.block_stats(block, slots, (1, 5, 10), 10, False)
+    for a, b in zip(one, sliced, strict=True):
+        np.testing.assert_array_equal(a, b)
+

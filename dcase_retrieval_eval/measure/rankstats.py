@@ -153,7 +153,7 @@ def block_stats(block: Block, slots: npt.NDArray[np.int64], cuts: tuple[int, ...
 
 #: a host block of at least this many cells is counted in row slices on several CPUs
 PARALLEL_CELLS = 1 << 20
-_POOL: list[ThreadPoolExecutor] = []
+_POOL: dict[int, ThreadPoolExecutor] = {}  # by process id: a forked child has no threads
 
 
 def _workers() -> int:
@@ -165,10 +165,14 @@ def _workers() -> int:
 
 
 def _pool() -> ThreadPoolExecutor:
-    if not _POOL:
-        _POOL.append(ThreadPoolExecutor(max_workers=_workers(),
-                                        thread_name_prefix="dcase-eval-rank"))
-    return _POOL[0]
+    """This process's pool: a forked child (a DataLoader worker) makes its own rather than
+    lean on threads that were its parent's."""
+    pid = os.getpid()
+    if pid not in _POOL:
+        _POOL.clear()
+        _POOL[pid] = ThreadPoolExecutor(max_workers=_workers(),
+                                        thread_name_prefix="dcase-eval-rank")
+    return _POOL[pid]
 
 
 def _block_stats(block: Block, slots: npt.NDArray[np.int64], cuts: tuple[int, ...],
