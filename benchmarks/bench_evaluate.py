@@ -16,9 +16,11 @@ References, run in this process (each round runs every command once, in turn):
   runs `--torchmetrics-repeats` rounds.
 - on a GPU, `evaluate` of the same matrix as a CUDA tensor (the same code path); the table
   says "no GPU present" when torch.cuda is unavailable.
-Times are the median of the rounds, wall clock and CPU (all of the process's threads: torch
-uses two); "ratio" is the reference's median wall time over ours on the same work (both
-directions, or text-to-audio alone for a text-to-audio-only reference).
+Times are the best and the median of the rounds, wall clock, and the median CPU time (all of
+the process's threads: torch uses two, `evaluate` counts a large block's row slices on both
+CPUs); "ratio" is the reference's median wall time over ours on the same work (both
+directions, or text-to-audio alone for a text-to-audio-only reference). On a shared, busy
+host the best round is the closest to the machine's own speed, the median to a busy day's.
 
 Workload 2 (`--embeddings N`, default 20,000; `--full` for 100,000): `evaluate_embeddings` on
 N caption and N clip embeddings, 512-d float32, caption i describing clip i, both directions
@@ -199,7 +201,7 @@ def matrix_rows(args: argparse.Namespace) -> list[list[str]]:
     rows = []
     for name, cmd in commands.items():
         if not callable(cmd):
-            rows.append([name, cmd, "-", "-"])
+            rows.append([name, "-", cmd, "-", "-"])
             continue
         med = float(np.median(times[name]))
         mine = ours_t2a if "(t2a" in name else ours_both
@@ -207,17 +209,19 @@ def matrix_rows(args: argparse.Namespace) -> list[list[str]]:
             mine = ours_t2a
         ratio = f"{med / float(np.median(times[mine])):.2f}x"
         rounds = f" ({len(times[name])} rounds)" if name in slow else ""
-        rows.append([name, f"{med * 1000:.1f}{rounds}", ratio,
+        rows.append([name, f"{min(times[name]) * 1000:.1f}", f"{med * 1000:.1f}{rounds}", ratio,
                      f"{float(np.median(cpu[name])) * 1000:.1f}"])
     ours_ms = float(np.median(times[ours_both])) * 1000
-    verdict = [f"target <= {TARGET_MS:.0f} ms both directions: "
+    best_ms = min(times[ours_both]) * 1000
+    verdict = [f"target <= {TARGET_MS:.0f} ms both directions: best round "
+               + ("met" if best_ms <= TARGET_MS else "NOT met") + f" ({best_ms:.1f} ms), median "
                + ("met" if ours_ms <= TARGET_MS else "NOT met") + f" ({ours_ms:.1f} ms)"]
     if tm in times:
         speedup = float(np.median(times[tm])) * 1000 / ours_ms
         verdict.append(f"target >= {TARGET_RATIO:.0f}x faster than TorchMetrics: "
                        + ("met" if speedup >= TARGET_RATIO else "NOT met")
                        + f" ({speedup:.0f}x)")
-    rows.append(["; ".join(verdict), "", "", ""])
+    rows.append(["; ".join(verdict), "", "", "", ""])
     return rows
 
 
@@ -264,13 +268,13 @@ def embeddings_rows(n: int, seed: int) -> list[list[str]]:
     res = json.loads(proc.stdout.strip().splitlines()[-1])
     name = f"evaluate_embeddings {n:,} x {n:,} x {DIM} (both)"
     peak = f"peak RSS {res['peak_mib']:.0f} MiB (inputs {res['inputs_mib']:.0f} MiB)"
-    rows = [[name, f"{res['seconds'] * 1000:.0f}", peak, "-"]]
+    rows = [[name, "-", f"{res['seconds'] * 1000:.0f}", peak, "-"]]
     if "torch_seconds" in res:
-        rows.append([f"torch.topk(10) over the same blocks ({n:,}, both)",
+        rows.append([f"torch.topk(10) over the same blocks ({n:,}, both)", "-",
                      f"{res['torch_seconds'] * 1000:.0f}",
                      f"{res['torch_seconds'] / res['seconds']:.2f}x", "-"])
     rows.append([f"target peak RSS <= 2 GB: {'met' if res['peak_mib'] <= 2048 else 'NOT met'}"
-                 + ("" if n >= 100_000 else f" at {n:,} (--full for 100,000)"), "", "", ""])
+                 + ("" if n >= 100_000 else f" at {n:,} (--full for 100,000)"), "", "", "", ""])
     return rows
 
 
@@ -294,15 +298,15 @@ def main() -> None:
     n = 100_000 if args.full else args.embeddings
     if n:
         rows += embeddings_rows(n, args.seed)
-    header = ("command", "median ms", "ratio to evaluate", "median CPU ms")
-    table = [r for r in rows if r[1] or r[2]]  # the verdict lines go below the table
+    header = ("command", "best ms", "median ms", "ratio to evaluate", "median CPU ms")
+    table = [r for r in rows if r[2]]  # the verdict lines go below the table
     widths = [max(len(str(r[i])) for r in (header, *table)) for i in range(len(header))]
     print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print("-|-".join("-" * w for w in widths))
     for r in table:
         print(" | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)))
     for r in rows:
-        if not (r[1] or r[2]):
+        if not r[2]:
             print(r[0])
     load = os.getloadavg()
     print(f"{args.repeats} rounds, 5,225 x 1,045 float32, seed {args.seed}; load average "
