@@ -14,14 +14,17 @@ Other spellings follow what the data come from: `index` and `columns` (a pandas 
 `<stem>.queries.npy` and `<stem>.file_names.npy` beside it.
 
 Files are read with `allow_pickle=False`, after their headers are checked (object arrays are
-refused unread, sizes against `max_bytes` before anything is unpacked). The ranking rule is the
-CSV matrix's: score descending, ties by file name ascending. Findings use line = the 1-based row
+refused unread, sizes against `max_bytes` before anything is unpacked, and a header declaring
+more data than its file or archive member holds before NumPy allocates what it declares).
+The ranking rule is the CSV matrix's: score descending, ties by file name ascending. Findings use line = the 1-based row
 of `scores` (the query) and column = the 1-based column (the audio file), 0 for a whole array.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
+import tokenize
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -94,6 +97,7 @@ class _Array:
     shape: tuple[int, ...] = ()
     dtype: np.dtype[np.generic] | None = None
     fortran: bool = False
+    size: int = -1  # bytes the file or archive member holds, header included (-1: unknown)
 
 
 def _reader(path: Path) -> Callable[[], IO[bytes]]:
@@ -172,7 +176,11 @@ def _locate(path: Path, kind: str, log: FindingLog, max_bytes: int,
                     hint="Keep one of them: which one is meant cannot be guessed.")
             continue
         member = keys[present[0]]
-        found[role] = _Array(present[0], partial(zf.open, member))
+        if sum(i.filename == member for i in zf.infolist()) > 1:
+            log.add("M509", f"The archive holds {member!r} more than once.",
+                    hint="Keep one of them: which one is meant cannot be guessed.")
+            continue
+        found[role] = _Array(present[0], partial(zf.open, member), size=infos[member].file_size)
     unpacked = sum(infos[keys[a.key]].file_size for a in found.values())
     if unpacked > max_bytes:
         log.add("F101", f"The arrays unpack to {unpacked:,} bytes, above the limit of "
@@ -183,7 +191,7 @@ def _locate(path: Path, kind: str, log: FindingLog, max_bytes: int,
 
 
 def _locate_npy(path: Path, log: FindingLog, max_bytes: int) -> dict[str, _Array] | None:
-    found = {"scores": _Array(path.name, _reader(path))}
+    found = {"scores": _Array(path.name, _reader(path), size=path.stat().st_size)}
     for role, side in zip(SIDECARS, sidecar_paths(path), strict=True):
         if not side.exists():
             log.add("M509", f"A .npy holds only the scores; its {role} belong in {side.name}, "
@@ -193,21 +201,32 @@ def _locate_npy(path: Path, log: FindingLog, max_bytes: int) -> dict[str, _Array
             continue
         if not _size_ok(side, log, max_bytes, side.name):
             continue
-        found[role] = _Array(side.name, _reader(side))
+        found[role] = _Array(side.name, _reader(side), size=side.stat().st_size)
     return found if len(found) == len(KEYS) else None
 
 
 def _read_header(arr: _Array, log: FindingLog, role: str) -> None:
-    """Shape and dtype from the .npy header, without reading the data."""
+    """Shape and dtype from the .npy header, without reading the data; a header declaring
+    more data than the file holds is refused here, before NumPy allocates what it declares."""
     try:
         with arr.open() as fh:
             version = np.lib.format.read_magic(fh)
             read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
                     else np.lib.format.read_array_header_2_0)
             arr.shape, arr.fortran, arr.dtype = read(fh)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, SyntaxError) as exc:
+            held = arr.size - fh.tell()
+    except (ValueError, TypeError, OSError, EOFError, zipfile.BadZipFile, SyntaxError,
+            tokenize.TokenError, RecursionError) as exc:
+        arr.dtype = None
         log.add("M513", f"Array {arr.key!r} ({role}) is not a readable .npy array ({exc}).",
                 hint="Write it with np.save / np.savez from a NumPy array.")
+        return
+    declared = math.prod(arr.shape) * arr.dtype.itemsize
+    if arr.size >= 0 and not arr.dtype.hasobject and declared > held:
+        log.add("M513", f"Array {arr.key!r} ({role}) declares shape {arr.shape} of "
+                f"{arr.dtype} ({declared:,} bytes) but holds {max(held, 0):,} bytes of data.",
+                hint="The file is truncated or its header is not NumPy's: save it again with "
+                "np.save / np.savez.")
 
 
 def _check_headers(found: dict[str, _Array], log: FindingLog) -> bool:
@@ -290,7 +309,7 @@ def _as_submission(path: Path, matrix: npt.NDArray[np.generic], queries: list[st
     scores = np.asarray(matrix, dtype=np.float64)
     bad_rows, bad_cols = np.nonzero(~np.isfinite(scores))
     for r, c in zip(bad_rows[:_SHOWN].tolist(), bad_cols[:_SHOWN].tolist(), strict=True):
-        log.add("M502", f"Score {scores[r, c]!r} is not finite.", line=r + 1, column=c + 1,
+        log.add("M502", f"Score {float(scores[r, c])!r} is not finite.", line=r + 1, column=c + 1,
                 hint="Replace NaN and infinity by finite scores.")
     if bad_rows.size > _SHOWN:
         log.counts["M502"] += int(bad_rows.size) - _SHOWN
