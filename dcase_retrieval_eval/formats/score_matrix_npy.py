@@ -16,8 +16,9 @@ Other spellings follow what the data come from: `index` and `columns` (a pandas 
 Files are read with `allow_pickle=False`, after their headers are checked (object arrays are
 refused unread, sizes against `max_bytes` before anything is unpacked, and a header declaring
 more data than its file or archive member holds before NumPy allocates what it declares).
-The ranking rule is the CSV matrix's: score descending, ties by file name ascending. Findings use line = the 1-based row
-of `scores` (the query) and column = the 1-based column (the audio file), 0 for a whole array.
+The ranking rule is the CSV matrix's: score descending, ties by file name ascending. Findings
+use line = the 1-based row of `scores` (the query) and column = the 1-based column (the audio
+file), 0 for a whole array.
 """
 
 from __future__ import annotations
