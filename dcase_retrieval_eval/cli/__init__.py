@@ -37,8 +37,9 @@ def run() -> None:
             sys.stderr.write("interrupted\n")
             sys.exit(EXIT_INTERRUPTED)
         commands.run()
-    except Terminated:
-        sys.stderr.write("terminated\n")
+    except Terminated as exc:
+        if not exc.reported:
+            sys.stderr.write("terminated\n")
         raise
 
 

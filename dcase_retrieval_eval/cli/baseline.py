@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .exits import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_USAGE
+from .exits import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_USAGE, Terminated
 from .options import SEED
 
 if TYPE_CHECKING:
@@ -73,6 +73,10 @@ def _guarded(interrupted: str = "interrupted") -> Iterator[None]:
         except KeyboardInterrupt:
             click.echo(f"\n{interrupted}", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except Terminated as exc:  # SIGTERM: the same clean-up and the same remedy, exit 143
+            click.echo(f"\n{interrupted.replace('interrupted', 'terminated', 1)}", err=True)
+            exc.reported = True
+            raise
         except (BaselineError, OutputError) as exc:
             code = EXIT_INVALID if type(exc).__name__ == "InvalidSubmission" else EXIT_USAGE
             _fail(str(exc), code)

@@ -49,6 +49,8 @@ class Terminated(SystemExit):
 
     def __init__(self) -> None:
         super().__init__(EXIT_TERMINATED)
+        #: set by a command that has already said so with its own remedy
+        self.reported = False
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
