@@ -180,3 +180,16 @@ def test_the_kept_demos_closing_command_can_be_pasted(tmp_path: Path) -> None:
     assert words[:2] == ["dcase-eval", "validate"], command
     code, out, err = cli(*words[1:])
     assert code == 1 and "broken.output.csv: INVALID" in " ".join(out.split()), out + err
+
+
+def test_rank_and_score_state_the_same_automatic_edition() -> None:
+    def auto_rule(*command: str) -> str:
+        code, out, err = cli(*command, "--help")
+        assert code == 0, err
+        text = " ".join(out.split())
+        return text[text.index("auto = "):].split(".")[0].removesuffix(" (as score)")
+
+    assert auto_rule("rank") == auto_rule("score")
+    assert "graded for graded relevance, 2023 for the 2023 captions file" in auto_rule("rank")
+    guide = " ".join(GUIDE.read_text("utf-8").split())
+    assert "graded for graded relevance, 2023 for the 2023 captions file" in guide

@@ -61,7 +61,9 @@ def _summary(console: Console, board: object) -> None:
 @click.argument("submissions", type=INPUT_FILE_OR_DIR)
 @click.option("--gt", "gt_path", required=True, type=INPUT_FILE, help="Ground-truth CSV.")
 @click.option("--out", "out_dir", required=True, type=OUTPUT_DIR, help="Folder for the results.")
-@click.option("--edition", type=EDITION, default="auto", show_default=True)
+@click.option("--edition", type=EDITION, default="auto", show_default=True,
+              help="Scoring preset; auto = 2025 for multi-relevant ground truth, graded for "
+              "graded relevance, 2023 for the 2023 captions file, else 2022 (as score).")
 @click.option("--k", type=K, default=None, help="Override the main cut-off.")
 @click.option("--audio-dir", type=INPUT_DIR,
               help="Folder of the evaluation audio files (the audio set).")
