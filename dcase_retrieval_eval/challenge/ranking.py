@@ -17,7 +17,7 @@ import numpy as np
 from ..check.package_check import label_task
 from ..editions import Edition, check_k, resolve_edition
 from ..errors import InputError, ScoringRefused
-from ..findings import FindingLog, Severity, located
+from ..findings import Finding, FindingLog, Severity, located
 from ..formats.ground_truth import GroundTruth
 from ..formats.package import ZipLimits
 from ..formats.prepare import prepare_ground_truth
@@ -62,8 +62,14 @@ def _score_all(cands: list[Candidate], gt: GroundTruth, edition: Edition, lenien
             rejected.append(Rejected(
                 label=c.label, team=c.team, source=c.source, reason=f"invalid system output: {why}",
                 codes=dict(sorted(exc.counts.items())),  # past the per-code limit too
-                first_findings=[located(f) for f in log.sorted(Severity.ERROR)[:FIRST_SHOWN]]))
+                first_findings=[located(f) for f in _causes_first(log)[:FIRST_SHOWN]]))
         bar.step(c.label)
+
+
+def _causes_first(log: FindingLog) -> list[Finding]:
+    """The errors, a query without a row (Q301, reported at line 0) after the findings in the
+    file: a broken header or a misspelt caption is what explains the queries it leaves out."""
+    return sorted(log.sorted(Severity.ERROR), key=lambda f: f.code == "Q301")
 
 
 def competition_ranks(values: Sequence[float]) -> list[int]:
