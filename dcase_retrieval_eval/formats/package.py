@@ -19,6 +19,7 @@ import contextlib
 import dataclasses
 import os
 import re
+import shlex
 import shutil
 import stat
 import tempfile
@@ -268,6 +269,13 @@ def _classify(pkg: OpenedPackage, files: list[tuple[Path, str]]) -> None:
                     if fh.read(5) != b"%PDF-":
                         log.add("P713", f"{display} does not start like a PDF file.",
                                 hint="Upload the technical report as a PDF.")
+            elif lower.endswith(".zip"):  # a package among packages: `validate uploads/`
+                # the file as the user can name it; inside an extracted zip it has no such path
+                own = (f" (dcase-eval validate {shown_text(shlex.quote(str(file)))})"
+                       if pkg.path.is_dir() else "")
+                log.add("P708", f"{display} is a zip inside the package; ignored (a package is "
+                        "one zip or one folder).", hint=f"Unpack it into the package, or check "
+                        f"it as a package of its own{own}; rank takes a folder of packages.")
             else:
                 log.add("P708", f"{display} is neither a system output, a meta YAML nor a PDF; "
                         "ignored.", hint="Name files <label>.output.csv and <label>.meta.yaml.")
