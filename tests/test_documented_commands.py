@@ -193,3 +193,18 @@ def test_rank_and_score_state_the_same_automatic_edition() -> None:
     assert "graded for graded relevance, 2023 for the 2023 captions file" in auto_rule("rank")
     guide = " ".join(GUIDE.read_text("utf-8").split())
     assert "graded for graded relevance, 2023 for the 2023 captions file" in guide
+
+
+def test_install_commands_are_the_readmes() -> None:
+    # the project installs from its checkout (`pip install .`, extras in quotes); a bare
+    # `pip install dcase-retrieval-eval` names a distribution that no index holds
+    from dcase_retrieval_eval.hosting import bundle_pages
+
+    sources = {p.name: p.read_text("utf-8") for p in (ROOT / "docs").glob("*.md")}
+    sources["README.md"] = (ROOT / "README.md").read_text("utf-8")
+    sources["bundle_pages.py"] = Path(bundle_pages.__file__).read_text("utf-8")
+    found = {name: re.findall(r"pip install ([^\s`#]+)", text) for name, text in sources.items()}
+    assert found["organizer-guide.md"] and found["bundle_pages.py"]
+    for name, targets in found.items():
+        for target in targets:
+            assert target.startswith((".", '".[', "torch==", "-")), (name, target)

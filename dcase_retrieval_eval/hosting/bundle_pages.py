@@ -93,7 +93,7 @@ The starting kit holds a valid example submission (random rankings: it shows the
 method). Check your file before uploading:
 
 ```
-pip install dcase-retrieval-eval
+pip install .        # in a checkout of dcase-retrieval-eval, the scorer's toolkit
 dcase-eval validate {f.example_name} --queries captions.csv --audio-dir evaluation_audio/
 ```
 """
