@@ -22,6 +22,7 @@ import yaml
 
 from ..editions import Edition, resolve_edition
 from ..errors import InputError
+from ..findings import unshowable_characters
 from ..formats.ground_truth import GroundTruth, QuerySet
 from ..formats.prepare import prepare_ground_truth
 from ..io.atomic import atomic_path
@@ -322,6 +323,10 @@ def _title_and_dates(title: str | None, ed: Edition, start: date | None,
              f"DCASE {ed.name} language-based audio retrieval").strip()
     if not title or len(title) > MAX_TITLE or "\n" in title:
         raise BundleOptionError(f"--title must be one line of 1 to {MAX_TITLE} characters")
+    hidden = unshowable_characters(title)
+    if hidden:  # the pages hold the title as given: a terminal escape would reach them raw
+        raise BundleOptionError(f"--title holds control or invisible characters "
+                                f"({', '.join(hidden)}); give the title as plain text")
     start = start or datetime.utcnow().date()
     final_start = final_start or start + timedelta(weeks=8)
     if final_start <= start:
