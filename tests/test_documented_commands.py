@@ -208,3 +208,24 @@ def test_install_commands_are_the_readmes() -> None:
     for name, targets in found.items():
         for target in targets:
             assert target.startswith((".", '".[', "torch==", "-")), (name, target)
+
+
+EVALUATE_DOC = ROOT / "docs" / "evaluate.md"
+
+
+@pytest.mark.parametrize("name", ["evaluate", "evaluate_embeddings", "EmbeddingMetric",
+                                  "evaluate_convention"])
+def test_the_documented_signatures_are_the_functions(name: str) -> None:
+    import inspect
+
+    import dcase_retrieval_eval
+
+    text = " ".join(EVALUATE_DOC.read_text("utf-8").split())
+    found = re.search(rf"`{name}\((sim|text_emb|\*)[^`]*\)`", text)
+    assert found, name
+    inner = re.sub(r"\([^()]*\)", "", found.group(0)[len(name) + 2:-2])  # tuple defaults
+    documented = [part.split("=")[0].strip().lstrip("*") for part in inner.split(",")]
+    target = getattr(dcase_retrieval_eval, name)
+    params = inspect.signature(target.__init__ if inspect.isclass(target) else target).parameters
+    actual = [p for p in params if p != "self"]
+    assert [d for d in documented if d] == actual, (documented, actual)
