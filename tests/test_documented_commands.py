@@ -229,3 +229,23 @@ def test_the_documented_signatures_are_the_functions(name: str) -> None:
     params = inspect.signature(target.__init__ if inspect.isclass(target) else target).parameters
     actual = [p for p in params if p != "self"]
     assert [d for d in documented if d] == actual, (documented, actual)
+
+
+def test_lenient_scores_a_wide_row_on_its_first_k_files(tmp_path: Path) -> None:
+    # docs/formats.md, "Strict and lenient scoring": a row with more cells than the header
+    gt_path, systems = make_challenge(tmp_path, n_files=20, seed=4)
+    medium = next(p for p in systems if p.name.startswith("medium"))
+    lines = medium.read_text("utf-8").splitlines()
+    lines[2] += ",extra.wav"
+    wide = tmp_path / "wide.csv"
+    wide.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = cli("score", wide, "--gt", gt_path, "--format", "json")
+    assert code == 1 and "C204" in out, out + err
+    scores = []
+    for path, extra in ((medium, ()), (wide, ("--lenient",))):
+        code, out, err = cli("score", path, "--gt", gt_path, "--format", "json", *extra)
+        assert code == 0, out + err
+        scores.append(json.loads(out)["metrics"])
+    assert scores[0] == scores[1]
+    assert "scored on its first k files" in " ".join(
+        (ROOT / "docs" / "formats.md").read_text("utf-8").split())
