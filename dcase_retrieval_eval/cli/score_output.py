@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 #: the formats an output file's extension names (any other extension, or none, is text)
 FORMAT_OF_SUFFIX = {".json": "json", ".csv": "csv", ".txt": "text"}
+#: extensions of compressed files: nothing here compresses, so such a name is a mistake
+COMPRESSED_SUFFIXES = frozenset({".gz", ".bz2", ".xz", ".zst", ".zip", ".lzma", ".tgz"})
 
 
 def score_format(fmt: str | None, output: Path | None) -> str:
@@ -32,6 +34,10 @@ def score_format(fmt: str | None, output: Path | None) -> str:
     else text. `--format text --output x.json` contradicts itself: a usage error (exit 2)."""
     if output is None:
         return fmt or "text"
+    if output.suffix.lower() in COMPRESSED_SUFFIXES:
+        raise click.UsageError(
+            f"--output {output} names a compressed file, and the scores are written as plain "
+            f"text: name it {output.name[:-len(output.suffix)]} (and compress it afterwards)")
     named = FORMAT_OF_SUFFIX.get(output.suffix.lower())
     if fmt is None:
         return named or "text"

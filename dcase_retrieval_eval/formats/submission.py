@@ -86,7 +86,8 @@ def load_submission(
     records = reader.records()
     header = next(records, None)
     if header is None:
-        log.add("F102", "The file holds no CSV record.", hint="Write the header and the rows.")
+        if not log.errors:  # a header too wide to read (C212) is a record, not an empty file
+            log.add("F102", "The file holds no CSV record.", hint="Write the header and the rows.")
         return _finish(empty, log)
     first_row = next(records, None)
     kind, offset = header_kind(header.cells, first_row.cells if first_row else None)

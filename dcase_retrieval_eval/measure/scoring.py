@@ -172,10 +172,12 @@ def measure(alignment: Alignment, gt: GroundTruth, edition: Edition) -> _Measure
     return _Measured(values, hits[:, : max(edition.map_ks)], indptr, indices)
 
 
-#: Findings that mean nothing of the file could be read (too large, empty, binary, not UTF-8,
-#: unreadable, no usable header or no row): a lenient score of such a file would be a false 0
-#: with a policy claiming nothing was missing, so it is refused even when lenient.
-UNREADABLE = frozenset({"F101", "F102", "F103", "F104", "F105", "C201", "C202", "C203", "C208"})
+#: Findings that mean the file could not be read (too large, empty, binary, not UTF-8,
+#: unreadable, no usable header or no row, or a record so wide that reading stopped there): a
+#: lenient score of such a file would be a false 0, or count the rows never read as missing
+#: queries, so it is refused even when lenient.
+UNREADABLE = frozenset({"F101", "F102", "F103", "F104", "F105", "C201", "C202", "C203", "C208",
+                        "C212"})
 
 
 def score_aligned(
