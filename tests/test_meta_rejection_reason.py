@@ -23,4 +23,5 @@ def test_the_reason_names_the_meta_errors_not_the_packages_warnings(tmp_path: Pa
     (left_out,) = board.rejected
     assert left_out.label == "Lee_KAIST_task6b_1"
     assert left_out.reason == "missing or invalid meta-information (P702)"
-    assert set(left_out.codes) == {"P702", "P727"}  # the codes column still lists both
+    assert set(left_out.codes) == {"P702", "P727"}  # the codes column still lists both,
+    assert left_out.codes_text == "P702, P727"      # in code order

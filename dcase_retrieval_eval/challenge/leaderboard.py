@@ -79,8 +79,10 @@ class Rejected(BaseModel):
 
     @property
     def codes_text(self) -> str:
-        """The finding codes with their counts, for a table cell: `A401 x12, Q301 x3`."""
-        return ", ".join(f"{code} x{n}" if n > 1 else code for code, n in self.codes.items())
+        """The finding codes with their counts, in code order, for a table cell:
+        `A401 x12, Q301 x3` (a package's codes come in the order they were found)."""
+        return ", ".join(f"{code} x{n}" if n > 1 else code
+                         for code, n in sorted(self.codes.items()))
 
 
 class HardQuery(BaseModel):
