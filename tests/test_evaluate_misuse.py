@@ -278,3 +278,22 @@ def test_a_huge_cut_off_with_a_missing_column_is_refused_naming_both(tmp_path: P
     deep = evaluate(sim, _gt(tmp_path), query_names=CAPTIONS, item_names=["dog.wav", "rain.wav"],
                     metrics=["R@100000"])
     assert deep.metrics["R@100000"].value == pytest.approx(2 / 3)  # car.wav is never retrieved
+
+
+# evaluate_convention
+
+@pytest.mark.parametrize(("option", "value", "error", "words"), [
+    ("recall_ks", "15", TypeError, "recall_ks is a list of cut-offs"),
+    ("recall_ks", (0,), ValueError, "recall_ks entry must be at least 1, not 0"),
+    ("recall_ks", (2.5,), TypeError, "recall_ks entry is a whole number"),
+    ("recall_ks", (True,), TypeError, "recall_ks entry is a whole number"),
+    ("recall_ks", (), ValueError, "at least one cut-off"),
+    ("map_k", 0, ValueError, "map_k must be at least 1"),
+    ("confidence", "0.9", TypeError, "confidence must be a number"),
+])
+def test_a_convention_option_of_the_wrong_type_or_range_is_named(
+        option: str, value: object, error: type, words: str) -> None:
+    from dcase_retrieval_eval import evaluate_convention
+
+    with pytest.raises(error, match=words):
+        evaluate_convention(SIM, CLIP_OF, "laion-clap", **{option: value})  # type: ignore[arg-type]

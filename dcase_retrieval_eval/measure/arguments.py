@@ -46,6 +46,27 @@ def metric_names(metrics: Any) -> list[str] | None:
     return names
 
 
+def cut_off(value: Any, name: str) -> int:
+    """A cut-off k: a whole number from 1 (never a bool, a float or a str)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} is a whole number (int) from 1, not {_shown(value)}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, not {value}")
+    return int(value)
+
+
+def cut_offs(values: Any, name: str) -> tuple[int, ...] | None:
+    """None, or a non-empty list of cut-offs."""
+    if values is None:
+        return None
+    if isinstance(values, str | bytes) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} is a list of cut-offs such as (1, 5, 10), not {_shown(values)}")
+    out = tuple(cut_off(k, f"{name} entry") for k in values)
+    if not out:
+        raise ValueError(f"{name} names at least one cut-off (None: the codebase's own)")
+    return out
+
+
 def real_number(value: Any, name: str) -> float:
     """A finite real number (never a bool, a str or None), as a float."""
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):

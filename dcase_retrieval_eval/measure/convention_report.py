@@ -17,6 +17,8 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
 from ..errors import InputError
+from .arguments import check_confidence, cut_off
+from .arguments import cut_offs as checked_cut_offs
 from .conventions import CONVENTIONS, ConventionError
 from .conventions.base import Direction
 from .jackknife import JackknifeStats, jackknife_mean
@@ -135,6 +137,9 @@ def evaluate_convention(sim: Any, relevance: Any, convention: str,
         raise InputError(f"unknown convention {convention!r}; known: {', '.join(CONVENTIONS)}")
     if direction not in DIRECTIONS:
         raise InputError(f"direction must be text-to-audio or audio-to-text, not {direction!r}")
+    recall_ks = checked_cut_offs(recall_ks, "recall_ks")
+    map_k = cut_off(map_k, "map_k")
+    check_confidence(confidence)
     matrix = as_numpy(sim)
     indptr, indices = as_csr(relevance, matrix.shape)
     try:
