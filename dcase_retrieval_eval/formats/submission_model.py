@@ -24,7 +24,7 @@ TIE_RULE = "score descending, then file name ascending (Unicode code points)"
 TREC_TIE_RULE = "score descending, then id descending (as trec_eval); rank column ignored"
 
 
-@dataclass
+@dataclass(repr=False)
 class Submission:
     path: str
     format: SubmissionFormat
@@ -44,6 +44,15 @@ class Submission:
     column_of: dict[str, int] = field(default_factory=dict)
     #: TREC run only: the line of each ranked entry (rows x width, 0 where none), for findings
     cell_lines: npt.NDArray[np.int64] | None = None
+
+    def __repr__(self) -> str:
+        """A line, not every query and name: a notebook echoing a Clotho-sized submission
+        would otherwise print hundreds of thousands of characters."""
+        counts = ", ".join(f"{c} x{n}" for c, n in sorted(self.finding_counts.items()))
+        depth = self.ranks.shape[1] if self.ranks.ndim == 2 else 0
+        return (f"Submission(path={self.path!r}, format={self.format!r}, rows={self.n_rows}, "
+                f"files={len(self.names)}, depth={depth}, findings={len(self.findings)}"
+                + (f" ({counts}))" if counts else ")"))
 
     @property
     def tie_rule(self) -> str:
