@@ -46,6 +46,10 @@ def validate(
     rows for queries that `against` does not hold are ignored with one warning (Q304) instead
     of an error each (Q302), for a ground truth that rates a subset of the queries."""
     check_k(k)  # before any file is read
+    from .measure.arguments import check_flags, memory_budget_bytes
+
+    memory_budget_bytes(max_bytes, "max_bytes")
+    check_flags(strip_folders=strip_folders, only_gt_queries=only_gt_queries)
     qs, sub = read_for_validation(submission, against, queries=queries, audio_dir=audio_dir,
                                   audio_list=audio_list, max_bytes=max_bytes)
     if strip_folders:
@@ -81,6 +85,11 @@ def score(
     CSV to write each query's values to (as `dcase-eval score --per-query`); it may not be an
     input (`OutputError`)."""
     check_k(k)
+    from .measure.arguments import check_confidence, check_flags, memory_budget_bytes
+
+    memory_budget_bytes(max_bytes, "max_bytes")
+    check_confidence(confidence)
+    check_flags(lenient=lenient, strip_folders=strip_folders, only_gt_queries=only_gt_queries)
     if per_query is not None:
         from .io.atomic import guard_outputs
 

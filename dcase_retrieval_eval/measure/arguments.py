@@ -82,11 +82,12 @@ def check_confidence(confidence: Any) -> None:
         raise ValueError(f"confidence must lie in (0, 1), not {confidence!r}")
 
 
-def memory_budget_bytes(memory_budget: Any) -> int:
-    """A positive number of bytes (the block of similarity rows and its temporaries)."""
-    budget = real_number(memory_budget, "memory_budget")
+def memory_budget_bytes(memory_budget: Any, name: str = "memory_budget") -> int:
+    """A positive number of bytes (the block of similarity rows and its temporaries; for
+    `max_bytes`, the largest input file read)."""
+    budget = real_number(memory_budget, name)
     if budget <= 0:
-        raise ValueError(f"memory_budget is a positive number of bytes, not {memory_budget!r}")
+        raise ValueError(f"{name} is a positive number of bytes, not {memory_budget!r}")
     return max(1, int(budget))
 
 
@@ -98,6 +99,12 @@ def check_threshold(relevance_threshold: Any) -> None:
 def check_flag(value: Any, name: str) -> None:
     if not isinstance(value, bool | np.bool_):
         raise TypeError(f"{name} must be True or False, not {_shown(value)}")
+
+
+def check_flags(**flags: Any) -> None:
+    """Each flag True or False: `lenient="no"` would be read as True."""
+    for name, value in flags.items():
+        check_flag(value, name)
 
 
 def direction_list(directions: Any) -> tuple[Direction, ...]:
