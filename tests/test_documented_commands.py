@@ -249,3 +249,16 @@ def test_lenient_scores_a_wide_row_on_its_first_k_files(tmp_path: Path) -> None:
     assert scores[0] == scores[1]
     assert "scored on its first k files" in " ".join(
         (ROOT / "docs" / "formats.md").read_text("utf-8").split())
+
+
+def test_score_given_a_team_zip_says_it_is_an_archive(tmp_path: Path) -> None:
+    # a new user's first try: `score Team.zip`; F103's hint says what the file is
+    gt_path, systems = make_challenge(tmp_path, n_files=20, seed=5)
+    archive = tmp_path / "Doe_UniX_task6b.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(systems[0], "task6b/Doe_UniX_task6b_1/Doe_UniX_task6b_1.output.csv")
+    code, out, err = cli("score", archive, "--gt", gt_path, "--format", "json")
+    assert code == 1, out + err
+    (f103,) = [f for f in json.loads(out)["findings"] if f["code"] == "F103"]
+    assert f103["hint"].startswith("The file is a zip archive: extract it"), f103
+    assert "validate and rank" in f103["hint"]

@@ -40,6 +40,21 @@ class Record(NamedTuple):
     cells: list[str]
 
 
+#: what a binary file is, from its first bytes, for the hint of F103
+_ARCHIVES = {b"PK\x03\x04": "a zip archive", b"\x1f\x8b": "gzip-compressed",
+             b"7z\xbc\xaf": "a 7-Zip archive"}
+
+
+def _binary_hint(head: bytes, what: str) -> str:
+    """F103's hint: an archive is named as one (a team's zip given to `score`), anything else
+    is asked for as plain text."""
+    kind = next((name for magic, name in _ARCHIVES.items() if head.startswith(magic)), None)
+    if kind is None:
+        return f"Export the {what} as a plain-text CSV file."
+    return (f"The file is {kind}: extract it and give the {what} inside (a team package's zip "
+            "is read whole by validate and rank).")
+
+
 def _looks_utf16(head: bytes) -> bool:
     """NUL bytes on one byte parity only, as ASCII text in UTF-16 without a byte-order mark."""
     even, odd = head[0::2], head[1::2]
@@ -141,7 +156,7 @@ def check_bytes(
                         f"NUL byte at offset {offset + nul:,}: the file is binary, not CSV text.",
                         line=line + _line_ends(before, cr_end),
                         column=_cell_at(tail, before, delimiter),
-                        hint=f"Export the {what} as a plain-text CSV file.",
+                        hint=_binary_hint(head, what),
                     )
                     return None
                 try:
