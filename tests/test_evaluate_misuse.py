@@ -297,3 +297,17 @@ def test_a_convention_option_of_the_wrong_type_or_range_is_named(
 
     with pytest.raises(error, match=words):
         evaluate_convention(SIM, CLIP_OF, "laion-clap", **{option: value})  # type: ignore[arg-type]
+
+
+def test_torch_objects_that_are_not_tensors_are_named() -> None:
+    torch = pytest.importorskip("torch")
+    sim = torch.from_numpy(SIM)
+    with pytest.raises(TypeError, match=r"sim is a torch.return_types.topk, not a tensor "
+                                        r"\(of a topk, .values"):
+        evaluate(sim.topk(2, dim=1), CLIP_OF)
+    with pytest.raises(TypeError, match="sim is a torch.Size, not a tensor"):
+        evaluate(sim.shape, CLIP_OF)
+    with pytest.raises(TypeError, match="relevance is a torch.return_types.max"):
+        evaluate(sim, sim.max(dim=1))
+    with pytest.raises(TypeError, match="caption_to_clip is a torch.return_types.max"):
+        evaluate_embeddings(TEXT, AUDIO, torch.from_numpy(SIM).max(dim=1))

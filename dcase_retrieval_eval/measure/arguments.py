@@ -122,8 +122,19 @@ def direction_list(directions: Any) -> tuple[Direction, ...]:
     return out
 
 
+def no_torch_lookalike(x: Any, name: str) -> None:
+    """Refuse an object of torch's that is no tensor (a `topk` result, a `Size`, a dtype):
+    the core reads anything from torch's modules as a tensor."""
+    if is_tensor(x) and not isinstance(x, sys.modules["torch"].Tensor):
+        kind = f"{type(x).__module__}.{type(x).__name__}"
+        hint = " (of a topk, .values holds the scores, but give the whole matrix)" \
+            if hasattr(x, "values") and hasattr(x, "indices") else ""
+        raise TypeError(f"{name} is a {kind}, not a tensor{hint}")
+
+
 def _tensor_scores(x: Any, name: str) -> Any:
     """A dense real tensor: bool and integer tensors as float64 (as NumPy arrays are)."""
+    no_torch_lookalike(x, name)
     torch = sys.modules["torch"]
     if x.layout != torch.strided:
         raise TypeError(f"{name} is a sparse tensor ({x.layout}); give {name}.to_dense()")
@@ -188,6 +199,7 @@ def same_kind(text: Any, audio: Any) -> tuple[Any, Any]:
 
 def clip_indices(caption_to_clip: Any, n_captions: int, n_clips: int) -> npt.NDArray[np.int64]:
     """The caption -> clip vector: 1-D, integers (not bools, not floats), in [0, n_clips)."""
+    no_torch_lookalike(caption_to_clip, "caption_to_clip")
     try:
         c2c = to_numpy(caption_to_clip) if is_tensor(caption_to_clip) else np.asarray(
             caption_to_clip)

@@ -20,6 +20,7 @@ from .arguments import (
     check_threshold,
     memory_budget_bytes,
     metric_names,
+    no_torch_lookalike,
     score_array,
 )
 from .conventions.dcase import CONVENTION as DCASE
@@ -156,6 +157,7 @@ def evaluate(sim: Any, relevance: Any, edition: str | Edition = "2022",
                          f"{tuple(int(d) for d in sim.shape)}")
     if direction not in ("text-to-audio", "audio-to-text"):
         raise ValueError("direction is 'text-to-audio' or 'audio-to-text'")
+    no_torch_lookalike(relevance, "relevance")
     metrics = metric_names(metrics)
     check_confidence(confidence)
     check_threshold(relevance_threshold)
