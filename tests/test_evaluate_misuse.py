@@ -311,3 +311,24 @@ def test_torch_objects_that_are_not_tensors_are_named() -> None:
         evaluate(sim, sim.max(dim=1))
     with pytest.raises(TypeError, match="caption_to_clip is a torch.return_types.max"):
         evaluate_embeddings(TEXT, AUDIO, torch.from_numpy(SIM).max(dim=1))
+
+
+def test_a_batch_buffer_refilled_by_the_caller_leaves_the_given_samples_alone() -> None:
+    audio = RNG.standard_normal((6, 8))
+    clip_of = np.arange(12) % 6
+    text = audio[clip_of] + 1.5 * RNG.standard_normal((12, 8))
+    want = evaluate_embeddings(text, audio, clip_of)
+    torch = pytest.importorskip("torch")
+    for as_tensor in (False, True):
+        metric = EmbeddingMetric()
+        text_buf, audio_buf = np.empty((4, 8)), np.empty((4, 8))
+        ids_buf = np.empty(4, np.int64)
+        views = (torch.from_numpy(text_buf), torch.from_numpy(audio_buf)) if as_tensor \
+            else (text_buf, audio_buf)
+        for lo in range(0, 12, 4):  # one buffer, refilled for every batch
+            text_buf[:], audio_buf[:] = text[lo:lo + 4], audio[clip_of[lo:lo + 4]]
+            ids_buf[:] = clip_of[lo:lo + 4]
+            metric.update(*views, ids_buf)
+        got = metric.compute()
+        for direction in want:
+            assert _values(got[direction]) == pytest.approx(_values(want[direction]))

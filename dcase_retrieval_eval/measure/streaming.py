@@ -73,7 +73,7 @@ def _ids(values: Any, name: str, n: int) -> npt.NDArray[Any]:
             raise InputError(f"{name} mixes strings and other ids; give all integers or all "
                              "strings")
     try:
-        ids = np.asarray(to_numpy(values) if is_tensor(values) else values)
+        ids = np.array(to_numpy(values) if is_tensor(values) else values)  # a copy
     except ValueError:  # ragged nesting
         ids = np.asarray(None, dtype=object)
     if ids.size == 0 and n == 0:
@@ -86,6 +86,12 @@ def _ids(values: Any, name: str, n: int) -> npt.NDArray[Any]:
     if not (np.issubdtype(ids.dtype, np.integer) or ids.dtype.kind == "U"):
         raise InputError(f"{name} must be integers or strings, not {ids.dtype}")
     return ids
+
+
+def _kept(x: Any) -> Any:
+    """A copy of a batch, detached, on its device: a buffer the caller refills for the next
+    batch must not change the samples already given (a view would, silently)."""
+    return x.detach().clone() if is_tensor(x) else np.array(x, copy=True)
 
 
 def _kind(ids: npt.NDArray[Any]) -> str:
@@ -132,7 +138,7 @@ class EmbeddingMetric:
     def update(self, text_emb: Any, audio_emb: Any, clip_ids: Any,
                caption_ids: Any = None) -> None:
         """Add a batch: `text_emb` and `audio_emb` (samples x d; NumPy arrays or torch tensors,
-        kept on their device, detached), `clip_ids` (the clip of each sample: integers or
+        copied, detached, on their device), `clip_ids` (the clip of each sample: integers or
         names) and optionally `caption_ids` (one id per caption)."""
         text_emb, audio_emb = same_kind(embedding_array(text_emb, "text_emb"),
                                         embedding_array(audio_emb, "audio_emb"))
@@ -157,9 +163,8 @@ class EmbeddingMetric:
                                  "in the earlier ones; give one kind of id")
         if n == 0:
             return  # an empty batch adds nothing
-        self._text.append(text_emb.detach() if is_tensor(text_emb) else np.asarray(text_emb))
-        self._audio.append(audio_emb.detach() if is_tensor(audio_emb)
-                           else np.asarray(audio_emb))
+        self._text.append(_kept(text_emb))
+        self._audio.append(_kept(audio_emb))
         self._clips.append(clips)
         if captions is not None:
             self._captions.append(captions)
