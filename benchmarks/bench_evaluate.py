@@ -12,7 +12,7 @@ References, run in this process (each round runs every command once, in turn):
 - TorchMetrics' RetrievalMAP(top_k=10) and RetrievalRecall(top_k=1/5/10) on the flattened
   (preds, target, indexes) its documentation asks for, both directions (the `bench` extra
   installs it; the row is skipped with a message without it). Its values are first checked
-  against `evaluate_convention(..., "torchmetrics")`. It takes about a minute a round, so it
+  against `evaluate_convention(..., "torchmetrics")`. It takes minutes a round here, so it
   runs `--torchmetrics-repeats` rounds.
 - on a GPU, `evaluate` of the same matrix as a CUDA tensor (the same code path); the table
   says "no GPU present" when torch.cuda is unavailable.
@@ -192,8 +192,13 @@ def matrix_rows(args: argparse.Namespace) -> list[list[str]]:
     for name, cmd in commands.items():  # one warm-up each
         if callable(cmd) and name not in slow:
             cmd()
+    # a round runs the torch commands first and ours after the NumPy loop: torch's OpenMP
+    # threads spin for a while after each call, and would take the CPUs from what follows
+    last = ["NumPy argsort loop (both)", ours_both, ours_t2a]
+    order = [n for n in commands if n not in last] + last
     for round_no in range(args.repeats):
-        for name, cmd in commands.items():
+        for name in order:
+            cmd = commands[name]
             if callable(cmd) and round_no < slow.get(name, args.repeats):
                 wall, used = seconds_of(cmd, syncs.get(name))
                 times[name].append(wall)
@@ -283,7 +288,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=7, help="rounds (the median is kept)")
     parser.add_argument("--torchmetrics-repeats", type=int, default=1,
-                        help="rounds of the TorchMetrics reference (about a minute each)")
+                        help="rounds of the TorchMetrics reference (minutes each)")
     parser.add_argument("--embeddings", type=int, default=20_000,
                         help="captions (= clips) of the evaluate_embeddings run (0: skip it)")
     parser.add_argument("--full", action="store_true", help="the embeddings run at 100,000")
