@@ -53,7 +53,7 @@ def tau_relevances_command(folder: Path, output: Path, max_bytes: int, split: st
         raise output_error(exc, output) from None
     if done.warnings:
         print_findings(done.warnings, by_file=True, rest=_REST)
-    click.echo(f"{done.output}: the {split} split, {done.n_pairs} rated pairs, "
+    click.echo(f"{_shown(done.output)}: the {split} split, {done.n_pairs} rated pairs, "
                f"{done.n_queries} queries, "
                f"{done.n_files} audio files (query,file_name,relevance)")
 
@@ -110,12 +110,22 @@ def to_trec_command(submission: Path | None, gt_path: Path | None, out_dir: Path
     except OSError as exc:
         raise output_error(exc, out_dir) from None
     if done.qrels is not None:
-        click.echo(f"{done.qrels}: {done.qrels_lines} judged pairs")
+        click.echo(f"{_shown(done.qrels)}: {done.qrels_lines} judged pairs")
     if done.run is not None:
-        click.echo(f"{done.run}: {done.run_queries} queries, {done.run_lines} ranked files")
-    click.echo(f"{done.mapping}: the ids and their names")
+        click.echo(f"{_shown(done.run)}: {done.run_queries} queries, {done.run_lines} ranked "
+                   "files")
+    click.echo(f"{_shown(done.mapping)}: the ids and their names")
     if done.qrels is not None and done.run is not None:
-        click.echo(f"check: trec_eval -c -m map_cut.10 -m recall.1,5,10 {done.qrels} {done.run}")
+        click.echo("check: trec_eval -c -m map_cut.10 -m recall.1,5,10 "
+                   f"{_shown(done.qrels)} {_shown(done.run)}")
+
+
+def _shown(path: Path | str) -> str:
+    """A path as the terminal may print it: a control character in a file name (the run is
+    named after the submission) is escaped, never sent raw."""
+    from ..findings import shown_text
+
+    return shown_text(str(path))
 
 
 def _fail(exc: InputError) -> NoReturn:
