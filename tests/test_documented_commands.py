@@ -262,3 +262,20 @@ def test_score_given_a_team_zip_says_it_is_an_archive(tmp_path: Path) -> None:
     (f103,) = [f for f in json.loads(out)["findings"] if f["code"] == "F103"]
     assert f103["hint"].startswith("The file is a zip archive: extract it"), f103
     assert "validate and rank" in f103["hint"]
+
+
+def test_only_gt_queries_on_a_clotho_subset_with_the_whole_audio_set(tmp_path: Path) -> None:
+    # docs/formats.md: a subset of a Clotho captions file, scored with --only-gt-queries, needs
+    # the whole audio set; with it, the other rows are ignored with one Q304 warning
+    gt_path, systems = make_challenge(tmp_path, n_files=40, seed=6)
+    lines = gt_path.read_text("utf-8").splitlines()
+    subset = tmp_path / "subset.csv"
+    subset.write_text("\n".join(lines[:11]) + "\n", encoding="utf-8")  # 10 clips, 50 captions
+    audio = tmp_path / "audio.txt"
+    audio.write_text("\n".join(load_ground_truth(gt_path).audio) + "\n", "utf-8")
+    code, out, err = cli("score", systems[0], "--gt", subset, "--only-gt-queries",
+                         "--audio-list", audio, "--format", "json")
+    assert code == 0, (out + err)[:2000]
+    doc = json.loads(out)
+    assert doc["n_queries"] == 50 and doc["policy"]["outside_rows_ignored"] == 150
+    assert "--audio-list" in " ".join((ROOT / "docs" / "formats.md").read_text("utf-8").split())
