@@ -74,6 +74,8 @@ def full_counts(block: Block, slots: npt.NDArray[np.int64],
     """`above`, `tied_before`, `tied` of the judged items `slots` (rows x width, -1 padding:
     undefined there), each counted over the whole row: one comparison of the block per judged
     column. On the block's own device for a tensor."""
+    if not is_tensor(block):
+        return _host_full_counts(np.ascontiguousarray(block), slots)
     rows, n_items = block.shape
     width = slots.shape[1]
     above = np.zeros((rows, width), np.int64)
@@ -93,6 +95,47 @@ def full_counts(block: Block, slots: npt.NDArray[np.int64],
         tied[:, j] = to_numpy(equal.sum(1)) - 1
         before[:, j] = to_numpy((equal & (index < _like(block, safe[:, None]))).sum(1))
     return above, before, tied
+
+
+def _host_full_counts(block: npt.NDArray[np.floating], slots: npt.NDArray[np.int64],
+                      ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64],
+                                 npt.NDArray[np.int64]]:
+    """`full_counts` of a NumPy block: each comparison is written into one zero-padded
+    boolean buffer whose rows are counted as 64-bit words of 0/1 bytes (a tenth of the time
+    of counting booleans along a row), and equal scores by index only in rows that have
+    any."""
+    rows, n = block.shape
+    width = slots.shape[1]
+    above, before, tied = (np.zeros((rows, width), np.int64) for _ in range(3))
+    buf = np.zeros((rows, -(-n // 8) * 8), bool)
+    words = buf.view(np.uint64)
+    flat_rows = (np.arange(rows, dtype=np.int64) * n)[:, None]
+    for j in range(width):
+        live = slots[:, j] >= 0
+        if not live.any():
+            continue
+        safe = np.where(live, slots[:, j], 0)
+        own = block.reshape(-1)[flat_rows[:, 0] + safe][:, None]
+        np.greater(block, own, out=buf[:, :n])
+        above[:, j] = _word_counts(words)
+        np.equal(block, own, out=buf[:, :n])
+        tied[:, j] = _word_counts(words) - 1
+        some = np.flatnonzero(live & (tied[:, j] > 0))
+        if some.size:
+            index = np.arange(n)[None, :] < safe[some, None]
+            before[some, j] = np.count_nonzero(buf[some, :n] & index, axis=1)
+    return above, before, tied
+
+
+def _word_counts(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+    """Set bytes per row of 0/1 bytes viewed as words: lanes summed 255 words at a time (a
+    byte lane cannot overflow), then the 8 lanes of each sum added."""
+    rows = words.shape[0]
+    total = np.zeros(rows, np.int64)
+    for lo in range(0, words.shape[1], 255):
+        lanes = words[:, lo:lo + 255].sum(axis=1, dtype=np.uint64)
+        total += lanes.view(np.uint8).reshape(rows, 8).sum(axis=1, dtype=np.int64)
+    return total
 
 
 def _candidates(block: Block, slots: npt.NDArray[np.int64], need: int,
