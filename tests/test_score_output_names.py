@@ -30,3 +30,15 @@ def test_an_upper_case_extension_names_its_format(tmp_path: Path,
     code, stdout, stderr = cli("score", sub, "--gt", gt, "--output", out)
     assert code == 0, stdout + stderr
     assert out.read_text(encoding="utf-8").lstrip().startswith("{")
+
+
+def test_a_dash_is_standard_output_not_a_file(tmp_path: Path, sub_and_gt: tuple[Path, Path],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    sub, gt = sub_and_gt
+    monkeypatch.chdir(tmp_path)
+    code, stdout, stderr = cli("score", sub, "--gt", gt, "--output", "-", "--format", "json")
+    assert code == 0, stdout + stderr
+    assert json.loads(stdout)["n_queries"] == 200
+    assert not (tmp_path / "-").exists()

@@ -29,9 +29,15 @@ FORMAT_OF_SUFFIX = {".json": "json", ".csv": "csv", ".txt": "text"}
 COMPRESSED_SUFFIXES = frozenset({".gz", ".bz2", ".xz", ".zst", ".zip", ".lzma", ".tgz"})
 
 
+def _target(output: Path | None) -> Path | None:
+    """`--output -` is standard output, as for most tools (not a file named `-`)."""
+    return None if output is not None and str(output) == "-" else output
+
+
 def score_format(fmt: str | None, output: Path | None) -> str:
     """The format to write: `--format` when given, else the one `--output`'s extension names,
     else text. `--format text --output x.json` contradicts itself: a usage error (exit 2)."""
+    output = _target(output)
     if output is None:
         return fmt or "text"
     if output.suffix.lower() in COMPRESSED_SUFFIXES:
@@ -54,6 +60,7 @@ def write_scores(report: ScoreReport, fmt: str, output: Path | None) -> None:
     policy is also said on standard error for the machine-readable formats."""
     from ..io.atomic import write_text_atomic
 
+    output = _target(output)
     if fmt == "text":  # rich loads for text only
         from ..report.console import make_console
         from ..report.terminal import print_score
@@ -84,6 +91,7 @@ def refuse(exc: InputError, fmt: str, output: Path | None) -> NoReturn:
     error (standard output and `output` get no scores)."""
     message = command_line_message(exc)
     counts = exc.counts
+    output = _target(output)
     if fmt == "json":
         from ..io.atomic import write_text_atomic
 
