@@ -7,6 +7,7 @@ it) exits instead of waiting forever."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -34,6 +35,10 @@ run()
 """
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class PausedRun:
     """`dcase-eval ARGS` in a child process, held after `module.name` returns."""
 
@@ -45,9 +50,12 @@ class PausedRun:
         child_env = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT), "COLUMNS": "200",
                      "PAUSE_MODULE": module, "PAUSE_AT": name,
                      "PAUSE_MARKER": str(self.marker), "PAUSE_GO": str(self.go)}
+        # a pytest-xdist worker ignores SIGINT, and a child would inherit that (Python then
+        # installs no KeyboardInterrupt handler): the child gets the default back
         self.proc = subprocess.Popen([sys.executable, "-c", _WRAPPER, *map(str, args)],
                                      env=child_env, cwd=ROOT, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True,
+                                     preexec_fn=_default_sigint)
 
     def wait_paused(self, timeout: float = 300) -> None:
         """Return once the run is held; fail if it ended or took longer than `timeout`."""

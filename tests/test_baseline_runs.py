@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -314,7 +316,9 @@ def test_synth_refuses_a_non_empty_folder_and_cleans_stale_temporaries(tmp_path:
     line = one_line_error(run_synth(out, "--clips-per-split", "1", "--min-seconds", "1",
                                     "--max-seconds", "1"))
     assert "not empty" in line and snapshot(out) == {"keep.wav": b"x"}
-    stale = tmp_path / ".fresh.synth-abc.tmp"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a run of this process id ended without removing its folder
+    stale = tmp_path / f".fresh.synth-{dead.pid}-0badc0de.tmp"
     stale.mkdir()
     (stale / "half.wav").write_bytes(b"x")
     result = run_synth(tmp_path / "fresh", "--clips-per-split", "1", "--min-seconds", "1",
