@@ -35,7 +35,7 @@ def _summary(console: Console, board: object) -> None:
 
     from ..challenge.leaderboard import Leaderboard
     from ..measure.jackknife import CI_NOTE
-    from ..report.leaderboard_formats import num, pvalue
+    from ..report.leaderboard_formats import LENIENT_MARK, num, pvalue, shown_label
 
     assert isinstance(board, Leaderboard)
     table = Table(title=f"edition {board.edition}: {len(board.systems)} systems ranked by "
@@ -44,11 +44,15 @@ def _summary(console: Console, board: object) -> None:
         table.add_column(name, justify="right" if name in ("rank", "Holm p") else "left")
     for s in board.systems:
         m = s.metrics[board.main_metric]
-        table.add_row(str(s.rank), Text(s.team), Text(s.label), num(m.value),
+        table.add_row(str(s.rank), Text(s.team), Text(shown_label(s, " (Baseline)")),
+                      num(m.value),
                       f"[{num(m.ci_low)}, {num(m.ci_high)}]",
                       pvalue(s.vs_best.p_adjusted) if s.vs_best else "best",
                       "best group" if s.in_best_group else "")
     console.print(table)
+    if board.lenient_systems:  # as every rendering says it
+        console.print(Text(f"{LENIENT_MARK} scored under the lenient policy (invalid output; "
+                           "the policy counts are in results.md and results.json)"))
     console.print(Text(CI_NOTE, style="dim"))
     for r in board.rejected:
         console.print(Text(f"not ranked: {r.team} {r.label} ({r.source}): {r.reason}"
