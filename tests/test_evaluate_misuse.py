@@ -332,3 +332,13 @@ def test_a_batch_buffer_refilled_by_the_caller_leaves_the_given_samples_alone() 
         got = metric.compute()
         for direction in want:
             assert _values(got[direction]) == pytest.approx(_values(want[direction]))
+
+
+@pytest.mark.parametrize(("relevance", "words"), [
+    ([[0, 1], [2], [3], [4], [0], [1], [2], [3]], "relevance holds rows of different lengths"),
+    (np.full(SIM.shape, "1"), "relevance holds <U1, not real numbers"),
+    (np.ones(SIM.shape, complex), "relevance holds complex128, not real numbers"),
+])
+def test_a_relevance_of_no_usable_form_is_named(relevance: object, words: str) -> None:
+    with pytest.raises(TypeError, match=words):
+        evaluate(SIM, relevance)

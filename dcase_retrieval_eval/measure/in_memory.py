@@ -35,7 +35,15 @@ def relevance_csr(relevance: Any, n_queries: int, n_items: int, threshold: float
         items = np.asarray(csr.indices)[keep].astype(np.int32)
         grades = np.asarray(csr.data, np.float64)[keep]
     else:
-        rel = to_numpy(relevance)
+        try:
+            rel = to_numpy(relevance)
+        except ValueError:  # NumPy refuses ragged nesting
+            raise TypeError("relevance holds rows of different lengths (a list of each query's "
+                            "relevant items?): give a boolean matrix (queries x items), a "
+                            "sparse matrix, or one item index per query") from None
+        if rel.ndim == 2 and rel.dtype.kind not in "biuf":
+            raise TypeError(f"relevance holds {rel.dtype}, not real numbers: give booleans, 0/1 or "
+                            "grades")
         if rel.ndim == 1:
             if rel.shape[0] != n_queries or not np.issubdtype(rel.dtype, np.integer):
                 raise InputError("a relevance vector holds one integer item index per query "
