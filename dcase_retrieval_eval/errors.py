@@ -48,7 +48,8 @@ class ScoringRefused(InputError):
     @property
     def refusal(self) -> str:
         """What was refused, with no remedy (a ranking adds how it was run)."""
-        return f"{self.path} is not a valid submission ({self.errors} errors)"
+        return (f"{self.path} is not a valid submission ({self.errors} "
+                f"error{'' if self.errors == 1 else 's'})")
 
     def message(self, remedy: str) -> str:
         return f"{self.refusal}; fix it or {remedy}"

@@ -36,7 +36,7 @@ def test_command_line_names_the_option(tmp_path: Path, fmt: str) -> None:
     proc = run_cli("score", sub, "--gt", gt_path, "--format", fmt)
     assert proc.returncode == 1
     said = " ".join((proc.stdout + proc.stderr).split())
-    assert "is not a valid submission (1 errors); fix it or score with --lenient" in said
+    assert "is not a valid submission (1 error); fix it or score with --lenient" in said
     assert "lenient=True" not in said
 
 
@@ -52,6 +52,6 @@ def test_ranking_files_say_the_ranking_was_strict(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     for name in ("results.md", "index.html", "results.json"):
         text = (out / name).read_text(encoding="utf-8")
-        assert "is not a valid submission (1 errors); the ranking was strict" in text, name
+        assert "is not a valid submission (1 error); the ranking was strict" in text, name
         assert "lenient=True" not in text and "score with --lenient" not in text, name
         assert "(a lenient ranking scores such outputs under a stated policy)" in text, name

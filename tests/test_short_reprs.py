@@ -18,3 +18,14 @@ def test_a_submission_echoes_as_one_line(tmp_path: Path) -> None:
     shown = repr(load_submission(broken))
     assert "\n" not in shown and len(shown) < 300
     assert shown.endswith("findings=1 (C204 x1))"), shown
+
+
+def test_a_ground_truth_echoes_as_one_line(tmp_path: Path) -> None:
+    gt_path, _ = make_challenge(tmp_path, n_files=400, seed=3)
+    from dcase_retrieval_eval import load_ground_truth
+
+    gt = load_ground_truth(gt_path)
+    assert repr(gt) == (f"GroundTruth(source={str(gt_path)!r}, queries=2000, audio=400, "
+                        "format='clotho', relevant=2000, findings=0)")
+    narrowed = gt.with_audio_set(["extra.wav"])
+    assert "audio=401" in repr(narrowed) and len(repr(narrowed)) < 300

@@ -80,8 +80,19 @@ class QuerySet:
     def n_queries(self) -> int:
         return len(self.queries)
 
+    def __repr__(self) -> str:
+        """A line, not every caption and file: a notebook echoing Clotho's 5,225 captions would
+        otherwise print hundreds of thousands of characters."""
+        known = "" if self.audio_set_known else ", audio set: the named clips only"
+        return (f"{type(self).__name__}(source={self.source!r}, queries={self.n_queries}, "
+                f"audio={len(self.audio)}{self._repr_extra()}, findings={len(self.findings)}"
+                f"{known})")
 
-@dataclass
+    def _repr_extra(self) -> str:
+        return ""
+
+
+@dataclass(repr=False)  # QuerySet's one-line repr
 class GroundTruth(QuerySet):
     """A query set with the relevant audio files of each query, as CSR arrays into `audio`."""
 
@@ -98,6 +109,11 @@ class GroundTruth(QuerySet):
     @property
     def n_relevant(self) -> npt.NDArray[np.int64]:
         return np.diff(self.rel_indptr)
+
+    def _repr_extra(self) -> str:
+        graded = (f", graded, relevance_threshold={self.relevance_threshold:g}"
+                  if self.grades is not None else "")
+        return f", format={self.format!r}, relevant={int(self.rel_indices.size)}{graded}"
 
     def relevant(self, query_index: int) -> list[str]:
         lo, hi = self.rel_indptr[query_index], self.rel_indptr[query_index + 1]

@@ -136,7 +136,8 @@ def run_codabench(input_dir: str | Path, output_dir: str | Path, *, edition: str
     checked = report.validation
     if not checked.valid and not lenient:
         raise _reject(output_dir, f"{shown} is not a valid submission "
-                      f"({checked.errors} errors): fix every finding below and submit again "
+                      f"({checked.errors} error{'' if checked.errors == 1 else 's'}): fix every "
+                      "finding below and submit again "
                       "(the organizers can score such files with --lenient).",
                       checked.findings, checked.counts)
     scores: dict[str, float] = {}
