@@ -9,18 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dcase_retrieval_eval import load_ground_truth, score, validate
-from dcase_retrieval_eval.formats.submission import write_topk_csv
-
-from .organizer_data import make_gt, system_rankings
-
-
-@pytest.fixture
-def small(tmp_path: Path) -> tuple[Path, Path]:
-    gt = make_gt(tmp_path, n_files=30, seed=21)
-    sub = tmp_path / "sub.csv"
-    write_topk_csv(sub, system_rankings(load_ground_truth(gt), 0.7, seed=3))
-    return sub, gt
+from dcase_retrieval_eval import score, validate
 
 
 @pytest.mark.parametrize(("option", "value", "error", "words"), [
@@ -31,9 +20,9 @@ def small(tmp_path: Path) -> tuple[Path, Path]:
     ("strip_folders", "yes", TypeError, "strip_folders must be True or False"),
     ("only_gt_queries", 1, TypeError, "only_gt_queries must be True or False"),
 ])
-def test_both_calls_name_a_bad_option(small: tuple[Path, Path], option: str, value: object,
+def test_both_calls_name_a_bad_option(sub_and_gt: tuple[Path, Path], option: str, value: object,
                                       error: type, words: str) -> None:
-    sub, gt = small
+    sub, gt = sub_and_gt
     for call in (score, validate):
         with pytest.raises(error, match=words):
             call(sub, gt, **{option: value})  # type: ignore[arg-type]
@@ -44,8 +33,8 @@ def test_both_calls_name_a_bad_option(small: tuple[Path, Path], option: str, val
     ("confidence", None, TypeError, "confidence must be a number"),
     ("lenient", "no", TypeError, "lenient must be True or False, not str 'no'"),
 ])
-def test_score_names_a_bad_scoring_option(small: tuple[Path, Path], option: str,
+def test_score_names_a_bad_scoring_option(sub_and_gt: tuple[Path, Path], option: str,
                                           value: object, error: type, words: str) -> None:
-    sub, gt = small
+    sub, gt = sub_and_gt
     with pytest.raises(error, match=words):
         score(sub, gt, **{option: value})  # type: ignore[arg-type]
