@@ -73,6 +73,21 @@ def snapshot(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def run_page_example(page: str, name: str) -> tuple[str, str]:
+    """Run the ```python NAME block of docs/PAGE in a fresh interpreter of this checkout and
+    return (what it printed, the ```text NAME-output block the page shows after it)."""
+    import re
+
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+    code = re.search(rf"```python {re.escape(name)}\n(.*?)```", text, re.S)
+    shown = re.search(rf"```text {re.escape(name)}-output\n(.*?)```", text, re.S)
+    assert code and shown, f"docs/{page} has no {name} example with its output"
+    proc = subprocess.run([sys.executable, "-c", code.group(1)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout, shown.group(1)
+
+
 @pytest.fixture
 def gt(tmp_path: Path) -> Path:
     """The findings tests' ground truth: 12 Clotho files x 5 captions (`builders.gt_rows`)."""

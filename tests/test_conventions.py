@@ -4,8 +4,6 @@ re-run on the same matrix, on random matrices with and without exact ties."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 import re
 import warnings
@@ -17,6 +15,8 @@ import numpy as np
 import pytest
 
 from dcase_retrieval_eval.measure.conventions import CONVENTIONS, ConventionError
+
+from .conftest import run_page_example
 
 Matrix = np.ndarray
 Relevant = list[list[int]]
@@ -507,14 +507,8 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "evaluate.md"
 
 
 def test_the_worked_example_prints_what_the_page_shows() -> None:
-    text = DOC.read_text(encoding="utf-8")
-    code = re.search(r"```python worked-example\n(.*?)```", text, re.S)
-    shown = re.search(r"```text worked-example-output\n(.*?)```", text, re.S)
-    assert code and shown
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(code.group(1), {})  # the page's own example
-    assert out.getvalue() == shown.group(1)
+    printed, shown = run_page_example("evaluate.md", "worked-example")
+    assert printed == shown
 
 
 def test_the_official_numbers_the_page_quotes() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 
 from dcase_retrieval_eval import EmbeddingMetric, InputError, evaluate_embeddings
 
-from .conftest import ROOT
+from .conftest import ROOT, run_page_example
 
 N_CAPTIONS, N_CLIPS, DIM = 23, 6, 8  # 23 captions: two processes get 12 each, one repeated
 
@@ -169,11 +168,5 @@ def test_two_gloo_processes_with_a_padded_sampler_give_the_whole_data_report(
 
 
 def test_the_metric_example_of_the_evaluate_page_prints_what_the_page_shows() -> None:
-    text = (ROOT / "docs" / "evaluate.md").read_text(encoding="utf-8")
-    code = re.search(r"```python metric-example\n(.*?)```", text, re.S)
-    shown = re.search(r"```text metric-example-output\n(.*?)```", text, re.S)
-    assert code and shown
-    proc = subprocess.run([sys.executable, "-c", code.group(1)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == shown.group(1)
+    printed, shown = run_page_example("evaluate.md", "metric-example")
+    assert printed == shown

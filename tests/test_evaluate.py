@@ -16,7 +16,7 @@ import pytest
 
 from dcase_retrieval_eval import InputError, evaluate, score
 
-from .conftest import ROOT
+from .conftest import ROOT, run_page_example
 
 
 def _order(row: np.ndarray) -> list[int]:
@@ -248,15 +248,5 @@ def test_a_tie_across_any_requested_cut_off_is_warned_about() -> None:
 
 
 def test_the_evaluate_page_example_prints_what_the_page_shows() -> None:
-    import contextlib
-    import io
-    import re
-
-    text = (ROOT / "docs" / "evaluate.md").read_text(encoding="utf-8")
-    code = re.search(r"```python evaluate-example\n(.*?)```", text, re.S)
-    shown = re.search(r"```text evaluate-example-output\n(.*?)```", text, re.S)
-    assert code and shown
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(code.group(1), {})  # the page's own example
-    assert out.getvalue() == shown.group(1)
+    printed, shown = run_page_example("evaluate.md", "evaluate-example")
+    assert printed == shown

@@ -5,10 +5,6 @@ score-matrix file (the same finding codes, an `InputError` carrying them).
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +13,7 @@ import pytest
 
 from dcase_retrieval_eval import InputError, evaluate, load_ground_truth, score
 
-from .conftest import ROOT
+from .conftest import run_page_example
 
 N_CLIPS = 14
 CLIPS = [f"clip_{i:02d}.wav" for i in range(N_CLIPS)]
@@ -200,11 +196,5 @@ def test_audio_to_text_a_clip_without_a_row_is_no_query_m504(gt_path: Path) -> N
 
 
 def test_the_names_example_of_the_evaluate_page_prints_what_the_page_shows() -> None:
-    text = (ROOT / "docs" / "evaluate.md").read_text(encoding="utf-8")
-    code = re.search(r"```python names-example\n(.*?)```", text, re.S)
-    shown = re.search(r"```text names-example-output\n(.*?)```", text, re.S)
-    assert code and shown
-    proc = subprocess.run([sys.executable, "-c", code.group(1)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == shown.group(1)
+    printed, shown = run_page_example("evaluate.md", "names-example")
+    assert printed == shown
